@@ -1,0 +1,413 @@
+#include "api/cli.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "api/http_server.h"
+#include "api/ingest.h"
+#include "api/order_generator.h"
+#include "api/record_json.h"
+#include "common/json_writer.h"
+#include "log/reader.h"
+#include "log/store.h"
+
+namespace strata::api {
+namespace {
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "strata: error: %s\n", s.ToString().c_str());
+  return 1;
+}
+
+void PrintRecoveryReport(const log::Store& store) {
+  for (const std::string& line : store.recovery_report()) {
+    std::fprintf(stderr, "strata: recovery: %s\n", line.c_str());
+  }
+}
+
+Result<std::unique_ptr<log::Store>> OpenStore(const std::string& dir, bool read_only) {
+  log::StoreOptions options;
+  options.read_only = read_only;
+  auto store = log::Store::Open(dir, options);
+  if (store.ok()) PrintRecoveryReport(**store);
+  return store;
+}
+
+// ---- ingest -------------------------------------------------------------------------------
+
+// The table an ingest writes to, and the settings the caller gave explicitly.
+struct TableRequest {
+  std::string name;
+  std::optional<std::string> key;
+  std::optional<uint32_t> partitions;
+  std::string compression = "none";
+};
+
+// Creates the table with the requested settings if absent (4 partitions by default);
+// otherwise checks that the explicit settings match the existing table.
+Result<log::Table*> TableForIngest(log::Store* store, const TableRequest& req) {
+  auto table = store->GetTable(req.name);
+  if (table.ok()) {
+    const log::TableConfig& c = (*table)->config();
+    if (req.key && c.key_field != *req.key) {
+      return Status::InvalidArgument("table " + req.name + " is keyed by '" + c.key_field +
+                                     "', not by '" + *req.key + "'");
+    }
+    if (req.partitions && c.partitions != *req.partitions) {
+      return Status::InvalidArgument("table " + req.name + " has " +
+                                     std::to_string(c.partitions) + " partitions, not " +
+                                     std::to_string(*req.partitions));
+    }
+    return table;
+  }
+  if (!table.status().IsNotFound()) return table.status();
+  log::TableConfig config;
+  config.partitions = req.partitions.value_or(4);
+  config.key_field = req.key.value_or("");
+  ASSIGN_OR_RETURN(config.codec, log::ParseCodec(req.compression));
+  return store->CreateTable(req.name, config);
+}
+
+struct IngestArgs {
+  std::string data, file = "-";
+  TableRequest table;
+  bool acks = false;
+};
+
+int RunIngest(const IngestArgs& a) {
+  auto store = OpenStore(a.data, /*read_only=*/false);
+  if (!store.ok()) return Fail(store.status());
+  auto table = TableForIngest(store->get(), a.table);
+  if (!table.ok()) return Fail(table.status());
+  int fd = 0;
+  if (a.file != "-") {
+    fd = ::open(a.file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Fail(Status::FromErrno("open", a.file, errno));
+  }
+  IngestOptions options;
+  options.source = a.file == "-" ? "stdin" : "file:" + a.file;
+  if (a.acks) {
+    options.on_ack = [](uint64_t lines) {
+      std::printf("{\"acked_lines\": %llu}\n", static_cast<unsigned long long>(lines));
+      std::fflush(stdout);
+    };
+  }
+  auto summary = IngestFromFd(*table, fd, options);
+  if (fd != 0) ::close(fd);
+  if (!summary.ok()) return Fail(summary.status());
+  std::printf("%s\n", summary->ToJson().c_str());
+  return 0;
+}
+
+// ---- log ----------------------------------------------------------------------------------
+
+struct LogArgs {
+  std::string data, table, since;
+  int64_t partition = -1;
+  uint64_t from = 0, limit = UINT64_MAX;
+  bool json = false;
+};
+
+int RunLog(const LogArgs& a) {
+  auto store = OpenStore(a.data, /*read_only=*/true);
+  if (!store.ok()) return Fail(store.status());
+  auto table = (*store)->GetTable(a.table);
+  if (!table.ok()) return Fail(table.status());
+  uint32_t n = (*table)->partition_count();
+  if (a.partition >= static_cast<int64_t>(n)) {
+    return Fail(Status::InvalidArgument("table " + a.table + " has partitions 0.." +
+                                        std::to_string(n - 1)));
+  }
+  Micros since = 0;
+  if (!a.since.empty() && !ParseTimestamp(a.since, &since)) {
+    return Fail(Status::InvalidArgument("--since: cannot read '" + a.since +
+                                        "' as a timestamp (2026-11-22T14:00:00Z)"));
+  }
+  uint64_t left = a.limit;
+  std::string out;
+  for (uint32_t p = 0; p < n && left > 0; ++p) {
+    if (a.partition >= 0 && p != a.partition) continue;
+    const log::Partition& part = (*table)->partition(p);
+    log::PartitionReader reader = a.since.empty() ? log::PartitionReader(part, std::max(a.from, part.start_offset()))
+                                                  : log::PartitionReader::AtTime(part, since);
+    log::RecordView r;
+    while (left > 0) {
+      auto more = reader.Next(&r);
+      if (!more.ok()) {
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        return Fail(more.status());
+      }
+      if (!*more) break;
+      out += RecordToJson(p, r);
+      out += '\n';
+      --left;
+      if (out.size() > (1u << 20)) {
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        out.clear();
+      }
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+std::string StatsText(log::Table* table) {
+  std::string out;
+  char line[256];
+  std::snprintf(line, sizeof(line), "%-9s %14s %14s %14s %14s %8s  %s\n", "partition", "start",
+                "end", "records", "bytes", "segments", "newest record");
+  out += line;
+  log::PartitionStats total;
+  for (uint32_t p = 0; p < table->partition_count(); ++p) {
+    log::PartitionStats s = table->partition(p).Stats();
+    std::snprintf(line, sizeof(line), "%-9u %14llu %14llu %14llu %14llu %8u  %s\n", p,
+                  static_cast<unsigned long long>(s.start_offset),
+                  static_cast<unsigned long long>(s.end_offset),
+                  static_cast<unsigned long long>(s.end_offset - s.start_offset),
+                  static_cast<unsigned long long>(s.bytes), s.segments,
+                  s.max_ts ? FormatTimestamp(s.max_ts).c_str() : "-");
+    out += line;
+    total.end_offset += s.end_offset - s.start_offset;
+    total.bytes += s.bytes;
+    total.segments += s.segments;
+  }
+  std::snprintf(line, sizeof(line), "%-9s %14s %14s %14llu %14llu %8u\n", "total", "", "",
+                static_cast<unsigned long long>(total.end_offset),
+                static_cast<unsigned long long>(total.bytes), total.segments);
+  return out + line;
+}
+
+std::string StatsJson(log::Table* table) {
+  std::string parts = "[";
+  for (uint32_t p = 0; p < table->partition_count(); ++p) {
+    log::PartitionStats s = table->partition(p).Stats();
+    if (p > 0) parts += ", ";
+    parts += JsonObject()
+                 .Add("partition", p)
+                 .Add("start_offset", s.start_offset)
+                 .Add("end_offset", s.end_offset)
+                 .Add("records", s.end_offset - s.start_offset)
+                 .Add("bytes", s.bytes)
+                 .Add("segments", s.segments)
+                 .Finish();
+  }
+  return JsonObject().Add("table", table->name()).AddRaw("partitions", parts + "]").Finish() + "\n";
+}
+
+int RunLogStats(const LogArgs& a) {
+  auto store = OpenStore(a.data, /*read_only=*/true);
+  if (!store.ok()) return Fail(store.status());
+  auto table = (*store)->GetTable(a.table);
+  if (!table.ok()) return Fail(table.status());
+  std::string out = a.json ? StatsJson(*table) : StatsText(*table);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+// ---- server -------------------------------------------------------------------------------
+
+struct ServerArgs {
+  std::string data, listen = "127.0.0.1:7878";
+  size_t max_body = 16u << 20;
+};
+
+int RunServer(const ServerArgs& a) {
+  ServerOptions options;
+  options.max_body_bytes = a.max_body;
+  Status s = ParseListenAddress(a.listen, &options);
+  if (!s.ok()) return Fail(s);
+  auto store = OpenStore(a.data, /*read_only=*/false);
+  if (!store.ok()) return Fail(store.status());
+  HttpServer server(store->get(), options);
+  s = server.Bind();
+  if (!s.ok()) return Fail(s);
+  // SIGINT/SIGTERM stop the server cleanly: a signal thread turns them into Stop().
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread stopper([&] {
+    int sig;
+    sigwait(&signals, &sig);
+    server.Stop();
+  });
+  std::fprintf(stderr, "strata: serving %s on http://%s:%d\n", a.data.c_str(),
+               options.host.c_str(), server.port());
+  server.Run();
+  pthread_kill(stopper.native_handle(), SIGTERM);
+  stopper.join();
+  return 0;
+}
+
+// ---- gen and demo -------------------------------------------------------------------------
+
+struct GenArgs {
+  uint64_t count = 1000, seed = 42;
+  double malformed = 0, missing_key = 0;
+};
+
+int RunGen(const GenArgs& a) {
+  OrderGeneratorOptions options;
+  options.seed = a.seed;
+  options.malformed_ratio = a.malformed;
+  options.missing_key_ratio = a.missing_key;
+  OrderGenerator gen(options);
+  std::string out;
+  for (uint64_t i = 0; i < a.count; ++i) {
+    gen.Next(&out);
+    if (out.size() > (1u << 20) || i + 1 == a.count) {
+      if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size()) return 1;
+      out.clear();
+    }
+  }
+  return 0;
+}
+
+struct DemoArgs {
+  std::string data;
+  uint64_t events = 200000;
+  bool keep = false;
+};
+
+int RunDemo(const DemoArgs& a) {
+  std::string dir = a.data;
+  bool temporary = dir.empty();
+  if (temporary) {
+    char tmpl[] = "/tmp/strata-demo-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) return Fail(Status::FromErrno("mkdtemp", tmpl, errno));
+    dir = tmpl;
+  }
+  std::printf("strata demo: %llu sample order events -> bronze table 'orders' in %s\n\n",
+              static_cast<unsigned long long>(a.events), dir.c_str());
+  int status = 0;
+  {
+    auto store = OpenStore(dir, /*read_only=*/false);
+    if (!store.ok()) return Fail(store.status());
+    TableRequest request;
+    request.name = "orders";
+    request.key = "order_id";
+    auto table = TableForIngest(store->get(), request);
+    if (!table.ok()) return Fail(table.status());
+    // The generator writes into a pipe that ingest reads, as `strata gen | strata ingest`.
+    int fds[2];
+    if (::pipe(fds) != 0) return Fail(Status::FromErrno("pipe", "", errno));
+    std::thread producer([&] {
+      OrderGeneratorOptions options;
+      options.malformed_ratio = 0.002;
+      options.missing_key_ratio = 0.001;
+      OrderGenerator gen(options);
+      std::string chunk;
+      for (uint64_t i = 0; i < a.events; ++i) {
+        gen.Next(&chunk);
+        if (chunk.size() > (256u << 10) || i + 1 == a.events) {
+          if (::write(fds[1], chunk.data(), chunk.size()) < 0) break;
+          chunk.clear();
+        }
+      }
+      ::close(fds[1]);
+    });
+    IngestOptions options;
+    options.source = "demo-generator";
+    auto summary = IngestFromFd(*table, fds[0], options);
+    producer.join();
+    ::close(fds[0]);
+    if (!summary.ok()) return Fail(summary.status());
+    std::printf("ingest (every record fdatasync'd before it counts as acked):\n  %s\n\n",
+                summary->ToJson().c_str());
+    std::printf("log stats:\n%s\n", StatsText(*table).c_str());
+    std::printf("first record of partition 0:\n");
+    log::PartitionReader reader((*table)->partition(0), 0);
+    log::RecordView r;
+    auto more = reader.Next(&r);
+    if (!more.ok()) status = Fail(more.status());
+    if (more.ok() && *more) std::printf("  %s\n", RecordToJson(0, r).c_str());
+  }
+  std::printf("\nexplore it yourself:\n  strata log stats --data %s --table orders\n"
+              "  strata log --data %s --table orders --partition 1 --limit 3\n",
+              dir.c_str(), dir.c_str());
+  if (temporary && !a.keep) {
+    std::filesystem::remove_all(dir);
+    std::printf("(the demo's data directory was removed; run with --keep to keep it)\n");
+  }
+  return status;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"strata: near-real-time analytics pipelines (bronze log, ingest, serving)"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Print help for every subcommand");
+
+  IngestArgs ingest;
+  auto* ingest_cmd = app.add_subcommand(
+      "ingest", "Append JSON lines from FILE (or stdin) to a bronze table, durably. Creates the "
+                "table if absent. Prints a one-line JSON summary; exits 0 only when every "
+                "line is durable.");
+  ingest_cmd->add_option("--data", ingest.data, "Data directory")->required();
+  ingest_cmd->add_option("--table", ingest.table.name, "Table name")->required();
+  ingest_cmd->add_option("--key", ingest.table.key, "JSON field holding the record key (a.b for nested); partition = hash(key). A new table keeps it")->expected(1);
+  ingest_cmd->add_option("--partitions", ingest.table.partitions, "Partitions of a new table (default 4)")->check(CLI::Range(1, 4096));
+  ingest_cmd->add_option("--compression", ingest.table.compression, "Batch compression of a new table: none, zstd or lz4")->default_val("none");
+  ingest_cmd->add_flag("--acks", ingest.acks, "After each durable group commit print {\"acked_lines\": N}: the first N input lines are durable");
+  ingest_cmd->add_option("FILE", ingest.file, "JSON-lines file, or - for stdin")->default_val("-");
+
+  LogArgs log_args;
+  auto* log_cmd = app.add_subcommand("log", "Print a bronze table's records as JSON lines (partition, offset, ingest_time, key, source, source_position, payload)");
+  log_cmd->add_option("--data", log_args.data, "Data directory")->required();
+  log_cmd->add_option("--table", log_args.table, "Table name")->required();
+  log_cmd->add_option("--partition", log_args.partition, "Only this partition (default: all, in order)");
+  log_cmd->add_option("--from", log_args.from, "First offset to print (per partition)");
+  log_cmd->add_option("--since", log_args.since, "Only records ingested at or after this time (2026-11-22T14:00:00Z or microseconds)");
+  log_cmd->add_option("--limit", log_args.limit, "Print at most this many records");
+  log_cmd->require_subcommand(0, 1);
+  auto* stats_cmd = log_cmd->add_subcommand("stats", "Per-partition record counts, offsets and bytes");
+  stats_cmd->fallthrough();
+  stats_cmd->add_flag("--json", log_args.json, "Print JSON instead of a table");
+
+  ServerArgs server;
+  auto* server_cmd = app.add_subcommand("server", "Serve the HTTP API: POST /v1/tables/{t}/events (JSON lines, answered once durable), GET /healthz");
+  server_cmd->add_option("--data", server.data, "Data directory")->required();
+  server_cmd->add_option("--listen", server.listen, "Address to listen on")->default_val("127.0.0.1:7878");
+  server_cmd->add_option("--max-body", server.max_body, "Largest request body in bytes (larger: 413)")->default_val(16u << 20);
+
+  GenArgs gen;
+  auto* gen_cmd = app.add_subcommand("gen", "Print sample order events as JSON lines");
+  gen_cmd->add_option("--count", gen.count, "Number of events")->default_val(1000);
+  gen_cmd->add_option("--seed", gen.seed, "Random seed (same seed, same events)")->default_val(42);
+  gen_cmd->add_option("--malformed", gen.malformed, "Fraction of lines cut short (invalid JSON)")->default_val(0);
+  gen_cmd->add_option("--missing-key", gen.missing_key, "Fraction of lines without order_id")->default_val(0);
+
+  DemoArgs demo;
+  auto* demo_cmd = app.add_subcommand("demo", "Generate sample order events, ingest them durably and print the log's stats");
+  demo_cmd->add_option("--data", demo.data, "Data directory (default: a fresh temporary one)");
+  demo_cmd->add_option("--events", demo.events, "Number of events")->default_val(200000);
+  demo_cmd->add_flag("--keep", demo.keep, "Keep the temporary data directory");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (ingest_cmd->parsed()) return RunIngest(ingest);
+  if (stats_cmd->parsed()) return RunLogStats(log_args);
+  if (log_cmd->parsed()) return RunLog(log_args);
+  if (server_cmd->parsed()) return RunServer(server);
+  if (gen_cmd->parsed()) return RunGen(gen);
+  if (demo_cmd->parsed()) return RunDemo(demo);
+  return 2;
+}
+
+}  // namespace strata::api

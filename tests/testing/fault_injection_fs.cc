@@ -1,0 +1,170 @@
+#include "testing/fault_injection_fs.h"
+
+namespace strata::testing {
+namespace {
+
+class FaultWritableFile final : public WritableFile {
+ public:
+  FaultWritableFile(FaultInjectionFileSystem* fs, std::string path,
+                    std::unique_ptr<WritableFile> base)
+      : fs_(fs), path_(std::move(path)), base_(std::move(base)), epoch_(fs->epoch()) {}
+
+  Status Append(std::string_view data) override {
+    RETURN_IF_ERROR(Alive());
+    RETURN_IF_ERROR(fs_->Check(FaultInjectionFileSystem::Op::kAppend, path_));
+    RETURN_IF_ERROR(base_->Append(data));
+    fs_->OnAppend(path_, base_->Size());
+    return Status::OK();
+  }
+  Status Sync() override {
+    RETURN_IF_ERROR(Alive());
+    RETURN_IF_ERROR(fs_->Check(FaultInjectionFileSystem::Op::kSync, path_));
+    RETURN_IF_ERROR(base_->Sync());
+    fs_->OnSync(path_, base_->Size());
+    return Status::OK();
+  }
+  Status Close() override { return base_->Close(); }
+  uint64_t Size() const override { return base_->Size(); }
+
+ private:
+  Status Alive() const {
+    if (fs_->epoch() != epoch_) return Status::IOError(path_ + ": handle from before a crash");
+    return Status::OK();
+  }
+  FaultInjectionFileSystem* fs_;
+  std::string path_;
+  std::unique_ptr<WritableFile> base_;
+  uint64_t epoch_;
+};
+
+}  // namespace
+
+Status FaultInjectionFileSystem::Check(Op op, const std::string& path) {
+  std::lock_guard lock(mu_);
+  if (op == Op::kSync) ++sync_count_;
+  auto it = failures_.find(op);
+  if (it == failures_.end()) return Status::OK();
+  if (!it->second.always && it->second.skip-- > 0) return Status::OK();
+  if (!it->second.always) failures_.erase(it);
+  return Status::IOError("injected I/O error on " + path);
+}
+
+void FaultInjectionFileSystem::OnAppend(const std::string& path, uint64_t size) {
+  std::lock_guard lock(mu_);
+  files_[path].size = size;
+}
+
+void FaultInjectionFileSystem::OnSync(const std::string& path, uint64_t size) {
+  std::lock_guard lock(mu_);
+  FileState& f = files_[path];
+  f.size = size;
+  f.synced = size;
+}
+
+uint64_t FaultInjectionFileSystem::epoch() const {
+  std::lock_guard lock(mu_);
+  return epoch_;
+}
+
+int FaultInjectionFileSystem::sync_count() const {
+  std::lock_guard lock(mu_);
+  return sync_count_;
+}
+
+void FaultInjectionFileSystem::FailOnce(Op op, int skip) {
+  std::lock_guard lock(mu_);
+  failures_[op] = Failure{skip, false};
+}
+
+void FaultInjectionFileSystem::FailAlways(Op op) {
+  std::lock_guard lock(mu_);
+  failures_[op] = Failure{0, true};
+}
+
+void FaultInjectionFileSystem::ClearFailures() {
+  std::lock_guard lock(mu_);
+  failures_.clear();
+}
+
+Result<std::unique_ptr<WritableFile>> FaultInjectionFileSystem::OpenWritable(
+    const std::string& path, bool truncate) {
+  RETURN_IF_ERROR(Check(Op::kOpen, path));
+  bool existed = base_->Exists(path);
+  ASSIGN_OR_RETURN(auto file, base_->OpenWritable(path, truncate));
+  {
+    std::lock_guard lock(mu_);
+    auto [it, inserted] = files_.try_emplace(path);
+    FileState& f = it->second;
+    if (inserted) {
+      // A file from before this file system saw it is durable as it stands.
+      f.entry_durable = existed;
+      f.synced = f.size = file->Size();
+    }
+    if (truncate) f.synced = f.size = 0;
+  }
+  return std::unique_ptr<WritableFile>(
+      std::make_unique<FaultWritableFile>(this, path, std::move(file)));
+}
+
+Result<std::unique_ptr<RandomAccessFile>> FaultInjectionFileSystem::OpenReadable(
+    const std::string& path) {
+  RETURN_IF_ERROR(Check(Op::kOpen, path));
+  return base_->OpenReadable(path);
+}
+
+Status FaultInjectionFileSystem::SyncDir(const std::string& path) {
+  RETURN_IF_ERROR(Check(Op::kSyncDir, path));
+  RETURN_IF_ERROR(base_->SyncDir(path));
+  std::lock_guard lock(mu_);
+  for (auto& [name, f] : files_) {
+    if (DirName(name) == DirName(JoinPath(path, "x"))) f.entry_durable = true;
+  }
+  return Status::OK();
+}
+
+Status FaultInjectionFileSystem::Remove(const std::string& path) {
+  RETURN_IF_ERROR(Check(Op::kRemove, path));
+  RETURN_IF_ERROR(base_->Remove(path));
+  std::lock_guard lock(mu_);
+  files_.erase(path);
+  return Status::OK();
+}
+
+Status FaultInjectionFileSystem::Rename(const std::string& from, const std::string& to) {
+  RETURN_IF_ERROR(Check(Op::kRename, from));
+  RETURN_IF_ERROR(base_->Rename(from, to));
+  std::lock_guard lock(mu_);
+  FileState f = files_.count(from) ? files_[from] : FileState{};
+  files_.erase(from);
+  f.entry_durable = false;
+  files_[to] = f;
+  return Status::OK();
+}
+
+Status FaultInjectionFileSystem::Truncate(const std::string& path, uint64_t size) {
+  RETURN_IF_ERROR(Check(Op::kTruncate, path));
+  RETURN_IF_ERROR(base_->Truncate(path, size));  // durable: the base syncs it
+  std::lock_guard lock(mu_);
+  auto it = files_.find(path);
+  if (it != files_.end()) it->second.synced = it->second.size = size;
+  return Status::OK();
+}
+
+Status FaultInjectionFileSystem::SimulateCrash(std::optional<uint64_t> torn_seed) {
+  std::lock_guard lock(mu_);
+  ++epoch_;
+  std::mt19937_64 rng(torn_seed.value_or(0));
+  for (auto& [path, f] : files_) {
+    if (!f.entry_durable) {
+      if (base_->Exists(path)) RETURN_IF_ERROR(base_->Remove(path));
+      continue;
+    }
+    uint64_t keep = f.synced;
+    if (torn_seed && f.size > f.synced) keep += rng() % (f.size - f.synced + 1);
+    RETURN_IF_ERROR(base_->Truncate(path, keep));
+  }
+  files_.clear();
+  return Status::OK();
+}
+
+}  // namespace strata::testing
