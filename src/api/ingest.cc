@@ -50,6 +50,7 @@ Result<IngestSummary> IngestFromFd(log::Table* table, int fd, const IngestOption
       if (n == 0) eof = true;
       have += static_cast<size_t>(n);
     }
+    if (have == 0) break;  // end of input right after a committed chunk (or empty input)
     // Commit whole lines only; at the end of input the last line needs no '\n'.
     const void* last_nl = memrchr(buf.data(), '\n', have);
     size_t end = eof ? have : (last_nl ? static_cast<const char*>(last_nl) - buf.data() + 1 : 0);

@@ -84,8 +84,10 @@ Status PartitionReader::ReadBatch() {
           records_[next_record_].ingest_time < min_ts_)) {
     ++next_record_;
   }
-  next_offset_ = next_record_ < records_.size() ? records_[next_record_].offset
-                                                : header->end_offset();
+  // Skipped records advance the position too (a time seek skips whole batches).
+  next_offset_ = std::max(next_offset_, next_record_ < records_.size()
+                                            ? records_[next_record_].offset
+                                            : header->end_offset());
   return Status::OK();
 }
 
