@@ -1,3 +1,5 @@
 #include "api/cli.h"
 
-int main(int argc, char** argv) { return strata::api::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return strata::api::Main(argc, argv);
+}

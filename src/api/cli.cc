@@ -64,9 +64,8 @@ Result<log::Table*> TableForIngest(log::Store* store, const TableRequest& req) {
                                      "', not by '" + *req.key + "'");
     }
     if (req.partitions && c.partitions != *req.partitions) {
-      return Status::InvalidArgument("table " + req.name + " has " +
-                                     std::to_string(c.partitions) + " partitions, not " +
-                                     std::to_string(*req.partitions));
+      return Status::InvalidArgument("table " + req.name + " has " + std::to_string(c.partitions) +
+                                     " partitions, not " + std::to_string(*req.partitions));
     }
     return table;
   }
@@ -138,8 +137,9 @@ int RunLog(const LogArgs& a) {
   for (uint32_t p = 0; p < n && left > 0; ++p) {
     if (a.partition >= 0 && p != a.partition) continue;
     const log::Partition& part = (*table)->partition(p);
-    log::PartitionReader reader = a.since.empty() ? log::PartitionReader(part, std::max(a.from, part.start_offset()))
-                                                  : log::PartitionReader::AtTime(part, since);
+    log::PartitionReader reader =
+        a.since.empty() ? log::PartitionReader(part, std::max(a.from, part.start_offset()))
+                        : log::PartitionReader::AtTime(part, since);
     log::RecordView r;
     while (left > 0) {
       auto more = reader.Next(&r);
@@ -242,8 +242,8 @@ int RunServer(const ServerArgs& a) {
     sigwait(&signals, &sig);
     server.Stop();
   });
-  std::fprintf(stderr, "strata: serving %s on http://%s:%d\n", a.data.c_str(),
-               options.host.c_str(), server.port());
+  std::fprintf(stderr, "strata: serving %s on http://%s:%d\n", a.data.c_str(), options.host.c_str(),
+               server.port());
   server.Run();
   pthread_kill(stopper.native_handle(), SIGTERM);
   stopper.join();
@@ -333,9 +333,10 @@ int RunDemo(const DemoArgs& a) {
     if (!more.ok()) status = Fail(more.status());
     if (more.ok() && *more) std::printf("  %s\n", RecordToJson(0, r).c_str());
   }
-  std::printf("\nexplore it yourself:\n  strata log stats --data %s --table orders\n"
-              "  strata log --data %s --table orders --partition 1 --limit 3\n",
-              dir.c_str(), dir.c_str());
+  std::printf(
+      "\nexplore it yourself:\n  strata log stats --data %s --table orders\n"
+      "  strata log --data %s --table orders --partition 1 --limit 3\n",
+      dir.c_str(), dir.c_str());
   if (temporary && !a.keep) {
     std::filesystem::remove_all(dir);
     std::printf("(the demo's data directory was removed; run with --keep to keep it)\n");
@@ -352,45 +353,71 @@ int Main(int argc, char** argv) {
 
   IngestArgs ingest;
   auto* ingest_cmd = app.add_subcommand(
-      "ingest", "Append JSON lines from FILE (or stdin) to a bronze table, durably. Creates the "
-                "table if absent. Prints a one-line JSON summary; exits 0 only when every "
-                "line is durable.");
+      "ingest",
+      "Append JSON lines from FILE (or stdin) to a bronze table, durably. Creates the "
+      "table if absent. Prints a one-line JSON summary; exits 0 only when every "
+      "line is durable.");
   ingest_cmd->add_option("--data", ingest.data, "Data directory")->required();
   ingest_cmd->add_option("--table", ingest.table.name, "Table name")->required();
-  ingest_cmd->add_option("--key", ingest.table.key, "JSON field holding the record key (a.b for nested); partition = hash(key). A new table keeps it")->expected(1);
-  ingest_cmd->add_option("--partitions", ingest.table.partitions, "Partitions of a new table (default 4)")->check(CLI::Range(1, 4096));
-  ingest_cmd->add_option("--compression", ingest.table.compression, "Batch compression of a new table: none, zstd or lz4")->default_val("none");
-  ingest_cmd->add_flag("--acks", ingest.acks, "After each durable group commit print {\"acked_lines\": N}: the first N input lines are durable");
+  ingest_cmd
+      ->add_option("--key", ingest.table.key,
+                   "JSON field holding the record key (a.b for nested); partition = hash(key). A "
+                   "new table keeps it")
+      ->expected(1);
+  ingest_cmd
+      ->add_option("--partitions", ingest.table.partitions, "Partitions of a new table (default 4)")
+      ->check(CLI::Range(1, 4096));
+  ingest_cmd
+      ->add_option("--compression", ingest.table.compression,
+                   "Batch compression of a new table: none, zstd or lz4")
+      ->default_val("none");
+  ingest_cmd->add_flag("--acks", ingest.acks,
+                       "After each durable group commit print {\"acked_lines\": N}: the first N "
+                       "input lines are durable");
   ingest_cmd->add_option("FILE", ingest.file, "JSON-lines file, or - for stdin")->default_val("-");
 
   LogArgs log_args;
-  auto* log_cmd = app.add_subcommand("log", "Print a bronze table's records as JSON lines (partition, offset, ingest_time, key, source, source_position, payload)");
+  auto* log_cmd = app.add_subcommand("log",
+                                     "Print a bronze table's records as JSON lines (partition, "
+                                     "offset, ingest_time, key, source, source_position, payload)");
   log_cmd->add_option("--data", log_args.data, "Data directory")->required();
   log_cmd->add_option("--table", log_args.table, "Table name")->required();
-  log_cmd->add_option("--partition", log_args.partition, "Only this partition (default: all, in order)");
+  log_cmd->add_option("--partition", log_args.partition,
+                      "Only this partition (default: all, in order)");
   log_cmd->add_option("--from", log_args.from, "First offset to print (per partition)");
-  log_cmd->add_option("--since", log_args.since, "Only records ingested at or after this time (2026-11-22T14:00:00Z or microseconds)");
+  log_cmd->add_option(
+      "--since", log_args.since,
+      "Only records ingested at or after this time (2026-11-22T14:00:00Z or microseconds)");
   log_cmd->add_option("--limit", log_args.limit, "Print at most this many records");
   log_cmd->require_subcommand(0, 1);
-  auto* stats_cmd = log_cmd->add_subcommand("stats", "Per-partition record counts, offsets and bytes");
+  auto* stats_cmd =
+      log_cmd->add_subcommand("stats", "Per-partition record counts, offsets and bytes");
   stats_cmd->fallthrough();
   stats_cmd->add_flag("--json", log_args.json, "Print JSON instead of a table");
 
   ServerArgs server;
-  auto* server_cmd = app.add_subcommand("server", "Serve the HTTP API: POST /v1/tables/{t}/events (JSON lines, answered once durable), GET /healthz");
+  auto* server_cmd = app.add_subcommand("server",
+                                        "Serve the HTTP API: POST /v1/tables/{t}/events (JSON "
+                                        "lines, answered once durable), GET /healthz");
   server_cmd->add_option("--data", server.data, "Data directory")->required();
-  server_cmd->add_option("--listen", server.listen, "Address to listen on")->default_val("127.0.0.1:7878");
-  server_cmd->add_option("--max-body", server.max_body, "Largest request body in bytes (larger: 413)")->default_val(16u << 20);
+  server_cmd->add_option("--listen", server.listen, "Address to listen on")
+      ->default_val("127.0.0.1:7878");
+  server_cmd
+      ->add_option("--max-body", server.max_body, "Largest request body in bytes (larger: 413)")
+      ->default_val(16u << 20);
 
   GenArgs gen;
   auto* gen_cmd = app.add_subcommand("gen", "Print sample order events as JSON lines");
   gen_cmd->add_option("--count", gen.count, "Number of events")->default_val(1000);
   gen_cmd->add_option("--seed", gen.seed, "Random seed (same seed, same events)")->default_val(42);
-  gen_cmd->add_option("--malformed", gen.malformed, "Fraction of lines cut short (invalid JSON)")->default_val(0);
-  gen_cmd->add_option("--missing-key", gen.missing_key, "Fraction of lines without order_id")->default_val(0);
+  gen_cmd->add_option("--malformed", gen.malformed, "Fraction of lines cut short (invalid JSON)")
+      ->default_val(0);
+  gen_cmd->add_option("--missing-key", gen.missing_key, "Fraction of lines without order_id")
+      ->default_val(0);
 
   DemoArgs demo;
-  auto* demo_cmd = app.add_subcommand("demo", "Generate sample order events, ingest them durably and print the log's stats");
+  auto* demo_cmd = app.add_subcommand(
+      "demo", "Generate sample order events, ingest them durably and print the log's stats");
   demo_cmd->add_option("--data", demo.data, "Data directory (default: a fresh temporary one)");
   demo_cmd->add_option("--events", demo.events, "Number of events")->default_val(200000);
   demo_cmd->add_flag("--keep", demo.keep, "Keep the temporary data directory");

@@ -47,12 +47,14 @@ HttpServer::HttpServer(log::Store* store, ServerOptions options)
   Routes();
 }
 
-HttpServer::~HttpServer() { Stop(); }
+HttpServer::~HttpServer() {
+  Stop();
+}
 
 void HttpServer::Routes() {
   static std::atomic<uint64_t> request_seq{0};
   server_->Post(R"(/v1/tables/([A-Za-z0-9_.]+)/events)", [this](const httplib::Request& req,
-                                                                 httplib::Response& res) {
+                                                                httplib::Response& res) {
     const std::string name = req.matches[1];
     auto table = store_->GetTable(name);
     if (!table.ok()) return JsonError(res, 404, table.status().message());
@@ -71,11 +73,12 @@ void HttpServer::Routes() {
     }
     const IngestSummary& s = result->summary;
     res.set_content(JsonObject()
-                        .Add("acked", s.acked)
-                        .Add("malformed", s.malformed)
-                        .Add("missing_key", s.missing_key)
-                        .AddRaw("first_offsets", FirstOffsetsJson(result->ack))
-                        .Finish() + "\n",
+                            .Add("acked", s.acked)
+                            .Add("malformed", s.malformed)
+                            .Add("missing_key", s.missing_key)
+                            .AddRaw("first_offsets", FirstOffsetsJson(result->ack))
+                            .Finish() +
+                        "\n",
                     "application/json");
   });
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
@@ -103,7 +106,9 @@ Status HttpServer::Bind() {
   return Status::OK();
 }
 
-void HttpServer::Run() { server_->listen_after_bind(); }
+void HttpServer::Run() {
+  server_->listen_after_bind();
+}
 
 void HttpServer::Stop() {
   if (server_) server_->stop();

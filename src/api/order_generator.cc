@@ -4,7 +4,8 @@
 
 namespace strata::api {
 namespace {
-const char* const kStatuses[] = {"created", "paid", "completed", "completed", "shipped", "cancelled"};
+const char* const kStatuses[] = {"created",   "paid",    "completed",
+                                 "completed", "shipped", "cancelled"};
 }  // namespace
 
 OrderGenerator::OrderGenerator(const OrderGeneratorOptions& options)
@@ -18,14 +19,13 @@ void OrderGenerator::Next(std::string* out) {
   ts_ += static_cast<Micros>(rng_() % 2000);  // about 1000 orders a second of event time
   std::string ts = FormatTimestamp(ts_);
   char line[320];
-  int n = std::snprintf(line, sizeof(line),
-                        "{\"order_id\":\"o-%010llu\",\"customer_id\":\"c-%06llu\",\"amount\":%llu.%02llu,"
-                        "\"status\":\"%s\",\"email\":\"customer%llu@example.com\",\"event_ts\":\"%s\"}",
-                        static_cast<unsigned long long>(next_id_++),
-                        static_cast<unsigned long long>(customer),
-                        static_cast<unsigned long long>(cents / 100),
-                        static_cast<unsigned long long>(cents % 100), status,
-                        static_cast<unsigned long long>(customer), ts.c_str());
+  int n = std::snprintf(
+      line, sizeof(line),
+      "{\"order_id\":\"o-%010llu\",\"customer_id\":\"c-%06llu\",\"amount\":%llu.%02llu,"
+      "\"status\":\"%s\",\"email\":\"customer%llu@example.com\",\"event_ts\":\"%s\"}",
+      static_cast<unsigned long long>(next_id_++), static_cast<unsigned long long>(customer),
+      static_cast<unsigned long long>(cents / 100), static_cast<unsigned long long>(cents % 100),
+      status, static_cast<unsigned long long>(customer), ts.c_str());
   std::string_view text(line, static_cast<size_t>(n));
   if (unit(rng_) < options_.missing_key_ratio) {
     text.remove_prefix(text.find("\"customer_id\""));

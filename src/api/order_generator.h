@@ -13,8 +13,8 @@ namespace strata::api {
 struct OrderGeneratorOptions {
   uint64_t seed = 42;
   uint32_t customers = 5000;
-  double malformed_ratio = 0;    // lines cut short: not valid JSON
-  double missing_key_ratio = 0;  // lines without "order_id"
+  double malformed_ratio = 0;               // lines cut short: not valid JSON
+  double missing_key_ratio = 0;             // lines without "order_id"
   Micros start_ts = 1'795'000'000'000'000;  // event time of the first order
 };
 

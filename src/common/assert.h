@@ -1,6 +1,6 @@
 // STRATA_ASSERT: invariant checks. They are cheap and stay on in every build (define
-// STRATA_DISABLE_ASSERTS to remove them). A failed invariant is a bug in strata, never a user error: it prints the
-// condition and location and aborts.
+// STRATA_DISABLE_ASSERTS to remove them). A failed invariant is a bug in strata, never a user
+// error: it prints the condition and location and aborts.
 #pragma once
 
 namespace strata::internal {

@@ -1,10 +1,10 @@
 #include "common/clock.h"
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
-#include <cerrno>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 
 namespace strata {
@@ -60,7 +60,8 @@ bool ParseTimestamp(std::string_view text, Micros* out) {
       if (digits++ < 6) micros = micros * 10 + (*rest - '0');
     }
     if (digits == 0) return false;
-    for (; digits < 6; ++digits) micros *= 10;
+    for (; digits < 6; ++digits)
+      micros *= 10;
   }
   if (*rest == 'Z') ++rest;
   if (*rest != '\0') return false;

@@ -10,10 +10,18 @@
 
 namespace strata {
 
-inline void PutFixed32(std::string* dst, uint32_t v) { dst->append(reinterpret_cast<char*>(&v), 4); }
-inline void PutFixed64(std::string* dst, uint64_t v) { dst->append(reinterpret_cast<char*>(&v), 8); }
-inline void EncodeFixed32(char* p, uint32_t v) { std::memcpy(p, &v, 4); }
-inline void EncodeFixed64(char* p, uint64_t v) { std::memcpy(p, &v, 8); }
+inline void PutFixed32(std::string* dst, uint32_t v) {
+  dst->append(reinterpret_cast<char*>(&v), 4);
+}
+inline void PutFixed64(std::string* dst, uint64_t v) {
+  dst->append(reinterpret_cast<char*>(&v), 8);
+}
+inline void EncodeFixed32(char* p, uint32_t v) {
+  std::memcpy(p, &v, 4);
+}
+inline void EncodeFixed64(char* p, uint64_t v) {
+  std::memcpy(p, &v, 8);
+}
 inline uint32_t DecodeFixed32(const char* p) {
   uint32_t v;
   std::memcpy(&v, p, 4);
@@ -42,8 +50,12 @@ inline void PutLengthPrefixed(std::string* dst, std::string_view s) {
   dst->append(s);
 }
 
-inline uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-inline int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+inline uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+inline int64_t UnZigZag(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
 
 // A bounded read cursor over encoded bytes. Every getter returns false, and leaves the
 // cursor unusable, when the input ends early or a varint is malformed.

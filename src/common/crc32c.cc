@@ -16,7 +16,8 @@ constexpr std::array<uint32_t, 256> MakeTable() {
   std::array<uint32_t, 256> table{};
   for (uint32_t i = 0; i < 256; ++i) {
     uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ kPolynomial : c >> 1;
+    for (int k = 0; k < 8; ++k)
+      c = (c & 1) ? (c >> 1) ^ kPolynomial : c >> 1;
     table[i] = c;
   }
   return table;
@@ -26,7 +27,8 @@ constexpr std::array<uint32_t, 256> kTable = MakeTable();
 uint32_t ExtendPortable(uint32_t crc, const char* data, size_t n) {
   uint32_t c = ~crc;
   const auto* p = reinterpret_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < n; ++i) c = kTable[(c ^ p[i]) & 0xff] ^ (c >> 8);
+  for (size_t i = 0; i < n; ++i)
+    c = kTable[(c ^ p[i]) & 0xff] ^ (c >> 8);
   return ~c;
 }
 

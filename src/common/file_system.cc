@@ -209,7 +209,8 @@ class PosixFileSystem final : public FileSystem {
       ::close(fd);
       if (e == EWOULDBLOCK) {
         std::string holder = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "unknown";
-        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
+          holder.pop_back();
         return Status::Locked(DirName(path) + " is in use by another strata process (pid " +
                               holder + ")");
       }
@@ -260,7 +261,8 @@ std::string JoinPath(std::string_view dir, std::string_view name) {
 }
 
 std::string DirName(std::string_view path) {
-  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  while (path.size() > 1 && path.back() == '/')
+    path.remove_suffix(1);
   size_t slash = path.rfind('/');
   if (slash == std::string_view::npos) return ".";
   if (slash == 0) return "/";

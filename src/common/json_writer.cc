@@ -17,13 +17,27 @@ void AppendJsonString(std::string* out, std::string_view s) {
     out->append(s.data() + run_start, i - run_start);
     run_start = i + 1;
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
       default:
         out->append("\\u00");
         out->push_back(kHex[c >> 4]);
@@ -34,7 +48,9 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
-bool IsValidUtf8(std::string_view s) { return simdjson::validate_utf8(s.data(), s.size()); }
+bool IsValidUtf8(std::string_view s) {
+  return simdjson::validate_utf8(s.data(), s.size());
+}
 
 std::string Base64Encode(std::string_view bytes) {
   static const char kAlphabet[] =
@@ -45,7 +61,8 @@ std::string Base64Encode(std::string_view bytes) {
   auto at = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[k])); };
   for (; i + 2 < bytes.size(); i += 3) {
     uint32_t v = at(i) << 16 | at(i + 1) << 8 | at(i + 2);
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(v >> s) & 63]);
+    for (int s = 18; s >= 0; s -= 6)
+      out.push_back(kAlphabet[(v >> s) & 63]);
   }
   if (i < bytes.size()) {
     uint32_t v = at(i) << 16 | (i + 1 < bytes.size() ? at(i + 1) << 8 : 0);
@@ -105,6 +122,5 @@ JsonObject& JsonObject::AddRaw(std::string_view key, std::string_view json) {
   out_ += json;
   return *this;
 }
-
 
 }  // namespace strata

@@ -18,11 +18,15 @@ std::string Base64Encode(std::string_view bytes);
 class JsonObject {
  public:
   JsonObject& Add(std::string_view key, std::string_view value);
-  JsonObject& Add(std::string_view key, const char* value) { return Add(key, std::string_view(value)); }
+  JsonObject& Add(std::string_view key, const char* value) {
+    return Add(key, std::string_view(value));
+  }
   JsonObject& Add(std::string_view key, int64_t value);
   JsonObject& Add(std::string_view key, uint64_t value);
   JsonObject& Add(std::string_view key, int value) { return Add(key, static_cast<int64_t>(value)); }
-  JsonObject& Add(std::string_view key, uint32_t value) { return Add(key, static_cast<uint64_t>(value)); }
+  JsonObject& Add(std::string_view key, uint32_t value) {
+    return Add(key, static_cast<uint64_t>(value));
+  }
   JsonObject& Add(std::string_view key, double value);
   JsonObject& Add(std::string_view key, bool value);
   // `json` must already be valid JSON (an object or array built elsewhere).

@@ -6,17 +6,28 @@ namespace strata {
 
 const char* StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kInvalidArgument: return "Invalid argument";
-    case StatusCode::kNotFound: return "Not found";
-    case StatusCode::kAlreadyExists: return "Already exists";
-    case StatusCode::kCorruption: return "Corruption";
-    case StatusCode::kIOError: return "I/O error";
-    case StatusCode::kBusy: return "Busy";
-    case StatusCode::kLocked: return "Locked";
-    case StatusCode::kOutOfRange: return "Out of range";
-    case StatusCode::kAborted: return "Aborted";
-    case StatusCode::kFailedPrecondition: return "Failed precondition";
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kInvalidArgument:
+      return "Invalid argument";
+    case StatusCode::kNotFound:
+      return "Not found";
+    case StatusCode::kAlreadyExists:
+      return "Already exists";
+    case StatusCode::kCorruption:
+      return "Corruption";
+    case StatusCode::kIOError:
+      return "I/O error";
+    case StatusCode::kBusy:
+      return "Busy";
+    case StatusCode::kLocked:
+      return "Locked";
+    case StatusCode::kOutOfRange:
+      return "Out of range";
+    case StatusCode::kAborted:
+      return "Aborted";
+    case StatusCode::kFailedPrecondition:
+      return "Failed precondition";
   }
   return "Unknown";
 }

@@ -20,12 +20,12 @@ enum class StatusCode {
   kInvalidArgument,  // the caller asked for something malformed
   kNotFound,         // a table, file or offset that does not exist
   kAlreadyExists,
-  kCorruption,       // stored bytes fail their checksum or structure checks
-  kIOError,          // the operating system refused an operation
-  kBusy,             // a bounded queue is full; retry later (backpressure)
-  kLocked,           // another process owns the resource
-  kOutOfRange,       // an offset or position beyond what exists
-  kAborted,          // a named abort point fired (tests only)
+  kCorruption,          // stored bytes fail their checksum or structure checks
+  kIOError,             // the operating system refused an operation
+  kBusy,                // a bounded queue is full; retry later (backpressure)
+  kLocked,              // another process owns the resource
+  kOutOfRange,          // an offset or position beyond what exists
+  kAborted,             // a named abort point fired (tests only)
   kFailedPrecondition,  // the object is in a state that forbids the call
 };
 
@@ -37,7 +37,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message);
 
   static Status OK() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
@@ -77,7 +79,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     STRATA_ASSERT(!status_.ok());
   }
@@ -113,10 +115,10 @@ class [[nodiscard]] Result {
 #define STRATA_CONCAT(a, b) STRATA_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function if `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                   \
-  do {                                          \
-    ::strata::Status _st = (expr);              \
-    if (!_st.ok()) return _st;                  \
+#define RETURN_IF_ERROR(expr)      \
+  do {                             \
+    ::strata::Status _st = (expr); \
+    if (!_st.ok()) return _st;     \
   } while (0)
 
 #define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \

@@ -11,10 +11,14 @@ KeyExtractor::KeyExtractor(std::string_view key_field) {
   pointer_ = "/";
   for (char c : key_field) {
     // JSON pointer escaping: '~' → "~0", '/' → "~1"; '.' separates path segments.
-    if (c == '~') pointer_ += "~0";
-    else if (c == '/') pointer_ += "~1";
-    else if (c == '.') pointer_ += '/';
-    else pointer_ += c;
+    if (c == '~')
+      pointer_ += "~0";
+    else if (c == '/')
+      pointer_ += "~1";
+    else if (c == '.')
+      pointer_ += '/';
+    else
+      pointer_ += c;
   }
 }
 
@@ -46,8 +50,11 @@ uint8_t KeyExtractor::Extract(std::string_view line, std::string* key) {
 
 LineBatcher::LineBatcher(std::string_view key_field, uint32_t partitions, std::string source,
                          std::string position_prefix)
-    : extractor_(key_field), keyed_(!key_field.empty()), partitions_(partitions),
-      source_(std::move(source)), position_prefix_(std::move(position_prefix)) {}
+    : extractor_(key_field),
+      keyed_(!key_field.empty()),
+      partitions_(partitions),
+      source_(std::move(source)),
+      position_prefix_(std::move(position_prefix)) {}
 
 void LineBatcher::AddLines(std::string_view text, uint64_t first_line) {
   uint64_t line_no = first_line;

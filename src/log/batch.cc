@@ -10,10 +10,14 @@ namespace strata::log {
 
 char OperationLetter(Operation op) {
   switch (op) {
-    case Operation::kInsert: return 'c';
-    case Operation::kUpdate: return 'u';
-    case Operation::kDelete: return 'd';
-    case Operation::kSnapshotRead: return 'r';
+    case Operation::kInsert:
+      return 'c';
+    case Operation::kUpdate:
+      return 'u';
+    case Operation::kDelete:
+      return 'd';
+    case Operation::kSnapshotRead:
+      return 'r';
   }
   return '?';
 }
@@ -28,9 +32,12 @@ Result<Codec> ParseCodec(std::string_view name) {
 
 const char* CodecName(Codec codec) {
   switch (codec) {
-    case Codec::kNone: return "none";
-    case Codec::kZstd: return "zstd";
-    case Codec::kLz4: return "lz4";
+    case Codec::kNone:
+      return "none";
+    case Codec::kZstd:
+      return "zstd";
+    case Codec::kLz4:
+      return "lz4";
   }
   return "?";
 }

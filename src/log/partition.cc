@@ -52,7 +52,8 @@ Status Partition::Recover(std::vector<std::string>* report) {
       bool orphan_index = name.size() == 26 && name.ends_with(".index") &&
                           ParseSegmentFileName(name.substr(0, 20) + ".log", &base) &&
                           !std::binary_search(bases.begin(), bases.end(), base);
-      if (orphan_index || name.ends_with(".tmp")) RETURN_IF_ERROR(fs_->Remove(JoinPath(dir_, name)));
+      if (orphan_index || name.ends_with(".tmp"))
+        RETURN_IF_ERROR(fs_->Remove(JoinPath(dir_, name)));
     }
   }
   if (bases.empty()) {
@@ -103,8 +104,8 @@ Status Partition::RecoverSealed(SegmentMeta* seg, std::vector<std::string>* repo
   if (!scan.error.ok()) {
     seg->corrupt_from = scan.valid_bytes;
     report->push_back("sealed segment damaged, records after byte " +
-                      std::to_string(scan.valid_bytes) + " cannot be read: " +
-                      scan.error.message());
+                      std::to_string(scan.valid_bytes) +
+                      " cannot be read: " + scan.error.message());
     return Status::OK();
   }
   report->push_back("rebuilt index " + seg->index_path + " (" + s.message() + ")");
@@ -115,17 +116,21 @@ Status Partition::RecoverSealed(SegmentMeta* seg, std::vector<std::string>* repo
 Status Partition::RecoverActive(SegmentMeta* seg, std::vector<std::string>* report) {
   ASSIGN_OR_RETURN(uint64_t file_size, fs_->FileSize(seg->log_path));
   ASSIGN_OR_RETURN(auto file, fs_->OpenReadable(seg->log_path));
-  ScanResult scan = ScanSegment(*file, file_size, seg->base_offset, options_.index_interval_bytes,
-                                seg->log_path);
+  ScanResult scan =
+      ScanSegment(*file, file_size, seg->base_offset, options_.index_interval_bytes, seg->log_path);
   seg->end_offset = scan.end_offset;
   seg->max_ts = scan.max_ts;
   seg->size_bytes = scan.valid_bytes;
   seg->index = std::move(scan.index);
   if (scan.error.ok()) return Status::OK();
-  report->push_back("truncated torn tail: " + std::to_string(file_size - scan.valid_bytes) +
-                    " bytes after offset " + std::to_string(scan.end_offset) + " (" +
-                    scan.error.message() + ")");
-  if (options_.read_only) return Status::OK();
+  std::string what = std::to_string(file_size - scan.valid_bytes) + " bytes after offset " +
+                     std::to_string(scan.end_offset) + " (" + scan.error.message() + ")";
+  if (options_.read_only) {
+    // A writer may be appending right now: leave the file alone, read up to the good end.
+    report->push_back("not reading " + what + ": being written, or torn by a crash");
+    return Status::OK();
+  }
+  report->push_back("truncated torn tail: " + what);
   return fs_->Truncate(seg->log_path, scan.valid_bytes);
 }
 
@@ -135,8 +140,9 @@ Status Partition::Append(std::string_view batch, const BatchHeader& header) {
   uint64_t position = active_->Size();
   RETURN_IF_ERROR(active_->Append(batch));
   if (position == 0 || position >= last_indexed_position_ + options_.index_interval_bytes) {
-    pending_index_.push_back({static_cast<uint32_t>(header.base_offset - segments_.back()->base_offset),
-                              static_cast<uint32_t>(position), header.first_ts});
+    pending_index_.push_back(
+        {static_cast<uint32_t>(header.base_offset - segments_.back()->base_offset),
+         static_cast<uint32_t>(position), header.first_ts});
     last_indexed_position_ = position;
   }
   next_offset_ = header.end_offset();
@@ -251,7 +257,8 @@ Result<uint32_t> Partition::ApplyRetention(const RetentionPolicy& policy, Micros
   {
     std::lock_guard lock(mu_);
     uint64_t total = 0;
-    for (const auto& seg : segments_) total += seg->size_bytes;
+    for (const auto& seg : segments_)
+      total += seg->size_bytes;
     size_t n = 0;
     while (n + 1 < segments_.size() && segments_[n]->sealed) {
       const SegmentMeta& seg = *segments_[n];

@@ -57,7 +57,7 @@ struct ReadLocation {
   uint64_t position = 0;     // a batch boundary
   uint64_t limit_bytes = 0;  // durable bytes of the segment
   uint64_t corrupt_from = UINT64_MAX;
-  uint64_t end_offset = 0;   // one past the segment's last durable record
+  uint64_t end_offset = 0;  // one past the segment's last durable record
 };
 
 class Partition {

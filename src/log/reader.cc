@@ -71,23 +71,21 @@ Status PartitionReader::ReadBatch() {
   std::string_view batch(buf_.data() + (pos - buf_pos_), header->total_length);
   if (!BatchChecksumMatches(batch)) return Status::Corruption(where() + ": checksum mismatch");
   if (header->base_offset > next_offset_ || header->end_offset() > loc_.end_offset) {
-    return Status::Corruption(where() + ": batch holds offsets " +
-                              std::to_string(header->base_offset) + ".." +
-                              std::to_string(header->end_offset()) + ", expected " +
-                              std::to_string(next_offset_));
+    return Status::Corruption(
+        where() + ": batch holds offsets " + std::to_string(header->base_offset) + ".." +
+        std::to_string(header->end_offset()) + ", expected " + std::to_string(next_offset_));
   }
   RETURN_IF_ERROR(DecodeBatch(batch, &scratch_, &records_, where()));
   loc_.position = pos + header->total_length;
   next_record_ = 0;
-  while (next_record_ < records_.size() &&
-         (records_[next_record_].offset < next_offset_ ||
-          records_[next_record_].ingest_time < min_ts_)) {
+  while (next_record_ < records_.size() && (records_[next_record_].offset < next_offset_ ||
+                                            records_[next_record_].ingest_time < min_ts_)) {
     ++next_record_;
   }
   // Skipped records advance the position too (a time seek skips whole batches).
-  next_offset_ = std::max(next_offset_, next_record_ < records_.size()
-                                            ? records_[next_record_].offset
-                                            : header->end_offset());
+  next_offset_ =
+      std::max(next_offset_, next_record_ < records_.size() ? records_[next_record_].offset
+                                                            : header->end_offset());
   return Status::OK();
 }
 

@@ -154,7 +154,8 @@ Status DecodeIndexFile(std::string_view bytes, uint64_t segment_bytes, SegmentMe
   std::vector<IndexEntry> entries(count);
   const char* e = p + kIndexHeaderSize;
   for (uint32_t i = 0; i < count; ++i, e += kIndexEntrySize) {
-    entries[i] = {DecodeFixed32(e), DecodeFixed32(e + 4), static_cast<Micros>(DecodeFixed64(e + 8))};
+    entries[i] = {DecodeFixed32(e), DecodeFixed32(e + 4),
+                  static_cast<Micros>(DecodeFixed64(e + 8))};
     bool ordered = i == 0 || (entries[i].relative_offset > entries[i - 1].relative_offset &&
                               entries[i].position > entries[i - 1].position);
     if (!ordered || entries[i].position >= segment_bytes ||

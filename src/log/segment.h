@@ -32,9 +32,9 @@ struct IndexEntry {
 // What is known about a segment. Guarded by its partition's mutex.
 struct SegmentMeta {
   uint64_t base_offset = 0;
-  uint64_t end_offset = 0;     // one past the last durable record
-  uint64_t size_bytes = 0;     // durable bytes; readers never go past them
-  Micros max_ts = 0;           // largest ingest time (0 when empty)
+  uint64_t end_offset = 0;  // one past the last durable record
+  uint64_t size_bytes = 0;  // durable bytes; readers never go past them
+  Micros max_ts = 0;        // largest ingest time (0 when empty)
   bool sealed = false;
   // For a sealed segment found damaged at open: bytes from here on fail their checks and
   // are never served; reads that reach them fail with kCorruption.

@@ -98,7 +98,8 @@ Result<Table*> Store::CreateTable(std::string_view name, TableConfig config) {
 std::vector<std::string> Store::TableNames() {
   std::lock_guard lock(mu_);
   std::vector<std::string> names;
-  for (const auto& [name, table] : tables_) names.push_back(name);
+  for (const auto& [name, table] : tables_)
+    names.push_back(name);
   return names;
 }
 
@@ -112,7 +113,8 @@ Result<uint32_t> Store::ApplyRetention(const RetentionPolicy& policy, Micros now
   RetentionPin pin;
   {
     std::lock_guard lock(mu_);
-    for (const auto& [name, table] : tables_) tables.push_back(table.get());
+    for (const auto& [name, table] : tables_)
+      tables.push_back(table.get());
     pin = pin_;
   }
   uint32_t removed = 0;

@@ -89,10 +89,9 @@ Table::Table(std::string name, TableConfig config, CommitOptions commit, bool re
 
 Table::~Table() = default;
 
-Result<std::unique_ptr<Table>> Table::Open(FileSystem* fs, const std::string& dir,
-                                           std::string name, const TableConfig& config,
-                                           const CommitOptions& commit, bool read_only,
-                                           std::vector<std::string>* report) {
+Result<std::unique_ptr<Table>> Table::Open(FileSystem* fs, const std::string& dir, std::string name,
+                                           const TableConfig& config, const CommitOptions& commit,
+                                           bool read_only, std::vector<std::string>* report) {
   std::unique_ptr<Table> t(new Table(std::move(name), config, commit, read_only));
   PartitionOptions popts;
   popts.segment_bytes = config.segment_bytes;
@@ -101,7 +100,8 @@ Result<std::unique_ptr<Table>> Table::Open(FileSystem* fs, const std::string& di
   for (uint32_t i = 0; i < config.partitions; ++i) {
     std::vector<std::string> notes;
     auto p = Partition::Open(fs, JoinPath(dir, "p-" + std::to_string(i)), i, popts, &notes);
-    if (!p.ok()) return p.status().WithContext("table " + t->name_ + " partition " + std::to_string(i));
+    if (!p.ok())
+      return p.status().WithContext("table " + t->name_ + " partition " + std::to_string(i));
     for (std::string& n : notes) {
       report->push_back("table " + t->name_ + " partition " + std::to_string(i) + ": " + n);
     }
@@ -180,7 +180,8 @@ Status Table::FlushBatch(uint32_t p, BatchBuilder* builder, std::vector<bool>* d
 Status Table::WriteGroup(const std::vector<Writer*>& group) {
   const uint32_t n = partition_count();
   std::vector<bool> dirty(n, false);
-  for (uint32_t p = 0; p < n; ++p) builders_[p].Reset(partitions_[p]->next_offset());
+  for (uint32_t p = 0; p < n; ++p)
+    builders_[p].Reset(partitions_[p]->next_offset());
   // Ingest times never decrease within a partition: time lookups and retention rely on it.
   const Micros now = NowMicros();
   for (Writer* w : group) {

@@ -58,9 +58,9 @@ struct AppendAck {
 };
 
 struct CommitOptions {
-  size_t max_group_bytes = 32u << 20;    // bytes of records one group commit takes at most
-  size_t max_batch_bytes = 1u << 20;     // a batch body is cut when it exceeds this
-  size_t max_queued_bytes = 64u << 20;   // TryAppend refuses (kBusy) past this backlog
+  size_t max_group_bytes = 32u << 20;   // bytes of records one group commit takes at most
+  size_t max_batch_bytes = 1u << 20;    // a batch body is cut when it exceeds this
+  size_t max_queued_bytes = 64u << 20;  // TryAppend refuses (kBusy) past this backlog
 };
 
 class Table {

@@ -27,7 +27,8 @@ TEST(Crc32cTest, Rfc3720Vectors) {
 TEST(Crc32cTest, ExtendEqualsWholeAtEverySplit) {
   std::mt19937 rng(7);
   std::string data(1000, '\0');
-  for (char& c : data) c = static_cast<char>(rng());
+  for (char& c : data)
+    c = static_cast<char>(rng());
   uint32_t whole = crc32c::Value(data);
   for (size_t split = 0; split <= data.size(); split += 37) {
     uint32_t first = crc32c::Value(data.data(), split);

@@ -85,10 +85,13 @@ TEST_P(AbortPointTest, AbortRestartVerify) {
       ASSERT_TRUE(present.insert(part[i].payload).second);
     }
   }
-  for (const auto& a : acked) EXPECT_TRUE(present.count(a)) << "lost " << a;
+  for (const auto& a : acked)
+    EXPECT_TRUE(present.count(a)) << "lost " << a;
   AppendAck ack;
   for (int i = 0; i < 50; ++i) {
-    ASSERT_TRUE(testing::AppendPayloads(table_, {"after" + std::to_string(i) + std::string(100, '-')}, "k", &ack).ok());
+    ASSERT_TRUE(testing::AppendPayloads(
+                    table_, {"after" + std::to_string(i) + std::string(100, '-')}, "k", &ack)
+                    .ok());
   }
   // And it reopens cleanly after that.
   store_.reset();
@@ -99,8 +102,7 @@ TEST_P(AbortPointTest, AbortRestartVerify) {
 INSTANTIATE_TEST_SUITE_P(Points, AbortPointTest,
                          ::testing::Values("segment_roll.before_index",
                                            "segment_roll.before_create",
-                                           "segment_roll.after_create",
-                                           "group_commit.before_sync",
+                                           "segment_roll.after_create", "group_commit.before_sync",
                                            "table_create.before_config"),
                          [](const auto& info) {
                            std::string n = info.param;

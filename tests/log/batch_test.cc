@@ -11,7 +11,9 @@ namespace {
 
 std::vector<AppendRecord> SampleRecords(std::vector<std::string>* storage, int n) {
   storage->clear();
-  for (int i = 0; i < n; ++i) storage->push_back("{\"i\":" + std::to_string(i) + ",\"pad\":\"" + std::string(i % 50, 'x') + "\"}");
+  for (int i = 0; i < n; ++i)
+    storage->push_back("{\"i\":" + std::to_string(i) + ",\"pad\":\"" + std::string(i % 50, 'x') +
+                       "\"}");
   std::vector<AppendRecord> records;
   for (int i = 0; i < n; ++i) {
     AppendRecord r;
@@ -33,7 +35,8 @@ TEST_P(BatchCodecTest, RoundTripsEveryField) {
   std::vector<std::string> storage;
   auto records = SampleRecords(&storage, 200);
   BatchBuilder b(1000);
-  for (size_t i = 0; i < records.size(); ++i) b.Add(records[i], 5'000'000 + static_cast<Micros>(i * 3));
+  for (size_t i = 0; i < records.size(); ++i)
+    b.Add(records[i], 5'000'000 + static_cast<Micros>(i * 3));
   std::string bytes;
   b.Finish(GetParam(), &bytes);
   ASSERT_TRUE(BatchChecksumMatches(bytes));
@@ -70,7 +73,8 @@ INSTANTIATE_TEST_SUITE_P(Codecs, BatchCodecTest,
 TEST(BatchTest, IncompressibleBodyIsStoredPlain) {
   std::mt19937 rng(1);
   std::string noise(3000, '\0');
-  for (char& c : noise) c = static_cast<char>(rng());
+  for (char& c : noise)
+    c = static_cast<char>(rng());
   AppendRecord r;
   r.payload = noise;
   BatchBuilder b(0);
@@ -84,7 +88,8 @@ TEST(BatchTest, EveryHeaderBitFlipIsCaughtByTheChecksum) {
   std::vector<std::string> storage;
   auto records = SampleRecords(&storage, 5);
   BatchBuilder b(7);
-  for (auto& r : records) b.Add(r, 10);
+  for (auto& r : records)
+    b.Add(r, 10);
   std::string bytes;
   b.Finish(Codec::kNone, &bytes);
   for (size_t i = 0; i < bytes.size(); ++i) {
@@ -110,7 +115,7 @@ TEST(BatchTest, HeaderSanityChecks) {
     EncodeFixed32(s.data() + pos, v);
     return ParseBatchHeader(s).status();
   };
-  EXPECT_TRUE(with(4, 10).IsCorruption());                 // shorter than a header
+  EXPECT_TRUE(with(4, 10).IsCorruption());                  // shorter than a header
   EXPECT_TRUE(with(4, kMaxBatchBytes + 1).IsCorruption());  // absurd length
   EXPECT_TRUE(with(16, 0).IsCorruption());                  // zero records
   std::string v2 = bytes;
@@ -125,7 +130,8 @@ TEST(BatchTest, DecodeRejectsBodiesThatDoNotMatchTheHeader) {
   std::vector<std::string> storage;
   auto records = SampleRecords(&storage, 3);
   BatchBuilder b(0);
-  for (auto& r : records) b.Add(r, 1);
+  for (auto& r : records)
+    b.Add(r, 1);
   std::string bytes;
   b.Finish(Codec::kNone, &bytes);
   std::string scratch;
@@ -153,7 +159,8 @@ TEST(BatchTest, RandomBodiesNeverCrashTheDecoder) {
     b.Finish(static_cast<Codec>(iter % 3), &bytes);
     size_t body = rng() % 200;
     bytes.resize(kBatchHeaderSize + body);
-    for (size_t i = kBatchHeaderSize; i < bytes.size(); ++i) bytes[i] = static_cast<char>(rng());
+    for (size_t i = kBatchHeaderSize; i < bytes.size(); ++i)
+      bytes[i] = static_cast<char>(rng());
     EncodeFixed32(bytes.data() + 4, static_cast<uint32_t>(bytes.size()));
     EncodeFixed32(bytes.data() + 16, 1 + rng() % 5);
     EncodeFixed32(bytes.data() + 40, static_cast<uint32_t>(rng() % 400));

@@ -24,7 +24,8 @@ class CorruptionTest : public ::testing::Test {
     table_ = *store_->CreateTable("t", c);
     for (int g = 0; g < 60; ++g) {
       std::vector<std::string> payloads;
-      for (int i = 0; i < 5; ++i) payloads.push_back("rec-" + std::to_string(g * 5 + i) + std::string(30, '~'));
+      for (int i = 0; i < 5; ++i)
+        payloads.push_back("rec-" + std::to_string(g * 5 + i) + std::string(30, '~'));
       AppendAck ack;
       ASSERT_TRUE(testing::AppendPayloads(table_, payloads, "k", &ack).ok());
       original_.insert(original_.end(), payloads.begin(), payloads.end());

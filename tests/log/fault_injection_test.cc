@@ -58,14 +58,16 @@ class FaultInjectionTest : public ::testing::TestWithParam<Codec> {
             break;
           }
           std::lock_guard lock(mu_);
-          for (auto& p : payloads) acked_.insert(p);
+          for (auto& p : payloads)
+            acked_.insert(p);
         }
       });
     }
     std::this_thread::sleep_for(std::chrono::microseconds(rng() % 20000));
     fs_.FailAlways(FaultFs::Op::kSync);  // the power is cut: nothing more becomes durable
     stop = true;
-    for (auto& t : producers) t.join();
+    for (auto& t : producers)
+      t.join();
   }
 
   void CrashAndReopen(uint64_t torn_seed) {
@@ -83,7 +85,8 @@ class FaultInjectionTest : public ::testing::TestWithParam<Codec> {
         ASSERT_TRUE(present.insert(part[i].payload).second) << "duplicate " << part[i].payload;
       }
     }
-    for (const std::string& p : acked_) ASSERT_TRUE(present.count(p)) << "lost acked " << p;
+    for (const std::string& p : acked_)
+      ASSERT_TRUE(present.count(p)) << "lost acked " << p;
   }
 
   ::strata::testing::TempDir dir_;
@@ -126,7 +129,8 @@ TEST_P(FaultInjectionTest, FailedSyncFailsTheAppendAndStopsTheTable) {
   auto all = testing::ReadTable(*table_);
   std::set<std::string> present;
   for (auto& part : all) {
-    for (auto& r : part) present.insert(r.payload);
+    for (auto& r : part)
+      present.insert(r.payload);
   }
   EXPECT_TRUE(present.count("a1") && present.count("a2"));
   EXPECT_FALSE(present.count("c1"));
@@ -153,12 +157,15 @@ TEST_P(FaultInjectionTest, UnsyncedNewSegmentFileDisappearsCleanly) {
   std::mt19937_64 rng(5);
   auto noise = [&](char tag) {
     std::string s(500, tag);
-    for (size_t i = 1; i < s.size(); ++i) s[i] = static_cast<char>('a' + rng() % 26);
+    for (size_t i = 1; i < s.size(); ++i)
+      s[i] = static_cast<char>('a' + rng() % 26);
     return s;
   };
   std::vector<std::string> big, more;
-  for (int i = 0; i < 40; ++i) big.push_back(noise('b'));
-  for (int i = 0; i < 40; ++i) more.push_back(noise('m'));
+  for (int i = 0; i < 40; ++i)
+    big.push_back(noise('b'));
+  for (int i = 0; i < 40; ++i)
+    more.push_back(noise('m'));
   ASSERT_TRUE(testing::AppendPayloads(table_, big, "k", &ack).ok());
   acked_.insert(big.begin(), big.end());
   fs_.FailOnce(FaultFs::Op::kSyncDir);

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "log/reader.h"
 #include "common/hash.h"
+#include "log/reader.h"
 #include "log/store.h"
 
 namespace strata::log::testing {
@@ -32,21 +32,24 @@ inline std::vector<StoredRecord> ReadPartition(const Partition& p, uint64_t from
   while (true) {
     auto more = reader.Next(&r);
     if (!more.ok()) {
-      if (status) *status = more.status();
-      else ADD_FAILURE() << more.status().ToString();
+      if (status)
+        *status = more.status();
+      else
+        ADD_FAILURE() << more.status().ToString();
       break;
     }
     if (!*more) break;
     out.push_back({r.offset, r.ingest_time, std::string(r.key), std::string(r.payload),
-                   std::string(r.source), std::string(r.source_position), r.op,
-                   r.schema_version, r.flags});
+                   std::string(r.source), std::string(r.source_position), r.op, r.schema_version,
+                   r.flags});
   }
   return out;
 }
 
 inline std::vector<std::vector<StoredRecord>> ReadTable(const Table& t) {
   std::vector<std::vector<StoredRecord>> out;
-  for (uint32_t p = 0; p < t.partition_count(); ++p) out.push_back(ReadPartition(t.partition(p)));
+  for (uint32_t p = 0; p < t.partition_count(); ++p)
+    out.push_back(ReadPartition(t.partition(p)));
   return out;
 }
 

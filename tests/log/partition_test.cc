@@ -93,7 +93,8 @@ TEST_F(PartitionTest, IngestTimesNeverDecreaseAndTimeReadsFindTheFirstRecord) {
   Open();
   AppendN(300, 3);
   auto all = ReadPartition(table_->partition(0));
-  for (size_t i = 1; i < all.size(); ++i) EXPECT_GE(all[i].ingest_time, all[i - 1].ingest_time);
+  for (size_t i = 1; i < all.size(); ++i)
+    EXPECT_GE(all[i].ingest_time, all[i - 1].ingest_time);
   for (size_t pick : {0ul, 1ul, 150ul, 299ul}) {
     Micros t = all[pick].ingest_time;
     PartitionReader reader = PartitionReader::AtTime(table_->partition(0), t);
@@ -102,7 +103,8 @@ TEST_F(PartitionTest, IngestTimesNeverDecreaseAndTimeReadsFindTheFirstRecord) {
     ASSERT_TRUE(more.ok() && *more);
     // The first record with ingest_time >= t.
     size_t expect = 0;
-    while (all[expect].ingest_time < t) ++expect;
+    while (all[expect].ingest_time < t)
+      ++expect;
     EXPECT_EQ(r.offset, expect);
   }
   PartitionReader past = PartitionReader::AtTime(table_->partition(0), all.back().ingest_time + 1);
@@ -118,7 +120,8 @@ TEST_F(PartitionTest, ReaderAtTheEndSeesLaterAppends) {
   PartitionReader reader(table_->partition(0), 0);
   RecordView r;
   int seen = 0;
-  while (*reader.Next(&r)) ++seen;
+  while (*reader.Next(&r))
+    ++seen;
   EXPECT_EQ(seen, 5);
   AppendN(200);  // crosses segment boundaries
   while (*reader.Next(&r)) {

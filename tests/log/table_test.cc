@@ -61,7 +61,8 @@ TEST(TableTest, ConcurrentProducersShareSyncsAndLoseNothing) {
       }
     });
   }
-  for (auto& th : threads) th.join();
+  for (auto& th : threads)
+    th.join();
   EXPECT_EQ(failures.load(), 0);
   // Group commit: fewer syncs than appends (every append would need one otherwise).
   int syncs = fs.sync_count() - syncs_before;
@@ -87,7 +88,8 @@ TEST(TableTest, ConcurrentProducersShareSyncsAndLoseNothing) {
   for (auto& [producer, seqs] : seen) {
     std::sort(seqs.begin(), seqs.end());
     ASSERT_EQ(seqs.size(), static_cast<size_t>(kAppends * kPerAppend));
-    for (int i = 0; i < kAppends * kPerAppend; ++i) EXPECT_EQ(seqs[i], i);
+    for (int i = 0; i < kAppends * kPerAppend; ++i)
+      EXPECT_EQ(seqs[i], i);
   }
 }
 
