@@ -4,12 +4,16 @@
 
 #include <atomic>
 #include <charconv>
+#include <chrono>
+#include <thread>
 
 #include "api/ingest.h"
 #include "common/json_writer.h"
 
 namespace strata::api {
 namespace {
+
+constexpr size_t kDrainBytes = 1u << 20;
 
 void JsonError(httplib::Response& res, int code, std::string_view message) {
   res.status = code;
@@ -53,34 +57,63 @@ HttpServer::~HttpServer() {
 
 void HttpServer::Routes() {
   static std::atomic<uint64_t> request_seq{0};
-  server_->Post(R"(/v1/tables/([A-Za-z0-9_.]+)/events)", [this](const httplib::Request& req,
-                                                                httplib::Response& res) {
-    const std::string name = req.matches[1];
-    auto table = store_->GetTable(name);
-    if (!table.ok()) return JsonError(res, 404, table.status().message());
-    // Each line's source position is "<request id>:<line>"; a client may name its request.
-    std::string request_id = req.get_header_value("X-Request-Id");
-    if (request_id.empty()) {
-      request_id = std::to_string(NowMicros()) + "-" + std::to_string(request_seq.fetch_add(1));
-    }
-    auto result = IngestBody(*table, req.body, "http", request_id + ":");
-    if (!result.ok()) {
-      if (result.status().IsBusy()) {
-        res.set_header("Retry-After", "1");
-        return JsonError(res, 503, result.status().message());
-      }
-      return JsonError(res, 500, result.status().ToString());
-    }
-    const IngestSummary& s = result->summary;
-    res.set_content(JsonObject()
-                            .Add("acked", s.acked)
-                            .Add("malformed", s.malformed)
-                            .Add("missing_key", s.missing_key)
-                            .AddRaw("first_offsets", FirstOffsetsJson(result->ack))
-                            .Finish() +
-                        "\n",
-                    "application/json");
-  });
+  // The body is read through a content reader so that the limit holds for chunked bodies
+  // too (httplib enforces its own limit on Content-Length only).
+  server_->Post(
+      R"(/v1/tables/([A-Za-z0-9_.]+)/events)",
+      [this](const httplib::Request& req, httplib::Response& res,
+             const httplib::ContentReader& read_body) {
+        std::string body;
+        bool too_large = false;
+        // Past the limit the rest is read and dropped (up to kDrainBytes more), so that the
+        // client, still sending, gets the 413 instead of a broken connection.
+        size_t dropped = 0;
+        bool complete = read_body([&](const char* data, size_t n) {
+          too_large = too_large || body.size() + n > options_.max_body_bytes;
+          if (!too_large) {
+            body.append(data, n);
+            return true;
+          }
+          body.clear();
+          dropped += n;
+          return dropped <= kDrainBytes;
+        });
+        if (too_large || res.status == 413) {  // httplib sets 413 for a Content-Length over it
+          res.set_header("Connection", "close");
+          return JsonError(
+              res, 413,
+              "request body larger than " + std::to_string(options_.max_body_bytes) + " bytes");
+        }
+        if (!complete) {
+          res.set_header("Connection", "close");
+          return JsonError(res, 400, "incomplete request body");
+        }
+        const std::string name = req.matches[1];
+        auto table = store_->GetTable(name);
+        if (!table.ok()) return JsonError(res, 404, table.status().message());
+        // Each line's source position is "<request id>:<line>"; a client may name its request.
+        std::string request_id = req.get_header_value("X-Request-Id");
+        if (request_id.empty()) {
+          request_id = std::to_string(NowMicros()) + "-" + std::to_string(request_seq.fetch_add(1));
+        }
+        auto result = IngestBody(*table, body, "http", request_id + ":");
+        if (!result.ok()) {
+          if (result.status().IsBusy()) {
+            res.set_header("Retry-After", "1");
+            return JsonError(res, 503, result.status().message());
+          }
+          return JsonError(res, 500, result.status().ToString());
+        }
+        const IngestSummary& s = result->summary;
+        res.set_content(JsonObject()
+                                .Add("acked", s.acked)
+                                .Add("malformed", s.malformed)
+                                .Add("missing_key", s.missing_key)
+                                .AddRaw("first_offsets", FirstOffsetsJson(result->ack))
+                                .Finish() +
+                            "\n",
+                        "application/json");
+      });
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"status\": \"ok\"}\n", "application/json");
   });
@@ -107,11 +140,19 @@ Status HttpServer::Bind() {
 }
 
 void HttpServer::Run() {
-  server_->listen_after_bind();
+  running_ = true;
+  if (!stop_requested_) server_->listen_after_bind();
+  running_ = false;
 }
 
 void HttpServer::Stop() {
-  if (server_) server_->stop();
+  // httplib ignores stop() until it listens: remember the request for a Run that has not
+  // started, and wait for one that is entering its loop.
+  stop_requested_ = true;
+  for (int i = 0; i < 5000 && running_ && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  server_->stop();
 }
 
 }  // namespace strata::api

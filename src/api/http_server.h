@@ -12,6 +12,7 @@
 // table's queue bound are refused rather than buffered.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -54,6 +55,8 @@ class HttpServer {
   ServerOptions options_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> running_{false};
 };
 
 }  // namespace strata::api

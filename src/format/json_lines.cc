@@ -61,6 +61,10 @@ void LineBatcher::AddLines(std::string_view text, uint64_t first_line) {
   while (!text.empty()) {
     const void* nl = std::memchr(text.data(), '\n', text.size());
     size_t len = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
+    if (len > max_line_bytes_) {
+      overlong_line_ = line_no;
+      return;
+    }
     AddLine(text.substr(0, len), line_no++);
     text.remove_prefix(nl ? len + 1 : len);
   }
@@ -68,7 +72,7 @@ void LineBatcher::AddLines(std::string_view text, uint64_t first_line) {
 
 void LineBatcher::AddLine(std::string_view line, uint64_t line_no) {
   ++lines_;
-  if (line.empty()) return;
+  if (line.empty() || line == "\r") return;
   Pending p;
   p.payload = line;
   p.key_begin = static_cast<uint32_t>(arena_.size());
@@ -101,6 +105,7 @@ std::span<const log::AppendRecord> LineBatcher::records() {
 }
 
 void LineBatcher::Clear() {
+  overlong_line_ = 0;
   arena_.clear();
   pending_.clear();
   records_.clear();

@@ -6,8 +6,9 @@
 // Partitioning: partition = StableHash64(key) % partitions. A keyless table partitions by the
 // payload's hash; a record that lacks its key goes to the partition of the empty key.
 //
-// Lines end at '\n'; the '\n' is not part of the payload (a '\r' before it is). Empty lines
-// carry no data and produce no record, but are counted as lines.
+// Lines end at '\n'; the '\n' is not part of the payload (a '\r' before it is). Blank lines
+// (empty, or a lone '\r' in a CRLF file) carry no data and produce no record, but are
+// counted as lines.
 #pragma once
 
 #include <cstdint>
@@ -33,8 +34,11 @@ class KeyExtractor {
   explicit KeyExtractor(std::string_view key_field);
 
   // Validates `line` (kPadding readable bytes must follow it) and appends its key, if any,
-  // to *key. Returns the record flags. String keys are their unescaped text; numbers and
-  // booleans their JSON text; null, objects, arrays and absent fields count as missing.
+  // to *key. Returns the record flags. String keys are their unescaped text; integers their
+  // decimal digits; booleans true/false; other numbers simdjson's shortest round-trip form
+  // (1.50 -> "1.5", 1e3 -> "1000.0"), so keys should be strings or integers. Null, objects,
+  // arrays and absent fields count as missing. Integers beyond 64 bits do not parse and are
+  // flagged malformed.
   uint8_t Extract(std::string_view line, std::string* key);
 
  private:
@@ -53,7 +57,13 @@ class LineBatcher {
 
   // Adds every line of `text` (which must be followed by kPadding readable bytes). The
   // last line needs no trailing '\n'. `first_line` is the 1-based number of the first line.
+  // Stops before a line longer than the max_line_bytes limit (see overlong_line()).
   void AddLines(std::string_view text, uint64_t first_line);
+
+  // Lines longer than this are refused: AddLines stops before the first one.
+  void set_max_line_bytes(size_t n) { max_line_bytes_ = n; }
+  // The number of the line AddLines stopped at because it was too long; 0 if none.
+  uint64_t overlong_line() const { return overlong_line_; }
 
   // The records added since Clear(), in input order. Counters cover every line added
   // since construction.
@@ -81,6 +91,8 @@ class LineBatcher {
   std::string arena_;
   std::vector<Pending> pending_;
   std::vector<log::AppendRecord> records_;
+  size_t max_line_bytes_ = SIZE_MAX;
+  uint64_t overlong_line_ = 0;
   uint64_t lines_ = 0, malformed_ = 0, missing_key_ = 0, payload_bytes_ = 0;
 };
 

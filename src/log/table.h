@@ -93,6 +93,7 @@ class Table {
   Status AppendImpl(std::span<const AppendRecord> records, AppendAck* ack, bool bounded);
   Status WriteGroup(const std::vector<Writer*>& group);
   Status FlushBatch(uint32_t partition, BatchBuilder* builder, std::vector<bool>* dirty);
+  Status SyncPartitions(const std::vector<bool>& dirty);
 
   const std::string name_;
   const TableConfig config_;
