@@ -83,16 +83,25 @@ struct IngestArgs {
   bool acks = false;
 };
 
+// Closes a file descriptor when it goes out of scope (stdin is left open).
+struct InputFd {
+  int fd = 0;
+  ~InputFd() {
+    if (fd > 0) ::close(fd);
+  }
+};
+
 int RunIngest(const IngestArgs& a) {
+  // The input is opened first: a wrong path must not leave a new table behind.
+  InputFd input;
+  if (a.file != "-") {
+    input.fd = ::open(a.file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (input.fd < 0) return Fail(Status::FromErrno("open", a.file, errno));
+  }
   auto store = OpenStore(a.data, /*read_only=*/false);
   if (!store.ok()) return Fail(store.status());
   auto table = TableForIngest(store->get(), a.table);
   if (!table.ok()) return Fail(table.status());
-  int fd = 0;
-  if (a.file != "-") {
-    fd = ::open(a.file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Fail(Status::FromErrno("open", a.file, errno));
-  }
   IngestOptions options;
   options.source = a.file == "-" ? "stdin" : "file:" + a.file;
   if (a.acks) {
@@ -101,8 +110,7 @@ int RunIngest(const IngestArgs& a) {
       std::fflush(stdout);
     };
   }
-  auto summary = IngestFromFd(*table, fd, options);
-  if (fd != 0) ::close(fd);
+  auto summary = IngestFromFd(*table, input.fd, options);
   if (!summary.ok()) return Fail(summary.status());
   std::printf("%s\n", summary->ToJson().c_str());
   return 0;
