@@ -288,7 +288,7 @@ struct DemoArgs {
   bool keep = false;
 };
 
-int RunDemo(const DemoArgs& a) {
+int RunDemo(const DemoArgs& a, const std::string& self) {
   std::string dir = a.data;
   bool temporary = dir.empty();
   if (temporary) {
@@ -341,13 +341,16 @@ int RunDemo(const DemoArgs& a) {
     if (!more.ok()) status = Fail(more.status());
     if (more.ok() && *more) std::printf("  %s\n", RecordToJson(0, r).c_str());
   }
-  std::printf(
-      "\nexplore it yourself:\n  strata log stats --data %s --table orders\n"
-      "  strata log --data %s --table orders --partition 1 --limit 3\n",
-      dir.c_str(), dir.c_str());
   if (temporary && !a.keep) {
     std::filesystem::remove_all(dir);
-    std::printf("(the demo's data directory was removed; run with --keep to keep it)\n");
+    std::printf("\nThe demo's data directory was removed. To explore the log yourself:\n"
+                "  %s demo --keep\n  %s log stats --data DIR --table orders\n"
+                "  %s log --data DIR --table orders --partition 1 --limit 3\n",
+                self.c_str(), self.c_str(), self.c_str());
+  } else {
+    std::printf("\nExplore it yourself:\n  %s log stats --data %s --table orders\n"
+                "  %s log --data %s --table orders --partition 1 --limit 3\n",
+                self.c_str(), dir.c_str(), self.c_str(), dir.c_str());
   }
   return status;
 }
@@ -441,7 +444,7 @@ int Main(int argc, char** argv) {
   if (log_cmd->parsed()) return RunLog(log_args);
   if (server_cmd->parsed()) return RunServer(server);
   if (gen_cmd->parsed()) return RunGen(gen);
-  if (demo_cmd->parsed()) return RunDemo(demo);
+  if (demo_cmd->parsed()) return RunDemo(demo, argv[0]);
   return 2;
 }
 

@@ -1,6 +1,7 @@
 #include "log/reader.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "log/batch.h"
 
@@ -36,14 +37,22 @@ Status PartitionReader::Locate() {
 
 Status PartitionReader::EnsureBuffered(uint64_t position, size_t n) {
   if (position >= buf_pos_ && position + n <= buf_pos_ + buf_.size()) return Status::OK();
+  // Keep what is already buffered from `position` on; read only the rest (and ahead).
+  size_t kept = 0;
+  if (position >= buf_pos_ && position < buf_pos_ + buf_.size()) {
+    kept = buf_pos_ + buf_.size() - position;
+    std::memmove(buf_.data(), buf_.data() + (position - buf_pos_), kept);
+  }
   size_t want = std::max(n, kReadAhead);
   want = static_cast<size_t>(std::min<uint64_t>(want, loc_.limit_bytes - position));
-  buf_.resize(want);
+  buf_.resize(std::max(want, kept));
   std::string_view got;
-  RETURN_IF_ERROR(loc_.file->Read(position, want, buf_.data(), &got));
-  buf_.resize(got.size());
+  if (want > kept) {
+    RETURN_IF_ERROR(loc_.file->Read(position + kept, want - kept, buf_.data() + kept, &got));
+  }
+  buf_.resize(kept + got.size());
   buf_pos_ = position;
-  if (got.size() < n) {
+  if (buf_.size() < n) {
     return Status::Corruption(loc_.path + " at byte " + std::to_string(position) +
                               ": file shorter than its durable length");
   }
