@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "testing/log_util.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
@@ -40,15 +41,7 @@ std::string Describe(const ProcessResult& r) {
          (r.timed_out ? " (timed out)" : "") + "\nstdout: " + r.out + "\nstderr: " + r.err;
 }
 
-std::vector<std::string> SplitLines(std::string_view text) {
-  std::vector<std::string> lines;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    lines.emplace_back(text.substr(0, nl));
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-  }
-  return lines;
-}
+using log::testing::SplitLines;
 
 void WriteFile(const std::string& path, std::string_view bytes) {
   std::ofstream f(path, std::ios::binary);

@@ -19,6 +19,7 @@
 #include "common/hash.h"
 #include "log/reader.h"
 #include "log/store.h"
+#include "testing/log_util.h"
 #include "testing/temp_dir.h"
 
 namespace strata::api {
@@ -103,28 +104,8 @@ class GateFileSystem final : public FileSystem {
   int blocked_ = 0;
 };
 
-struct Stored {
-  uint32_t partition = 0;
-  uint64_t offset = 0;
-  std::string key, payload, source, source_position;
-  uint8_t flags = 0;
-};
-
-std::vector<Stored> ReadAll(const log::Table& table) {
-  std::vector<Stored> out;
-  for (uint32_t p = 0; p < table.partition_count(); ++p) {
-    log::PartitionReader reader(table.partition(p), 0);
-    log::RecordView v;
-    for (;;) {
-      Result<bool> next = reader.Next(&v);
-      EXPECT_TRUE(next.ok()) << next.status().ToString();
-      if (!next.ok() || !*next) break;
-      out.push_back({p, v.offset, std::string(v.key), std::string(v.payload), std::string(v.source),
-                     std::string(v.source_position), v.flags});
-    }
-  }
-  return out;
-}
+using Stored = log::testing::StoredRecord;
+using log::testing::ReadAll;
 
 // Parses a response body; fails the test when it is not a JSON object.
 simdjson::dom::object ParseObject(simdjson::dom::parser& parser, const std::string& body) {

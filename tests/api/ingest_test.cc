@@ -17,6 +17,7 @@
 #include "common/hash.h"
 #include "log/reader.h"
 #include "log/store.h"
+#include "testing/log_util.h"
 #include "testing/temp_dir.h"
 
 namespace strata::api {
@@ -24,40 +25,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct Stored {
-  uint32_t partition = 0;
-  uint64_t offset = 0;
-  std::string key, payload, source, source_position;
-  uint8_t flags = 0;
-};
+using Stored = log::testing::StoredRecord;
+using log::testing::ReadAll;
 
-// Every durable record of the table, partition by partition, in offset order.
-std::vector<Stored> ReadAll(const log::Table& table) {
-  std::vector<Stored> out;
-  for (uint32_t p = 0; p < table.partition_count(); ++p) {
-    log::PartitionReader reader(table.partition(p), 0);
-    log::RecordView v;
-    for (;;) {
-      Result<bool> next = reader.Next(&v);
-      EXPECT_TRUE(next.ok()) << next.status().ToString();
-      if (!next.ok() || !*next) break;
-      out.push_back({p, v.offset, std::string(v.key), std::string(v.payload), std::string(v.source),
-                     std::string(v.source_position), v.flags});
-    }
-  }
-  return out;
-}
-
-// The input's lines (1-based: lines[0] is line 1), as LineBatcher splits them.
-std::vector<std::string> SplitLines(std::string_view text) {
-  std::vector<std::string> lines;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    lines.emplace_back(text.substr(0, nl));
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-  }
-  return lines;
-}
+using log::testing::SplitLines;
 
 // Checks that `stored` holds exactly the non-empty lines of `input`, once each, with
 // source positions "<prefix><line>", and that each partition keeps input order.

@@ -11,6 +11,7 @@
 
 #include "common/hash.h"
 #include "log/record.h"
+#include "testing/log_util.h"
 
 namespace strata::format {
 namespace {
@@ -498,15 +499,7 @@ std::string Mutate(std::mt19937_64& rng, std::string s) {
   return s;
 }
 
-std::vector<std::string> SplitLines(std::string_view text) {
-  std::vector<std::string> lines;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    lines.emplace_back(text.substr(0, nl));
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-  }
-  return lines;
-}
+using log::testing::SplitLines;
 
 void CheckRandomInput(const std::string& text, std::string_view key_field, uint32_t partitions,
                       std::mt19937_64& rng) {

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "common/file_system.h"
-#include "log_test_util.h"
+#include "testing/log_util.h"
 #include "testing/temp_dir.h"
 
 namespace strata::log {

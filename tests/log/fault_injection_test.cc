@@ -9,8 +9,8 @@
 #include <set>
 #include <thread>
 
-#include "log_test_util.h"
 #include "testing/fault_injection_fs.h"
+#include "testing/log_util.h"
 #include "testing/temp_dir.h"
 
 namespace strata::log {

@@ -8,8 +8,8 @@
 #include <random>
 
 #include "common/abort_point.h"
-#include "log_test_util.h"
 #include "testing/fault_injection_fs.h"
+#include "testing/log_util.h"
 #include "testing/temp_dir.h"
 
 namespace strata::log {

@@ -2,7 +2,7 @@
 // visibility, reopen.
 #include <gtest/gtest.h>
 
-#include "log_test_util.h"
+#include "testing/log_util.h"
 #include "testing/temp_dir.h"
 
 namespace strata::log {

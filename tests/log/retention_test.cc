@@ -2,7 +2,7 @@
 // one and never anything the pin hook still needs.
 #include <gtest/gtest.h>
 
-#include "log_test_util.h"
+#include "testing/log_util.h"
 #include "testing/temp_dir.h"
 
 namespace strata::log {

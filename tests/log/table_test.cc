@@ -5,8 +5,8 @@
 #include <atomic>
 #include <thread>
 
-#include "log_test_util.h"
 #include "testing/fault_injection_fs.h"
+#include "testing/log_util.h"
 #include "testing/temp_dir.h"
 
 namespace strata::log {
