@@ -51,6 +51,9 @@ struct TableRequest {
   std::optional<std::string> key;
   std::optional<uint32_t> partitions;
   std::string compression = "none";
+  uint64_t retention_bytes = 0;
+  std::string retention_age;
+  std::optional<uint64_t> segment_bytes;
 };
 
 // Creates the table with the requested settings if absent (4 partitions by default);
@@ -74,6 +77,12 @@ Result<log::Table*> TableForIngest(log::Store* store, const TableRequest& req) {
   config.partitions = req.partitions.value_or(4);
   config.key_field = req.key.value_or("");
   ASSIGN_OR_RETURN(config.codec, log::ParseCodec(req.compression));
+  config.retention.max_bytes = req.retention_bytes;
+  if (req.segment_bytes) config.segment_bytes = *req.segment_bytes;
+  if (!req.retention_age.empty() && !ParseDuration(req.retention_age, &config.retention.max_age)) {
+    return Status::InvalidArgument("--retention-age: cannot read '" + req.retention_age +
+                                   "' as a duration (such as 90s, 15m, 24h, 7d)");
+  }
   return store->CreateTable(req.name, config);
 }
 
@@ -169,8 +178,20 @@ int RunLog(const LogArgs& a) {
   return 0;
 }
 
-std::string StatsText(log::Table* table) {
+std::string RetentionText(const log::RetentionPolicy& r) {
+  if (r.max_bytes == 0 && r.max_age == 0) return "keep everything";
   std::string out;
+  if (r.max_bytes) out += std::to_string(r.max_bytes) + " bytes per partition";
+  if (r.max_age) out += (out.empty() ? "" : ", ") + std::to_string(r.max_age / 1000000) + " s";
+  return out;
+}
+
+std::string StatsText(log::Table* table) {
+  const log::TableConfig& c = table->config();
+  std::string out = "table " + table->name() + ": " + std::to_string(c.partitions) +
+                    " partitions, key " + (c.key_field.empty() ? "(none)" : c.key_field) +
+                    ", compression " + log::CodecName(c.codec) + ", retention " +
+                    RetentionText(c.retention) + "\n";
   char line[256];
   std::snprintf(line, sizeof(line), "%-9s %14s %14s %14s %14s %8s  %s\n", "partition", "start",
                 "end", "records", "bytes", "segments", "newest record");
@@ -209,7 +230,16 @@ std::string StatsJson(log::Table* table) {
                  .Add("segments", s.segments)
                  .Finish();
   }
-  return JsonObject().Add("table", table->name()).AddRaw("partitions", parts + "]").Finish() + "\n";
+  const log::TableConfig& c = table->config();
+  return JsonObject()
+             .Add("table", table->name())
+             .Add("key", c.key_field)
+             .Add("compression", log::CodecName(c.codec))
+             .Add("retention_bytes", c.retention.max_bytes)
+             .Add("retention_age_us", c.retention.max_age)
+             .AddRaw("partitions", parts + "]")
+             .Finish() +
+         "\n";
 }
 
 int RunLogStats(const LogArgs& a) {
@@ -343,14 +373,16 @@ int RunDemo(const DemoArgs& a, const std::string& self) {
   }
   if (temporary && !a.keep) {
     std::filesystem::remove_all(dir);
-    std::printf("\nThe demo's data directory was removed. To explore the log yourself:\n"
-                "  %s demo --keep\n  %s log stats --data DIR --table orders\n"
-                "  %s log --data DIR --table orders --partition 1 --limit 3\n",
-                self.c_str(), self.c_str(), self.c_str());
+    std::printf(
+        "\nThe demo's data directory was removed. To explore the log yourself:\n"
+        "  %s demo --keep\n  %s log stats --data DIR --table orders\n"
+        "  %s log --data DIR --table orders --partition 1 --limit 3\n",
+        self.c_str(), self.c_str(), self.c_str());
   } else {
-    std::printf("\nExplore it yourself:\n  %s log stats --data %s --table orders\n"
-                "  %s log --data %s --table orders --partition 1 --limit 3\n",
-                self.c_str(), dir.c_str(), self.c_str(), dir.c_str());
+    std::printf(
+        "\nExplore it yourself:\n  %s log stats --data %s --table orders\n"
+        "  %s log --data %s --table orders --partition 1 --limit 3\n",
+        self.c_str(), dir.c_str(), self.c_str(), dir.c_str());
   }
   return status;
 }
@@ -382,6 +414,17 @@ int Main(int argc, char** argv) {
       ->add_option("--compression", ingest.table.compression,
                    "Batch compression of a new table: none, zstd or lz4")
       ->default_val("none");
+  ingest_cmd
+      ->add_option("--segment-bytes", ingest.table.segment_bytes,
+                   "Segment file size of a new table (default 128 MiB): retention removes "
+                   "whole segments")
+      ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 40));
+  ingest_cmd->add_option("--retention-bytes", ingest.table.retention_bytes,
+                         "A new table keeps at most about this many bytes per partition; older "
+                         "segments are removed as new ones start (default: keep everything)");
+  ingest_cmd->add_option("--retention-age", ingest.table.retention_age,
+                         "A new table removes segments whose newest record is older than this "
+                         "(90s, 15m, 24h, 7d; default: keep everything)");
   ingest_cmd->add_flag("--acks", ingest.acks,
                        "After each durable group commit print {\"acked_lines\": N}: the first N "
                        "input lines are durable");
@@ -395,7 +438,9 @@ int Main(int argc, char** argv) {
   log_cmd->add_option("--table", log_args.table, "Table name")->required();
   log_cmd->add_option("--partition", log_args.partition,
                       "Only this partition (default: all, in order)");
-  log_cmd->add_option("--from", log_args.from, "First offset to print (per partition)");
+  log_cmd->add_option(
+      "--from", log_args.from,
+      "First offset to print, per partition (offsets removed by retention are skipped)");
   log_cmd->add_option(
       "--since", log_args.since,
       "Only records ingested at or after this time (2026-11-22T14:00:00Z or microseconds)");

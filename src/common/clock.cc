@@ -70,3 +70,26 @@ bool ParseTimestamp(std::string_view text, Micros* out) {
 }
 
 }  // namespace strata
+
+namespace strata {
+
+bool ParseDuration(std::string_view text, Micros* out) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+    ++digits;
+  if (digits == 0 || digits > 12) return false;
+  int64_t n = std::stoll(std::string(text.substr(0, digits)));
+  std::string_view unit = text.substr(digits);
+  static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
+      {"us", 1},         {"ms", 1000},         {"s", 1000000},
+      {"m", 60'000'000}, {"h", 3'600'000'000}, {"d", 86'400'000'000}};
+  for (const auto& [name, micros] : kUnits) {
+    if (unit == name) {
+      *out = n * micros;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace strata

@@ -23,3 +23,9 @@ namespace strata {
 // or a plain integer of microseconds since the epoch. False when it is neither.
 bool ParseTimestamp(std::string_view text, Micros* out);
 }  // namespace strata
+
+namespace strata {
+// Parses a duration such as "500ms", "90s", "15m", "24h" or "7d" (units us, ms, s, m, h,
+// d). False when it is not one.
+bool ParseDuration(std::string_view text, Micros* out);
+}  // namespace strata

@@ -178,6 +178,7 @@ Status Partition::Roll() {
   RETURN_IF_ERROR(AbortPoint("segment_roll.before_create"));
   RETURN_IF_ERROR(active_->Close());
   RETURN_IF_ERROR(CreateSegment(next_offset_));
+  rolled_ = true;
   return AbortPoint("segment_roll.after_create");
 }
 

@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/file_system.h"
@@ -81,6 +82,8 @@ class Partition {
   Status Append(std::string_view batch, const BatchHeader& header);
   // Makes everything appended durable, then visible to readers.
   Status Sync();
+  // True (once) if Append started a new segment since the last call.
+  bool TakeRolled() { return std::exchange(rolled_, false); }
 
   // --- Reading (any thread). ---
   uint64_t start_offset() const;
@@ -117,6 +120,7 @@ class Partition {
   uint64_t next_offset_ = 0;
   Micros last_ts_ = 0;
   uint64_t last_indexed_position_ = 0;
+  bool rolled_ = false;
   std::vector<IndexEntry> pending_index_;  // entries of batches appended but not yet synced
 
   mutable std::mutex mu_;  // guards segments_ and the SegmentMeta they point to

@@ -91,6 +91,7 @@ Result<Table*> Store::CreateTable(std::string_view name, TableConfig config) {
   RETURN_IF_ERROR(AbortPoint("table_create.before_config"));
   RETURN_IF_ERROR(fs_->WriteFileAtomic(JoinPath(dir, "TABLE"), config.Encode()));
   Table* t = table.get();
+  t->SetRetentionPin(pin_);
   tables_.emplace(std::string(name), std::move(table));
   return t;
 }
@@ -106,6 +107,8 @@ std::vector<std::string> Store::TableNames() {
 void Store::SetRetentionPin(RetentionPin pin) {
   std::lock_guard lock(mu_);
   pin_ = std::move(pin);
+  for (auto& [name, table] : tables_)
+    table->SetRetentionPin(pin_);
 }
 
 Result<uint32_t> Store::ApplyRetention(const RetentionPolicy& policy, Micros now) {

@@ -35,6 +35,8 @@ std::string TableConfig::Encode() const {
   body += std::string("compression=") + CodecName(codec) + "\n";
   body += "segment_bytes=" + std::to_string(segment_bytes) + "\n";
   body += "index_interval_bytes=" + std::to_string(index_interval_bytes) + "\n";
+  body += "retention_bytes=" + std::to_string(retention.max_bytes) + "\n";
+  body += "retention_age_us=" + std::to_string(retention.max_age) + "\n";
   body += "created_us=" + std::to_string(created) + "\n";
   return body + "crc=" + std::to_string(crc32c::Value(body)) + "\n";
 }
@@ -77,6 +79,10 @@ Result<TableConfig> TableConfig::Decode(std::string_view text, const std::string
         c.segment_bytes = n;
       } else if (k == "index_interval_bytes") {
         c.index_interval_bytes = static_cast<uint32_t>(n);
+      } else if (k == "retention_bytes") {
+        c.retention.max_bytes = n;
+      } else if (k == "retention_age_us") {
+        c.retention.max_age = static_cast<Micros>(n);
       } else if (k == "created_us") {
         c.created = static_cast<Micros>(n);
       }
@@ -205,7 +211,41 @@ Status Table::WriteGroup(const std::vector<Writer*>& group) {
     if (builders_[p].count() > 0) RETURN_IF_ERROR(FlushBatch(p, &builders_[p], &dirty));
   }
   RETURN_IF_ERROR(AbortPoint("group_commit.before_sync"));
-  return SyncPartitions(dirty);
+  RETURN_IF_ERROR(SyncPartitions(dirty));
+  RetainAfterRoll();
+  return Status::OK();
+}
+
+// Runs the table's retention on the partitions that started a new segment in this group:
+// only then can a whole segment have become removable by size. (Age-based removal of a
+// quiet partition waits for its next roll or for Store::ApplyRetention.)
+void Table::RetainAfterRoll() {
+  const RetentionPolicy& policy = config_.retention;
+  if (policy.max_bytes == 0 && policy.max_age == 0) return;
+  RetentionPin pin;
+  {
+    std::lock_guard lock(mu_);
+    pin = pin_;
+  }
+  Status status;
+  for (auto& p : partitions_) {
+    if (!p->TakeRolled()) continue;
+    uint64_t keep_from = pin ? pin(name_, p->id()) : UINT64_MAX;
+    auto removed = p->ApplyRetention(policy, NowMicros(), keep_from);
+    if (!removed.ok() && status.ok()) status = removed.status();
+  }
+  std::lock_guard lock(mu_);
+  retention_status_ = status;
+}
+
+void Table::SetRetentionPin(RetentionPin pin) {
+  std::lock_guard lock(mu_);
+  pin_ = std::move(pin);
+}
+
+Status Table::last_retention_status() {
+  std::lock_guard lock(mu_);
+  return retention_status_;
 }
 
 // fdatasync of several files waits mostly on the device; issuing them together lets the

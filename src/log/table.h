@@ -45,6 +45,9 @@ struct TableConfig {
   Codec codec = Codec::kNone;
   uint64_t segment_bytes = 128u << 20;
   uint32_t index_interval_bytes = 4096;
+  // Applied automatically whenever a partition rolls to a new segment (and on demand with
+  // Store::ApplyRetention). Zero fields mean unlimited.
+  RetentionPolicy retention;
   Micros created = 0;
 
   std::string Encode() const;
@@ -86,6 +89,11 @@ class Table {
   // Applies the retention policy to every partition, keeping every offset >= pin(name, p).
   Result<uint32_t> ApplyRetention(const RetentionPolicy& policy, Micros now,
                                   const RetentionPin& pin);
+  // The pin consulted by the automatic retention of config().retention.
+  void SetRetentionPin(RetentionPin pin);
+  // The outcome of the last automatic retention (its failure never fails an append: the
+  // records are durable either way).
+  Status last_retention_status();
 
  private:
   struct Writer;
@@ -94,6 +102,7 @@ class Table {
   Status WriteGroup(const std::vector<Writer*>& group);
   Status FlushBatch(uint32_t partition, BatchBuilder* builder, std::vector<bool>* dirty);
   Status SyncPartitions(const std::vector<bool>& dirty);
+  void RetainAfterRoll();
 
   const std::string name_;
   const TableConfig config_;
@@ -105,6 +114,8 @@ class Table {
   std::deque<Writer*> queue_;  // the head is the leader
   size_t queued_bytes_ = 0;
   Status failed_;  // sticky: set when a write or sync failed
+  RetentionPin pin_;
+  Status retention_status_;
 
   // Leader-only scratch, reused across groups.
   std::vector<BatchBuilder> builders_;

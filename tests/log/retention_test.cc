@@ -109,5 +109,36 @@ TEST_F(RetentionTest, OrphanIndexFromAnInterruptedRemovalIsCleanedUp) {
             50 - part().start_offset());
 }
 
+TEST(AutomaticRetentionTest, TablePolicyRunsWhenSegmentsRollAndHonoursThePin) {
+  ::strata::testing::TempDir dir;
+  auto store = std::move(Store::Open(dir.path(), StoreOptions{})).value();
+  TableConfig c;
+  c.partitions = 2;
+  c.segment_bytes = 2048;
+  c.retention.max_bytes = 6000;
+  Table* t = *store->CreateTable("t", c);
+  store->SetRetentionPin([](const std::string&, uint32_t p) -> uint64_t {
+    return p == 1 ? 10 : UINT64_MAX;  // something still needs partition 1 from offset 10
+  });
+  for (int i = 0; i < 200; ++i) {
+    std::vector<AppendRecord> records(2);
+    records[0].payload = records[1].payload = std::string(150, 'x');
+    records[1].partition = 1;
+    AppendAck ack;
+    ASSERT_TRUE(t->Append(records, &ack).ok());
+  }
+  EXPECT_TRUE(t->last_retention_status().ok());
+  PartitionStats p0 = t->partition(0).Stats(), p1 = t->partition(1).Stats();
+  EXPECT_GT(p0.start_offset, 0u);           // removed without being asked
+  EXPECT_LE(p0.bytes, 6000u + 2048 + 400);  // about the budget: at most one extra segment
+  EXPECT_EQ(p0.end_offset, 200u);
+  EXPECT_GT(p1.start_offset, 0u);
+  EXPECT_LE(p1.start_offset, 10u);  // the pin held
+  // The policy is part of the table and survives a reopen.
+  store.reset();
+  store = std::move(Store::Open(dir.path(), StoreOptions{})).value();
+  EXPECT_EQ((*store->GetTable("t"))->config().retention.max_bytes, 6000u);
+}
+
 }  // namespace
 }  // namespace strata::log
