@@ -39,7 +39,7 @@ namespace {
 // A chunk of input lines on its way to the log: the bytes and the records viewing them.
 struct Chunk {
   Chunk(const log::TableConfig& config, const std::string& source)
-      : batcher(config.key_field, config.partitions, source) {}
+      : batcher(config.key_field, config.partitions, source, "", config.payload_format) {}
   std::string buf;  // input bytes, then format::kPadding spare bytes
   size_t have = 0;  // input bytes in buf
   size_t end = 0;   // bytes of whole lines (what this chunk commits)
@@ -154,7 +154,7 @@ Result<BodyIngest> IngestBody(log::Table* table, std::string_view body, std::str
   padded.append(format::kPadding, '\0');
   const log::TableConfig& config = table->config();
   format::LineBatcher batcher(config.key_field, config.partitions, std::move(source),
-                              std::move(source_position_prefix));
+                              std::move(source_position_prefix), config.payload_format);
   batcher.AddLines(std::string_view(padded.data(), body.size()), 1);
   BodyIngest out;
   auto records = batcher.records();

@@ -6,30 +6,61 @@
 
 namespace strata::format {
 
-KeyExtractor::KeyExtractor(std::string_view key_field) {
+namespace {
+
+// A dotted path ("after.id") as a JSON pointer ("/after/id"), escaping '~' and '/'.
+std::string JsonPointer(std::string_view path) {
+  std::string pointer = "/";
+  for (char c : path) {
+    if (c == '~') {
+      pointer += "~0";
+    } else if (c == '/') {
+      pointer += "~1";
+    } else if (c == '.') {
+      pointer += '/';
+    } else {
+      pointer += c;
+    }
+  }
+  return pointer;
+}
+
+}  // namespace
+
+KeyExtractor::KeyExtractor(std::string_view key_field, std::string_view payload_format) {
   if (key_field.empty()) return;
-  pointer_ = "/";
-  for (char c : key_field) {
-    // JSON pointer escaping: '~' → "~0", '/' → "~1"; '.' separates path segments.
-    if (c == '~')
-      pointer_ += "~0";
-    else if (c == '/')
-      pointer_ += "~1";
-    else if (c == '.')
-      pointer_ += '/';
-    else
-      pointer_ += c;
+  debezium_ = payload_format == "debezium";
+  if (debezium_) {
+    pointers_.push_back(JsonPointer("after." + std::string(key_field)));
+    pointers_.push_back(JsonPointer("before." + std::string(key_field)));
+  } else {
+    pointers_.push_back(JsonPointer(key_field));
   }
 }
 
-uint8_t KeyExtractor::Extract(std::string_view line, std::string* key) {
+uint8_t KeyExtractor::Extract(std::string_view line, std::string* key, log::Operation* op) {
   simdjson::dom::element doc;
   if (parser_.parse(line.data(), line.size(), /*realloc_if_needed=*/false).get(doc)) {
-    return log::kFlagMalformed | (pointer_.empty() ? 0 : log::kFlagMissingKey);
+    return log::kFlagMalformed | (pointers_.empty() ? 0 : log::kFlagMissingKey);
   }
-  if (pointer_.empty()) return 0;
+  if (debezium_ && op != nullptr) {
+    std::string_view letter;
+    if (!doc["op"].get(letter) && letter.size() == 1) {
+      static constexpr std::string_view kLetters = "cudr";
+      size_t i = kLetters.find(letter[0]);
+      if (i != std::string_view::npos) *op = static_cast<log::Operation>(i);
+    }
+  }
+  if (pointers_.empty()) return 0;
   simdjson::dom::element value;
-  if (doc.at_pointer(pointer_).get(value)) return log::kFlagMissingKey;
+  bool found = false;
+  for (const std::string& pointer : pointers_) {
+    if (!doc.at_pointer(pointer).get(value) && !value.is_null()) {
+      found = true;
+      break;
+    }
+  }
+  if (!found) return log::kFlagMissingKey;
   switch (value.type()) {
     case simdjson::dom::element_type::STRING: {
       std::string_view s;
@@ -49,8 +80,8 @@ uint8_t KeyExtractor::Extract(std::string_view line, std::string* key) {
 }
 
 LineBatcher::LineBatcher(std::string_view key_field, uint32_t partitions, std::string source,
-                         std::string position_prefix)
-    : extractor_(key_field),
+                         std::string position_prefix, std::string_view payload_format)
+    : extractor_(key_field, payload_format),
       keyed_(!key_field.empty()),
       partitions_(partitions),
       source_(std::move(source)),
@@ -76,7 +107,8 @@ void LineBatcher::AddLine(std::string_view line, uint64_t line_no) {
   Pending p;
   p.payload = line;
   p.key_begin = static_cast<uint32_t>(arena_.size());
-  p.flags = extractor_.Extract(line, &arena_);
+  p.op = log::Operation::kInsert;
+  p.flags = extractor_.Extract(line, &arena_, &p.op);
   p.key_end = p.pos_begin = static_cast<uint32_t>(arena_.size());
   arena_ += position_prefix_;
   arena_ += std::to_string(line_no);
@@ -98,6 +130,7 @@ std::span<const log::AppendRecord> LineBatcher::records() {
     r.source = source_;
     r.source_position = std::string_view(arena_).substr(p.pos_begin, p.pos_end - p.pos_begin);
     r.flags = p.flags;
+    r.op = p.op;
     r.partition = PartitionForKey(keyed_ ? r.key : r.payload, partitions_);
     records_.push_back(r);
   }

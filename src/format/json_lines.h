@@ -30,19 +30,22 @@ constexpr size_t kPadding = simdjson::SIMDJSON_PADDING;
 class KeyExtractor {
  public:
   // `key_field` is a top-level field name, or a dotted path ("after.id") into nested
-  // objects; empty when the table has no key.
-  explicit KeyExtractor(std::string_view key_field);
+  // objects; empty when the table has no key. For the "debezium" payload format the key is
+  // read from the change envelope's "after" image, or from "before" for a delete.
+  explicit KeyExtractor(std::string_view key_field, std::string_view payload_format = "json");
 
   // Validates `line` (kPadding readable bytes must follow it) and appends its key, if any,
   // to *key. Returns the record flags. String keys are their unescaped text; integers their
   // decimal digits; booleans true/false; other numbers simdjson's shortest round-trip form
   // (1.50 -> "1.5", 1e3 -> "1000.0"), so keys should be strings or integers. Null, objects,
   // arrays and absent fields count as missing. Integers beyond 64 bits do not parse and are
-  // flagged malformed.
-  uint8_t Extract(std::string_view line, std::string* key);
+  // flagged malformed. For a debezium envelope, *op (when given) is set from its "op"
+  // field (c, u, d, r); it is left alone otherwise.
+  uint8_t Extract(std::string_view line, std::string* key, log::Operation* op = nullptr);
 
  private:
-  std::string pointer_;  // JSON pointer to the key ("/after/id"); empty when no key
+  std::vector<std::string> pointers_;  // JSON pointers to try in order; empty when no key
+  bool debezium_ = false;
   simdjson::dom::parser parser_;
 };
 
@@ -53,7 +56,7 @@ class LineBatcher {
   // Records get `source` as their source and "<position_prefix><line number>" as their
   // source position.
   LineBatcher(std::string_view key_field, uint32_t partitions, std::string source,
-              std::string position_prefix = "");
+              std::string position_prefix = "", std::string_view payload_format = "json");
 
   // Adds every line of `text` (which must be followed by kPadding readable bytes). The
   // last line needs no trailing '\n'. `first_line` is the 1-based number of the first line.
@@ -80,6 +83,7 @@ class LineBatcher {
     uint32_t key_begin, key_end;  // in arena_
     uint32_t pos_begin, pos_end;  // in arena_
     uint8_t flags;
+    log::Operation op;
   };
   void AddLine(std::string_view line, uint64_t line_no);
 

@@ -32,6 +32,7 @@ std::string TableConfig::Encode() const {
   std::string body = "format=strata-table-1\n";
   body += "partitions=" + std::to_string(partitions) + "\n";
   body += "key=" + key_field + "\n";
+  body += "payload=" + payload_format + "\n";
   body += std::string("compression=") + CodecName(codec) + "\n";
   body += "segment_bytes=" + std::to_string(segment_bytes) + "\n";
   body += "index_interval_bytes=" + std::to_string(index_interval_bytes) + "\n";
@@ -65,6 +66,9 @@ Result<TableConfig> TableConfig::Decode(std::string_view text, const std::string
       ok = ok && v == "strata-table-1";
     } else if (k == "key") {
       c.key_field = v;
+    } else if (k == "payload") {
+      ok = ok && (v == "json" || v == "debezium");
+      c.payload_format = v;
     } else if (k == "compression") {
       auto codec = ParseCodec(v);
       ok = ok && codec.ok();

@@ -42,6 +42,10 @@ using RetentionPin = std::function<uint64_t(const std::string& table, uint32_t p
 struct TableConfig {
   uint32_t partitions = 4;
   std::string key_field;  // JSON field holding the record key; empty = no key
+  // How payloads are read: "json" (an object per record) or "debezium" (change envelopes,
+  // whose key is read from "after", or "before" for a delete). Set by the pipeline that
+  // declares the table; the log itself does not interpret it.
+  std::string payload_format = "json";
   Codec codec = Codec::kNone;
   uint64_t segment_bytes = 128u << 20;
   uint32_t index_interval_bytes = 4096;

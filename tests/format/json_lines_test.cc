@@ -60,6 +60,31 @@ constexpr uint8_t kBoth = log::kFlagMalformed | log::kFlagMissingKey;
 
 // --- KeyExtractor ---
 
+TEST(KeyExtractorTest, DebeziumKeyComesFromAfterOrBeforeAndOpIsRead) {
+  KeyExtractor extractor("id", "debezium");
+  struct Case {
+    const char* line;
+    uint8_t flags;
+    const char* key;
+    log::Operation op;
+  };
+  const Case cases[] = {
+      {R"({"op":"c","before":null,"after":{"id":"k1"}})", 0, "k1", log::Operation::kInsert},
+      {R"({"op":"u","before":{"id":"k0"},"after":{"id":"k2"}})", 0, "k2", log::Operation::kUpdate},
+      {R"({"op":"d","before":{"id":7},"after":null})", 0, "7", log::Operation::kDelete},
+      {R"({"op":"r","after":{"id":"k3"}})", 0, "k3", log::Operation::kSnapshotRead},
+      {R"({"op":"x","after":{"other":1}})", log::kFlagMissingKey, "", log::Operation::kInsert},
+  };
+  for (const Case& c : cases) {
+    Padded line(c.line);
+    std::string key;
+    log::Operation op = log::Operation::kInsert;
+    EXPECT_EQ(extractor.Extract(line.view(), &key, &op), c.flags) << c.line;
+    EXPECT_EQ(key, c.key) << c.line;
+    EXPECT_EQ(op, c.op) << c.line;
+  }
+}
+
 TEST(KeyExtractorTest, StringKeyIsItsText) {
   std::string key;
   EXPECT_EQ(ExtractKey("id", R"({"id":"abc","v":1})", &key), 0);
