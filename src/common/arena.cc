@@ -13,11 +13,11 @@ char* Arena::Allocate(size_t n) {
   }
   // Large requests get a block of their own, so the current block's tail is not wasted.
   if (n > kBlockSize / 4) {
-    blocks_.push_back(std::make_unique<char[]>(n));
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(n));
     usage_ += n;
     return blocks_.back().get();
   }
-  blocks_.push_back(std::make_unique<char[]>(kBlockSize));
+  blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockSize));
   usage_ += kBlockSize;
   ptr_ = blocks_.back().get() + n;
   left_ = kBlockSize - n;

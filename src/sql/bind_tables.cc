@@ -1,0 +1,186 @@
+// CREATE TABLE: bronze tables (options) and silver tables (keys, options, constraints).
+#include "sql/pipeline_binder.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace strata::sql::internal {
+namespace {
+
+constexpr uint32_t kMaxPartitions = 4096;
+
+}  // namespace
+
+Result<std::vector<ColumnSchema>> PipelineBinder::BindColumns(const CreateTable& create) {
+  std::vector<ColumnSchema> columns;
+  for (const ColumnDefinition& def : create.columns) {
+    if (FindColumn(columns, def.name) >= 0) {
+      return errors_.At(def.location, "column " + Quoted(def.name) + " specified more than once");
+    }
+    ASSIGN_OR_RETURN(Type type, ResolveColumnType(def.type, errors_));
+    columns.push_back(ColumnSchema{def.name, type, def.not_null});
+  }
+  if (columns.empty()) {
+    return errors_.At(create.table.location, ToString(create.table) + " declares no columns");
+  }
+  return columns;
+}
+
+Status PipelineBinder::BindBronze(const CreateTable& create, std::string name, SourceLocation at) {
+  ASSIGN_OR_RETURN(Options options, Options::Read(create.options,
+                                                  {"layer", "connector", "location", "partitions",
+                                                   "key", "format", "watermark"},
+                                                  "a bronze table", errors_));
+  RETURN_IF_ERROR(CheckLayerOption(options, name));
+  BronzeTable table;
+  table.name = name;
+  table.defined_at = at;
+  ASSIGN_OR_RETURN(table.columns, BindColumns(create));
+  constexpr std::string_view kNoConstraints =
+      "bronze tables take no constraints: bronze keeps records exactly as received (declare NOT "
+      "NULL and CHECK on the silver table that reads it)";
+  for (const ColumnDefinition& def : create.columns) {
+    if (def.not_null) return errors_.At(def.location, kNoConstraints);
+    if (!def.checks.empty()) return errors_.At(def.checks[0].location, kNoConstraints);
+  }
+  if (!create.checks.empty()) return errors_.At(create.checks[0].location, kNoConstraints);
+  if (!create.primary_key.empty()) {
+    return errors_.At(create.primary_key[0].location,
+                      "bronze tables have no PRIMARY KEY: WITH (key = '" +
+                          create.primary_key[0].name +
+                          "') partitions by a column, and a PRIMARY KEY on the silver table "
+                          "deduplicates");
+  }
+  RETURN_IF_ERROR(BindBronzeOptions(options, &table));
+  pipeline_.bronze.push_back(std::move(table));
+  return Status::OK();
+}
+
+Status PipelineBinder::BindBronzeOptions(const Options& options, BronzeTable* t) {
+  BronzeTable& table = *t;
+  if (const Option* o = options.Get("connector")) {
+    ASSIGN_OR_RETURN(size_t i, Choose(*o, {"http", "file"}, errors_));
+    table.connector = i == 0 ? Connector::kHttp : Connector::kFile;
+  }
+  const Option* location = options.Get("location");
+  if (table.connector == Connector::kFile && (location == nullptr || location->value.empty())) {
+    return errors_.At(options.Get("connector")->location,
+                      "connector = 'file' needs location = '<file or directory>'");
+  }
+  if (table.connector != Connector::kFile && location != nullptr) {
+    return errors_.At(location->location, "location is only used with connector = 'file'");
+  }
+  if (location != nullptr) table.location = location->value;
+  if (const Option* o = options.Get("partitions")) {
+    uint32_t n = 0;
+    auto [end, ec] = std::from_chars(o->value.data(), o->value.data() + o->value.size(), n);
+    if (ec != std::errc() || end != o->value.data() + o->value.size() || n < 1 ||
+        n > kMaxPartitions) {
+      return errors_.At(o->location, "partitions must be an integer from 1 to " +
+                                         std::to_string(kMaxPartitions) + ", not " +
+                                         SingleQuoted(o->value));
+    }
+    table.partitions = n;
+  }
+  if (const Option* o = options.Get("key")) {
+    if (FindColumn(table.columns, o->value) < 0) {
+      return NoSuchColumn("key", o->value, table.name, table.columns, o->location, errors_);
+    }
+    table.key = o->value;
+  }
+  if (const Option* o = options.Get("format")) {
+    ASSIGN_OR_RETURN(size_t i, Choose(*o, {"json", "debezium"}, errors_));
+    table.format = i == 0 ? format::PayloadFormat::kJson : format::PayloadFormat::kDebezium;
+  }
+  if (const Option* o = options.Get("watermark")) table.watermark = o->value;
+  return Status::OK();
+}
+
+Status PipelineBinder::BindSilverTable(const CreateTable& create, std::string name,
+                                       SourceLocation at) {
+  ASSIGN_OR_RETURN(Options options,
+                   Options::Read(create.options, {"layer", "dedupe_order", "on_violation"},
+                                 "a silver table", errors_));
+  RETURN_IF_ERROR(CheckLayerOption(options, name));
+  SilverTable table;
+  table.name = name;
+  table.quarantine_table = QuarantineTableName(name);
+  table.defined_at = at;
+  ASSIGN_OR_RETURN(table.columns, BindColumns(create));
+  for (const Identifier& key : create.primary_key) {
+    int i = FindColumn(table.columns, key.name);
+    if (i < 0) {
+      return NoSuchColumn("PRIMARY KEY column", key.name, name, table.columns, key.location,
+                          errors_);
+    }
+    if (std::find(table.primary_key.begin(), table.primary_key.end(), i) !=
+        table.primary_key.end()) {
+      return errors_.At(key.location,
+                        "column " + Quoted(key.name) + " appears twice in the PRIMARY KEY");
+    }
+    table.primary_key.push_back(i);
+    table.columns[i].not_null = true;
+  }
+  if (const Option* o = options.Get("dedupe_order")) {
+    int i = FindColumn(table.columns, o->value);
+    if (i < 0)
+      return NoSuchColumn("dedupe_order", o->value, name, table.columns, o->location, errors_);
+    if (table.primary_key.empty()) {
+      return errors_.At(o->location,
+                        "dedupe_order needs a PRIMARY KEY: it orders the versions "
+                        "of one key");
+    }
+    table.dedupe_order = i;
+  }
+  if (const Option* o = options.Get("on_violation")) {
+    ASSIGN_OR_RETURN(size_t i, Choose(*o, {"quarantine", "drop", "fail"}, errors_));
+    table.on_violation = static_cast<OnViolation>(i);
+  }
+  RETURN_IF_ERROR(BindConstraints(create, &table));
+  pipeline_.silver.push_back(std::move(table));
+  insert_at_.push_back(SourceLocation{});
+  return Status::OK();
+}
+
+Status PipelineBinder::BindConstraints(const CreateTable& create, SilverTable* table) {
+  const std::string& short_name = create.table.name;
+  for (size_t i = 0; i < table->columns.size(); ++i) {
+    const ColumnSchema& c = table->columns[i];
+    if (!c.not_null) continue;
+    Constraint nn;
+    nn.name = short_name + "_" + c.name + "_not_null";
+    nn.kind = ConstraintKind::kNotNull;
+    nn.column = static_cast<int>(i);
+    nn.sql = QuoteIdentifier(c.name) + " IS NOT NULL";
+    table->constraints.push_back(std::move(nn));
+  }
+  Scope scope;
+  scope.table = table->name;
+  scope.qualifier = short_name;
+  scope.columns = &table->columns;
+  ExprBinder binder(errors_, scope, BindOptions{"check constraints", true});
+  std::vector<const CheckConstraint*> checks;
+  for (const ColumnDefinition& def : create.columns) {
+    for (const CheckConstraint& c : def.checks)
+      checks.push_back(&c);
+  }
+  for (const CheckConstraint& c : create.checks)
+    checks.push_back(&c);
+  for (const CheckConstraint* c : checks) {
+    for (const Constraint& other : table->constraints) {
+      if (other.name == c->name) {
+        return errors_.At(c->location, "constraint " + Quoted(c->name) + " for " + table->name +
+                                           " already exists");
+      }
+    }
+    Constraint check;
+    check.name = c->name;
+    check.kind = ConstraintKind::kCheck;
+    ASSIGN_OR_RETURN(check.check, binder.BindCondition(*c->expr, "CHECK"));
+    check.sql = ToString(*c->expr);
+    table->constraints.push_back(std::move(check));
+  }
+  return Status::OK();
+}
+
+}  // namespace strata::sql::internal

@@ -1,0 +1,101 @@
+// PipelineBinder: the statements of a pipeline file → Pipeline (internal to the sql layer;
+// binder.h is the entry point and states the rules). binder.cc drives it; bind_tables.cc
+// binds CREATE TABLE, bind_insert.cc INSERT ... SELECT, bind_view.cc CREATE MATERIALIZED VIEW.
+#pragma once
+
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "sql/ast.h"
+#include "sql/bind_types.h"
+#include "sql/expr_binder.h"
+#include "sql/plan.h"
+
+namespace strata::sql::internal {
+
+enum class Layer : uint8_t { kBronze, kSilver, kGold };
+const char* LayerName(Layer layer);
+
+inline std::string Quoted(std::string_view s) {
+  return "\"" + std::string(s) + "\"";
+}
+inline std::string SingleQuoted(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
+
+// The WITH (...) options of one statement: only known keys, each at most once.
+class Options {
+ public:
+  // `what` names the statement's kind in errors ("a bronze table").
+  static Result<Options> Read(const std::vector<Option>& options,
+                              std::initializer_list<std::string_view> known, std::string_view what,
+                              const ErrorSink& errors);
+  // Null when the option was not given. Points into the statement.
+  const Option* Get(std::string_view key) const;
+
+ private:
+  std::vector<const Option*> options_;
+};
+
+// The index of `option`'s value in `choices`; an error listing them otherwise.
+Result<size_t> Choose(const Option& option, std::initializer_list<std::string_view> choices,
+                      const ErrorSink& errors);
+// The index of the column `name`, or -1.
+int FindColumn(const std::vector<ColumnSchema>& columns, std::string_view name);
+// "<what> \"x\" is not a column of <table> (did you mean \"y\"?)" at `at`.
+Status NoSuchColumn(std::string_view what, std::string_view name, std::string_view table,
+                    const std::vector<ColumnSchema>& columns, SourceLocation at,
+                    const ErrorSink& errors);
+// "line:column".
+std::string LineColumn(SourceLocation at);
+
+class PipelineBinder {
+ public:
+  explicit PipelineBinder(std::string_view file) : errors_(file) {}
+
+  // Binds every statement; call once.
+  Result<Pipeline> Bind(const std::vector<Statement>& statements);
+
+ private:
+  struct Declared {
+    Layer layer;
+    size_t index;  // into the pipeline's vector of that layer (bronze, silver)
+    SourceLocation at;
+  };
+
+  // binder.cc
+  Result<std::string> Declare(const TableName& name, bool view, SourceLocation at);
+  Status CheckLayerOption(const Options& options, std::string_view table);
+  // The table `from` reads, which must be of layer `want`; `reader` names who reads it.
+  Result<const Declared*> ResolveSource(const TableRef& from, Layer want, std::string_view reader);
+  Status RejectClauses(const Select& select, std::string_view where, SourceLocation at,
+                       bool allow_grouping);
+  // bind_tables.cc
+  Result<std::vector<ColumnSchema>> BindColumns(const CreateTable& create);
+  Status BindBronze(const CreateTable& create, std::string name, SourceLocation at);
+  Status BindBronzeOptions(const Options& options, BronzeTable* table);  // after its columns
+  Status BindSilverTable(const CreateTable& create, std::string name, SourceLocation at);
+  Status BindConstraints(const CreateTable& create, SilverTable* table);
+  // bind_insert.cc
+  Status BindInsert(const InsertSelect& insert, SourceLocation at);
+  // The index of the silver table the INSERT fills (which had no INSERT before).
+  Result<size_t> ResolveInsertTarget(const InsertSelect& insert, SourceLocation at);
+  Status MapInsertColumns(const InsertSelect& insert, const SilverTable& target,
+                          std::vector<int>* target_of_item);
+  Result<BoundExpr> Assign(Typed value, const ColumnSchema& column, SourceLocation at);
+  // bind_view.cc
+  Status BindView(const CreateMaterializedView& view, SourceLocation at);
+  Status BindViewOptions(const CreateMaterializedView& view, GoldView* gold);
+  Status BindViewSelect(const Select& select, const SilverTable& silver, GoldView* gold);
+
+  ErrorSink errors_;
+  Pipeline pipeline_;
+  std::map<std::string, Declared> tables_;
+  std::vector<SourceLocation> insert_at_;  // per silver table; line 0 until its INSERT
+};
+
+}  // namespace strata::sql::internal

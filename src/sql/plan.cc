@@ -1,0 +1,325 @@
+#include "sql/plan.h"
+
+#include "common/datetime.h"
+
+namespace strata::sql {
+namespace {
+
+std::string Quote(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+std::string LiteralText(const BoundExpr& e) {
+  const Value& v = e.literal;
+  if (v.is_null()) return "NULL";
+  switch (e.type.id) {
+    case TypeId::kBoolean:
+      return v.as_bool() ? "TRUE" : "FALSE";
+    case TypeId::kText:
+      return Quote(v.as_string());
+    case TypeId::kTimestamp:
+      return "timestamp " + Quote(FormatSqlTimestamp(v.as_int64()));
+    case TypeId::kDate:
+      return "date " + Quote(FormatDate(v.as_int32()));
+    default:
+      return v.ToString(e.type);
+  }
+}
+
+const char* Infix(Func f) {
+  switch (f) {
+    case Func::kAdd:
+      return "+";
+    case Func::kSubtract:
+      return "-";
+    case Func::kMultiply:
+      return "*";
+    case Func::kDivide:
+      return "/";
+    case Func::kModulo:
+      return "%";
+    case Func::kEqual:
+      return "=";
+    case Func::kNotEqual:
+      return "<>";
+    case Func::kLess:
+      return "<";
+    case Func::kLessEqual:
+      return "<=";
+    case Func::kGreater:
+      return ">";
+    case Func::kGreaterEqual:
+      return ">=";
+    case Func::kConcat:
+      return "||";
+    case Func::kLike:
+      return "LIKE";
+    case Func::kILike:
+      return "ILIKE";
+    default:
+      return nullptr;
+  }
+}
+
+const char* FunctionName(Func f) {
+  switch (f) {
+    case Func::kConcatFunction:
+      return "concat";
+    case Func::kLower:
+      return "lower";
+    case Func::kUpper:
+      return "upper";
+    case Func::kBtrim:
+      return "btrim";
+    case Func::kLtrim:
+      return "ltrim";
+    case Func::kRtrim:
+      return "rtrim";
+    case Func::kLength:
+      return "length";
+    case Func::kSubstring:
+      return "substring";
+    case Func::kRegexpReplace:
+      return "regexp_replace";
+    case Func::kRound:
+      return "round";
+    case Func::kAbs:
+      return "abs";
+    case Func::kDateTrunc:
+      return "date_trunc";
+    case Func::kExtract:
+      return "extract";
+    case Func::kNullIf:
+      return "nullif";
+    case Func::kGreatest:
+      return "greatest";
+    case Func::kLeast:
+      return "least";
+    default:
+      return "?";
+  }
+}
+
+void Append(const BoundExpr& e, std::span<const std::string> names, bool top, std::string* out);
+
+void AppendList(const std::vector<BoundExpr>& list, size_t from, std::span<const std::string> names,
+                std::string* out) {
+  for (size_t i = from; i < list.size(); ++i) {
+    if (i > from) *out += ", ";
+    Append(list[i], names, true, out);
+  }
+}
+
+void AppendCall(const BoundExpr& e, std::span<const std::string> names, bool top,
+                std::string* out) {
+  const auto& c = e.children;
+  if (e.func == Func::kNegate) {
+    *out += "-";
+    Append(c[0], names, false, out);
+    return;
+  }
+  if (const char* op = Infix(e.func)) {
+    if (!top) *out += '(';
+    Append(c[0], names, false, out);
+    *out += std::string(" ") + op + " ";
+    Append(c[1], names, false, out);
+    if (!top) *out += ')';
+    return;
+  }
+  if (e.func == Func::kExtract) {
+    *out += "extract(" + c[0].literal.as_string() + " FROM ";
+    Append(c[1], names, true, out);
+    *out += ')';
+    return;
+  }
+  *out += std::string(FunctionName(e.func)) + "(";
+  AppendList(c, 0, names, out);
+  *out += ')';
+}
+
+void Append(const BoundExpr& e, std::span<const std::string> names, bool top, std::string* out) {
+  const auto& c = e.children;
+  auto open = [&]() {
+    if (!top) *out += '(';
+  };
+  auto close = [&]() {
+    if (!top) *out += ')';
+  };
+  switch (e.kind) {
+    case BoundKind::kColumn:
+      if (e.column >= 0 && static_cast<size_t>(e.column) < names.size()) {
+        *out += QuoteIdentifier(names[e.column]);
+      } else {
+        *out += "#" + std::to_string(e.column);
+      }
+      return;
+    case BoundKind::kLiteral:
+      *out += LiteralText(e);
+      return;
+    case BoundKind::kCall:
+      return AppendCall(e, names, top, out);
+    case BoundKind::kCast:
+      *out += "CAST(";
+      Append(c[0], names, true, out);
+      *out += " AS " + e.type.ToString() + ")";
+      return;
+    case BoundKind::kAnd:
+    case BoundKind::kOr:
+      open();
+      for (size_t i = 0; i < c.size(); ++i) {
+        if (i > 0) *out += e.kind == BoundKind::kAnd ? " AND " : " OR ";
+        Append(c[i], names, false, out);
+      }
+      return close();
+    case BoundKind::kNot:
+      open();
+      *out += "NOT ";
+      Append(c[0], names, false, out);
+      return close();
+    case BoundKind::kIsNull:
+      open();
+      Append(c[0], names, false, out);
+      *out += e.negated ? " IS NOT NULL" : " IS NULL";
+      return close();
+    case BoundKind::kIn:
+      open();
+      Append(c[0], names, false, out);
+      *out += e.negated ? " NOT IN (" : " IN (";
+      AppendList(c, 1, names, out);
+      *out += ')';
+      return close();
+    case BoundKind::kCase: {
+      *out += "CASE";
+      size_t pairs = (c.size() - (e.has_else ? 1 : 0)) / 2;
+      for (size_t i = 0; i < pairs; ++i) {
+        *out += " WHEN ";
+        Append(c[2 * i], names, true, out);
+        *out += " THEN ";
+        Append(c[2 * i + 1], names, true, out);
+      }
+      if (e.has_else) {
+        *out += " ELSE ";
+        Append(c.back(), names, true, out);
+      }
+      *out += " END";
+      return;
+    }
+    case BoundKind::kCoalesce:
+      *out += "coalesce(";
+      AppendList(c, 0, names, out);
+      *out += ')';
+      return;
+  }
+}
+
+const char* AggregateName(AggregateKind kind) {
+  switch (kind) {
+    case AggregateKind::kCountStar:
+    case AggregateKind::kCount:
+      return "count";
+    case AggregateKind::kSum:
+      return "sum";
+    case AggregateKind::kAvg:
+      return "avg";
+    case AggregateKind::kMin:
+      return "min";
+    case AggregateKind::kMax:
+      return "max";
+  }
+  return "?";
+}
+
+}  // namespace
+
+const char* ConnectorName(Connector connector) {
+  return connector == Connector::kHttp ? "http" : "file";
+}
+
+const char* OnViolationName(OnViolation v) {
+  switch (v) {
+    case OnViolation::kQuarantine:
+      return "quarantine";
+    case OnViolation::kDrop:
+      return "drop";
+    case OnViolation::kFail:
+      return "fail";
+  }
+  return "?";
+}
+
+const char* ServingName(Serving s) {
+  return s == Serving::kKappa ? "kappa" : "lambda";
+}
+
+// bound_expr.h: the SQL spelling, "+" for kAdd, "-" for kNegate, "round" for kRound.
+const char* FuncName(Func f) {
+  if (f == Func::kNegate) return "-";
+  if (const char* op = Infix(f)) return op;
+  return FunctionName(f);
+}
+
+const std::vector<ColumnSchema>& QuarantineColumns() {
+  static const std::vector<ColumnSchema> kColumns = {
+      {"reason", Type::Text(), true},       {"constraint_name", Type::Text(), false},
+      {"source_table", Type::Text(), true}, {"partition", Type::Bigint(), true},
+      {"offset", Type::Bigint(), true},     {"schema_version", Type::Bigint(), true},
+      {"payload", Type::Text(), false},
+  };
+  return kColumns;
+}
+
+std::string QuarantineTableName(std::string_view silver_table) {
+  return std::string(silver_table) + std::string(kQuarantineSuffix);
+}
+
+const BronzeTable* Pipeline::FindBronze(std::string_view name) const {
+  for (const BronzeTable& t : bronze) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+const SilverTable* Pipeline::FindSilver(std::string_view name) const {
+  for (const SilverTable& t : silver) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+const GoldView* Pipeline::FindGold(std::string_view name) const {
+  for (const GoldView& v : gold) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
+const std::vector<ColumnSchema>* Pipeline::FindColumns(std::string_view name) const {
+  if (const BronzeTable* t = FindBronze(name)) return &t->columns;
+  if (const SilverTable* t = FindSilver(name)) return &t->columns;
+  if (const GoldView* v = FindGold(name)) return &v->columns;
+  for (const SilverTable& t : silver) {
+    if (t.quarantine_table == name) return &QuarantineColumns();
+  }
+  return nullptr;
+}
+
+std::string FormatBoundExpr(const BoundExpr& expr, std::span<const std::string> column_names) {
+  std::string out;
+  Append(expr, column_names, true, &out);
+  return out;
+}
+
+std::string FormatBoundAggregate(const BoundAggregate& agg,
+                                 std::span<const std::string> column_names) {
+  std::string out = std::string(AggregateName(agg.kind)) + "(";
+  if (agg.kind == AggregateKind::kCountStar) return out + "*)";
+  if (agg.distinct) out += "DISTINCT ";
+  return out + FormatBoundExpr(agg.arg, column_names) + ")";
+}
+
+}  // namespace strata::sql

@@ -1,0 +1,195 @@
+// The logical plan of a pipeline (DESIGN.md §1): what the binder (binder.h) makes of the
+// statements of a pipeline file once every name is resolved and every expression typed.
+// Runtimes, `strata check` and `strata query` read these structs; nothing below the binder
+// builds them by hand except tests.
+//
+// Expressions are BoundExpr trees (bound_expr.h). Each says what row it reads:
+// - a silver table's `where` and `projections` read the bronze table's columns (decoded
+//   payload, in declaration order);
+// - its CHECK constraints read the silver row (the silver table's columns);
+// - a gold view's `where`, `group_keys` and aggregate arguments read the silver row;
+//   its `outputs` read the "aggregate row": the group key values followed by the aggregate
+//   results, in the order of `group_keys` and `aggregates`.
+//
+// Plain data, safe to read from several threads once built.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/types.h"
+#include "format/decoder.h"
+#include "sql/bound_expr.h"
+
+namespace strata::sql {
+
+struct ColumnSchema {
+  std::string name;
+  Type type;
+  bool not_null = false;
+};
+
+// --- bronze ---
+
+enum class Connector : uint8_t { kHttp, kFile };
+const char* ConnectorName(Connector connector);  // "http", "file"
+
+// CREATE TABLE bronze.x (...) WITH (...): a partitioned, append-only log of raw records.
+// Bronze keeps records as received: it has no constraints (expectations belong to silver).
+struct BronzeTable {
+  std::string name;  // "bronze.orders"
+  std::vector<ColumnSchema> columns;
+  std::string key;  // the column whose value partitions records (key = '...'); empty if none
+  format::PayloadFormat format = format::PayloadFormat::kJson;
+  uint32_t partitions = 4;  // 1..4096
+  std::string watermark;    // as written ("event_ts - 5 seconds"); not interpreted yet
+  Connector connector = Connector::kHttp;
+  std::string location;  // connector = 'file': the file or directory read; empty otherwise
+  SourceLocation defined_at;
+};
+
+// --- silver ---
+
+enum class OnViolation : uint8_t {
+  kQuarantine,  // the row goes to <silver table>__quarantine with the constraint it broke
+  kDrop,        // the row is counted and dropped
+  kFail,        // the pipeline stops with an error naming the row and the constraint
+};
+const char* OnViolationName(OnViolation v);  // "quarantine", "drop", "fail"
+
+enum class ConstraintKind : uint8_t { kNotNull, kCheck };
+
+// An expectation a silver row must meet. NOT NULL comes from NOT NULL columns and from
+// PRIMARY KEY columns; CHECK from CHECK (...) clauses (column or table level). A CHECK
+// passes when its expression is TRUE or NULL (SQL's rule).
+struct Constraint {
+  std::string name;  // CHECK: as declared or PostgreSQL's generated name; NOT NULL:
+                     // "<table>_<column>_not_null"
+  ConstraintKind kind = ConstraintKind::kCheck;
+  int column = -1;  // kNotNull: index into the silver columns
+  BoundExpr check;  // kCheck: boolean, over the silver row
+  std::string sql;  // "amount > 0", "order_id IS NOT NULL" (normalized)
+};
+
+// CREATE TABLE silver.x (...) WITH (...) plus its one INSERT INTO silver.x SELECT ... FROM
+// bronze.y: decode bronze.y, filter, project (and cast) to the declared columns, check the
+// constraints, then upsert by primary key.
+struct SilverTable {
+  std::string name;  // "silver.orders"
+  std::vector<ColumnSchema> columns;
+  // Indexes into `columns`. Empty: no business key, every row is appended (no dedupe).
+  // Otherwise an upsert: a new version of a key retracts the previous one.
+  std::vector<int> primary_key;
+  // The column deciding which version of a key wins (the greatest; ties go to the later
+  // record in log order), or -1: the later record in log order wins. Only with a key.
+  int dedupe_order = -1;
+  OnViolation on_violation = OnViolation::kQuarantine;
+  std::vector<Constraint> constraints;  // NOT NULL ones first, in column order; then CHECKs
+  std::string quarantine_table;         // "silver.orders__quarantine"
+
+  std::string source;                  // "bronze.orders"
+  std::optional<BoundExpr> where;      // boolean, over the bronze columns
+  std::vector<BoundExpr> projections;  // one per silver column, of exactly its type
+  std::string insert_sql;              // the normalized SELECT of the INSERT
+  SourceLocation defined_at;
+};
+
+// The schema of silver.x__quarantine, where rows that break a constraint (or bronze
+// records that do not decode) go: reason text, constraint_name text, source_table text,
+// partition bigint, offset bigint, schema_version bigint, payload text.
+const std::vector<ColumnSchema>& QuarantineColumns();
+inline constexpr std::string_view kQuarantineSuffix = "__quarantine";
+std::string QuarantineTableName(std::string_view silver_table);
+
+// --- gold ---
+
+enum class Serving : uint8_t { kKappa, kLambda };
+const char* ServingName(Serving s);  // "kappa", "lambda"
+
+// An output column of a SELECT with its expression.
+struct OutputColumn {
+  std::string name;
+  BoundExpr expr;
+  Type type;
+};
+
+// CREATE MATERIALIZED VIEW gold.x WITH (...) AS SELECT ... FROM silver.y [WHERE]
+// [GROUP BY]: a keyed, versioned aggregate of a silver table. The key is the group keys.
+struct GoldView {
+  std::string name;      // "gold.revenue_hourly"
+  std::string owner;     // empty when not declared
+  Micros freshness = 0;  // the freshness objective; 0 when not declared
+  Serving serving = Serving::kKappa;
+  Micros batch_every = 0;  // Lambda: how often the batch view is recomputed; 0 for Kappa
+
+  std::string source;                      // "silver.orders"
+  std::optional<BoundExpr> where;          // boolean, over the silver row
+  std::vector<BoundExpr> group_keys;       // over the silver row; empty: one global group
+  std::vector<BoundAggregate> aggregates;  // arguments over the silver row; no duplicates
+  std::vector<OutputColumn> outputs;       // over the aggregate row
+  std::vector<ColumnSchema> columns;       // the view's schema: outputs' names and types
+  // The normalized SELECT (ast ToString: independent of spelling, case, comments and white
+  // space), for the logic hash of a version.
+  std::string sql;
+  SourceLocation defined_at;
+};
+
+// A whole pipeline, in dependency order: every silver table reads a bronze table, every gold
+// view a silver table; within a layer, tables keep the order of the file.
+struct Pipeline {
+  std::vector<BronzeTable> bronze;
+  std::vector<SilverTable> silver;
+  std::vector<GoldView> gold;
+
+  const BronzeTable* FindBronze(std::string_view name) const;  // null when absent
+  const SilverTable* FindSilver(std::string_view name) const;
+  const GoldView* FindGold(std::string_view name) const;
+  // The columns of any table a query can read ("bronze.x", "silver.x",
+  // "silver.x__quarantine", "gold.x"); null when there is none.
+  const std::vector<ColumnSchema>* FindColumns(std::string_view name) const;
+};
+
+// --- queries (`strata query`) ---
+
+struct SortKey {
+  int column = 0;  // index into BoundQuery::outputs (possibly a hidden one)
+  bool descending = false;
+  bool nulls_first = false;
+};
+
+// SELECT ... FROM one table, bound. Without aggregation, `outputs` read the table's row;
+// with it (`aggregated`: GROUP BY, an aggregate function or HAVING), the rows are grouped
+// by `group_keys`, and `having` and `outputs` read the aggregate row (group key values, then
+// aggregate results), as in a gold view.
+//
+// Evaluation: filter by `where`, group if aggregated (then filter by `having`), compute every
+// output, sort by `order_by`, apply offset and limit, and return the first `visible`
+// outputs. Outputs past `visible` exist only for ORDER BY (ORDER BY x where x is not
+// selected).
+struct BoundQuery {
+  std::string table;  // "gold.revenue_hourly"
+  std::optional<BoundExpr> where;
+  bool aggregated = false;
+  std::vector<BoundExpr> group_keys;
+  std::vector<BoundAggregate> aggregates;
+  std::optional<BoundExpr> having;
+  std::vector<OutputColumn> outputs;
+  size_t visible = 0;
+  std::vector<SortKey> order_by;
+  std::optional<int64_t> limit;  // none: all rows
+  int64_t offset = 0;
+};
+
+// A bound expression as SQL, with `column_names[i]` for column i (an index beyond the names
+// prints as "#i"): for plans and messages, not for parsing back.
+std::string FormatBoundExpr(const BoundExpr& expr, std::span<const std::string> column_names);
+// "sum(DISTINCT amount)", "count(*)".
+std::string FormatBoundAggregate(const BoundAggregate& agg,
+                                 std::span<const std::string> column_names);
+
+}  // namespace strata::sql
