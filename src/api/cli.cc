@@ -16,6 +16,7 @@
 #include "api/http_server.h"
 #include "api/ingest.h"
 #include "api/order_generator.h"
+#include "api/pipeline_commands.h"
 #include "api/record_json.h"
 #include "common/json_writer.h"
 #include "log/reader.h"
@@ -478,6 +479,59 @@ int Main(int argc, char** argv) {
   demo_cmd->add_option("--events", demo.events, "Number of events")->default_val(200000);
   demo_cmd->add_flag("--keep", demo.keep, "Keep the temporary data directory");
 
+  CheckArgs check;
+  auto* check_cmd = app.add_subcommand(
+      "check",
+      "Validate a pipeline file and print its plan; with --data, also create its "
+      "bronze tables there");
+  check_cmd->add_option("FILE", check.file, "Pipeline file (.sql)")->required();
+  check_cmd->add_option("--data", check.data, "Data directory to prepare");
+
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand(
+      "run",
+      "Run a pipeline with the streaming runtime: new bronze records in micro-batches, "
+      "resuming from the state of the last clean stop (Ctrl-C stops cleanly)");
+  run_cmd->add_option("--data", run.data, "Data directory")->required();
+  run_cmd->add_option("--pipeline", run.pipeline, "Pipeline file (.sql)")->required();
+  run_cmd->add_flag("--until-caught-up", run.until_caught_up,
+                    "Stop once every record present at the start is processed");
+  run_cmd->add_option("--batch-size", run.batch_size, "Records per partition per micro-batch")
+      ->default_val(1024)
+      ->check(CLI::Range(1, 1 << 20));
+
+  BatchArgs batch;
+  auto* batch_cmd =
+      app.add_subcommand("batch",
+                         "Recompute a pipeline from bronze offset 0 with the batch runtime (same "
+                         "operators, large batches); print a summary, or VIEW's rows");
+  batch_cmd->add_option("--data", batch.data, "Data directory")->required();
+  batch_cmd->add_option("--pipeline", batch.pipeline, "Pipeline file (.sql)")->required();
+  batch_cmd->add_option("VIEW", batch.view, "A silver table or gold view to print");
+  batch_cmd
+      ->add_option("--format", batch.format,
+                   "table, json or csv (default: table on a terminal, json otherwise)")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+
+  QueryArgs query;
+  auto* query_cmd =
+      app.add_subcommand("query",
+                         "Answer a SELECT over the silver, gold and quarantine tables of the data "
+                         "directory's pipeline");
+  query_cmd->add_option("--data", query.data, "Data directory")->required();
+  query_cmd
+      ->add_option("SQL", query.sql, "SELECT ... FROM table [WHERE] [GROUP BY] [ORDER BY] [LIMIT]")
+      ->required();
+  query_cmd
+      ->add_option("--format", query.format,
+                   "table, json or csv (default: table on a terminal, json otherwise)")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  query_cmd
+      ->add_option("--runtime", query.runtime,
+                   "Read the results of the streaming or the batch runtime (default: streaming "
+                   "when it has run)")
+      ->check(CLI::IsMember({"streaming", "batch"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -490,6 +544,10 @@ int Main(int argc, char** argv) {
   if (server_cmd->parsed()) return RunServer(server);
   if (gen_cmd->parsed()) return RunGen(gen);
   if (demo_cmd->parsed()) return RunDemo(demo, argv[0]);
+  if (check_cmd->parsed()) return RunCheck(check);
+  if (run_cmd->parsed()) return RunPipeline(run);
+  if (batch_cmd->parsed()) return RunBatchCommand(batch);
+  if (query_cmd->parsed()) return RunQuery(query);
   return 2;
 }
 

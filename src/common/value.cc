@@ -83,8 +83,12 @@ std::string Value::ToString(const Type& type) const {
       double d = as_double();
       if (std::isnan(d)) return "NaN";
       if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-      char buf[32];
-      auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
+      // Like PostgreSQL: plain digits for 1e-4 <= |d| < 1e15, exponent form otherwise.
+      char buf[400];
+      double a = std::fabs(d);
+      auto [end, ec] = a == 0 || (a >= 1e-4 && a < 1e15)
+                           ? std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::fixed)
+                           : std::to_chars(buf, buf + sizeof(buf), d);
       return std::string(buf, end);
     }
     case TypeId::kNumeric:

@@ -98,7 +98,7 @@ Status PartitionReader::ReadBatch() {
   return Status::OK();
 }
 
-Result<bool> PartitionReader::Next(RecordView* record) {
+Result<bool> PartitionReader::Fill() {
   while (next_record_ >= records_.size()) {
     if (!located_ || loc_.position >= loc_.limit_bytes) {
       RETURN_IF_ERROR(Locate());
@@ -106,10 +106,27 @@ Result<bool> PartitionReader::Next(RecordView* record) {
     }
     RETURN_IF_ERROR(ReadBatch());
   }
+  return true;
+}
+
+Result<bool> PartitionReader::Next(RecordView* record) {
+  ASSIGN_OR_RETURN(bool more, Fill());
+  if (!more) return false;
   *record = records_[next_record_++];
   next_offset_ = record->offset + 1;
   min_ts_ = std::numeric_limits<Micros>::min();  // once found, every later record qualifies
   return true;
+}
+
+Result<std::span<const RecordView>> PartitionReader::NextBatch(size_t max_records) {
+  ASSIGN_OR_RETURN(bool more, Fill());
+  if (!more || max_records == 0) return std::span<const RecordView>();
+  size_t n = std::min(max_records, records_.size() - next_record_);
+  std::span<const RecordView> out(records_.data() + next_record_, n);
+  next_record_ += n;
+  next_offset_ = out.back().offset + 1;
+  min_ts_ = std::numeric_limits<Micros>::min();
+  return out;
 }
 
 }  // namespace strata::log

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,10 +30,14 @@ class PartitionReader {
   // Stores the next record in *record and returns true, or returns false at the end of
   // the durable records.
   Result<bool> Next(RecordView* record);
+  // The next records, at most max_records and all from one stored batch (so possibly
+  // fewer), or an empty span at the end of the durable records. Valid until the next call.
+  Result<std::span<const RecordView>> NextBatch(size_t max_records);
   // The offset the next record will have, at least.
   uint64_t position() const { return next_offset_; }
 
  private:
+  Result<bool> Fill();  // decodes batches until a record is ready; false at the end
   Status Locate();
   Status ReadBatch();
   Status EnsureBuffered(uint64_t position, size_t n);

@@ -40,6 +40,9 @@ TEST(ValueTest, PrintsAsSql) {
   EXPECT_EQ(Value::Int128(1250).ToString(Type::Numeric(18, 2)), "12.50");
   EXPECT_EQ(Value::Bool(true).ToString(Type::Boolean()), "t");
   EXPECT_EQ(Value::Double(0.1).ToString(Type::Double()), "0.1");
+  EXPECT_EQ(Value::Double(100000).ToString(Type::Double()), "100000");
+  EXPECT_EQ(Value::Double(-2.5e-7).ToString(Type::Double()), "-2.5e-07");
+  EXPECT_EQ(Value::Double(1e20).ToString(Type::Double()), "1e+20");
   EXPECT_EQ(Value::Double(INFINITY).ToString(Type::Double()), "Infinity");
   EXPECT_EQ(Value::Int64(0).ToString(Type::Timestamp()), "1970-01-01 00:00:00");
   EXPECT_EQ(Value::Int32(-1).ToString(Type::Date()), "1969-12-31");

@@ -120,9 +120,10 @@ TEST(AutomaticRetentionTest, TablePolicyRunsWhenSegmentsRollAndHonoursThePin) {
   store->SetRetentionPin([](const std::string&, uint32_t p) -> uint64_t {
     return p == 1 ? 10 : UINT64_MAX;  // something still needs partition 1 from offset 10
   });
+  const std::string payload(150, 'x');
   for (int i = 0; i < 200; ++i) {
     std::vector<AppendRecord> records(2);
-    records[0].payload = records[1].payload = std::string(150, 'x');
+    records[0].payload = records[1].payload = payload;
     records[1].partition = 1;
     AppendAck ack;
     ASSERT_TRUE(t->Append(records, &ack).ok());

@@ -1,0 +1,562 @@
+#include "runtime/executor.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "common/coding.h"
+#include "common/crc32c.h"
+#include "exec/aggregate.h"
+#include "exec/expression.h"
+#include "exec/upsert.h"
+#include "format/decoder.h"
+
+namespace strata::runtime {
+
+using exec::CompiledExpression;
+
+struct PipelineExecutor::GoldNode {
+  const sql::GoldView* view = nullptr;
+  std::optional<CompiledExpression> where;
+  std::vector<CompiledExpression> inputs;  // group keys, then aggregate arguments
+  std::unique_ptr<exec::AggregateOperator> aggregate;
+  std::vector<CompiledExpression> outputs;
+};
+
+struct PipelineExecutor::SilverNode {
+  const sql::SilverTable* table = nullptr;
+  const sql::BronzeTable* bronze = nullptr;
+  std::unique_ptr<format::PayloadDecoder> decoder;
+  std::optional<CompiledExpression> where;
+  std::vector<CompiledExpression> projections;
+  std::vector<std::optional<CompiledExpression>> checks;  // per constraint; none for NOT NULL
+  std::unique_ptr<exec::UpsertOperator> upsert;           // with a primary key
+  std::unique_ptr<exec::AggregateOperator> multiset;      // without: count(*) per row
+  std::vector<exec::QuarantineRecord> quarantine;
+  SilverCounters counters;
+  std::vector<GoldNode*> consumers;
+};
+
+namespace {
+
+std::vector<Type> TypesOf(const std::vector<sql::ColumnSchema>& columns) {
+  std::vector<Type> types;
+  for (const auto& c : columns)
+    types.push_back(c.type);
+  return types;
+}
+
+// Keeps the rows of `in` whose flag is set.
+Batch Select(const Batch& in, const std::vector<uint8_t>& keep) {
+  Batch out;
+  for (const Column& c : in.columns)
+    out.columns.emplace_back(c.type());
+  for (size_t r = 0; r < in.num_rows(); ++r) {
+    if (keep[r]) out.AppendRow(in, r, in.weights[r]);
+  }
+  return out;
+}
+
+exec::QuarantineRecord Quarantined(const sql::BronzeTable& bronze, const RowOrigin& origin,
+                                   std::string reason, std::string constraint) {
+  exec::QuarantineRecord q;
+  q.reason = std::move(reason);
+  q.constraint = std::move(constraint);
+  q.source_table = bronze.name;
+  q.partition = origin.partition;
+  q.offset = origin.offset;
+  q.payload = std::string(origin.payload);
+  return q;
+}
+
+Result<CompiledExpression> Compile(const sql::BoundExpr& e) {
+  return CompiledExpression::Compile(e);
+}
+
+}  // namespace
+
+PipelineExecutor::PipelineExecutor(const sql::Pipeline& plan) : plan_(plan) {}
+PipelineExecutor::~PipelineExecutor() = default;
+
+Result<std::unique_ptr<PipelineExecutor>> PipelineExecutor::Make(const sql::Pipeline& plan) {
+  std::unique_ptr<PipelineExecutor> e(new PipelineExecutor(plan));
+  RETURN_IF_ERROR(e->Init());
+  return e;
+}
+
+Status PipelineExecutor::Init() {
+  for (const sql::BronzeTable& b : plan_.bronze) {
+    offsets_[b.name].assign(b.partitions, 0);
+    logic_ += "bronze " + b.name + " " + format::PayloadFormatName(b.format);
+    for (const auto& c : b.columns)
+      logic_ += " " + c.name + ":" + c.type.ToString();
+    logic_ += "\n";
+  }
+  for (const sql::SilverTable& s : plan_.silver) {
+    auto node = std::make_unique<SilverNode>();
+    node->table = &s;
+    node->bronze = plan_.FindBronze(s.source);
+    STRATA_ASSERT(node->bronze != nullptr);
+    std::vector<format::ColumnSpec> specs;
+    for (const auto& c : node->bronze->columns)
+      specs.push_back({c.name, c.type});
+    node->decoder = std::make_unique<format::PayloadDecoder>(specs, node->bronze->format);
+    if (s.where) {
+      ASSIGN_OR_RETURN(auto w, Compile(*s.where));
+      node->where.emplace(std::move(w));
+    }
+    for (const auto& p : s.projections) {
+      ASSIGN_OR_RETURN(auto c, Compile(p));
+      node->projections.push_back(std::move(c));
+    }
+    for (const auto& c : s.constraints) {
+      if (c.kind == sql::ConstraintKind::kNotNull) {
+        node->checks.emplace_back();
+      } else {
+        ASSIGN_OR_RETURN(auto check, Compile(c.check));
+        node->checks.emplace_back(std::move(check));
+      }
+    }
+    std::vector<Type> types = TypesOf(s.columns);
+    if (!s.primary_key.empty()) {
+      std::optional<int> dedupe;
+      if (s.dedupe_order >= 0) dedupe = s.dedupe_order;
+      ASSIGN_OR_RETURN(node->upsert, exec::UpsertOperator::Make(types, s.primary_key, dedupe));
+    } else {
+      std::vector<int> all;
+      for (size_t i = 0; i < types.size(); ++i)
+        all.push_back(static_cast<int>(i));
+      ASSIGN_OR_RETURN(node->multiset,
+                       exec::AggregateOperator::Make(types, all, {exec::AggregateSpec{}}));
+    }
+    logic_ += "silver " + s.name + " " + sql::OnViolationName(s.on_violation) + " " + s.insert_sql;
+    for (const auto& c : s.columns)
+      logic_ += " " + c.name + ":" + c.type.ToString();
+    for (const auto& c : s.constraints)
+      logic_ += " [" + c.name + ": " + c.sql + "]";
+    for (int k : s.primary_key)
+      logic_ += " pk" + std::to_string(k);
+    logic_ += " dedupe" + std::to_string(s.dedupe_order) + "\n";
+    silver_.push_back(std::move(node));
+  }
+  for (const sql::GoldView& g : plan_.gold) {
+    auto node = std::make_unique<GoldNode>();
+    node->view = &g;
+    if (g.where) {
+      ASSIGN_OR_RETURN(auto w, Compile(*g.where));
+      node->where.emplace(std::move(w));
+    }
+    std::vector<Type> input_types;
+    std::vector<int> group_columns;
+    for (const auto& k : g.group_keys) {
+      ASSIGN_OR_RETURN(auto c, Compile(k));
+      group_columns.push_back(static_cast<int>(input_types.size()));
+      input_types.push_back(k.type);
+      node->inputs.push_back(std::move(c));
+    }
+    std::vector<exec::AggregateSpec> specs;
+    for (const auto& a : g.aggregates) {
+      exec::AggregateSpec spec;
+      spec.kind = a.kind;
+      spec.distinct = a.distinct;
+      spec.result_type = a.type;
+      if (a.kind != sql::AggregateKind::kCountStar) {
+        ASSIGN_OR_RETURN(auto c, Compile(a.arg));
+        spec.arg = static_cast<int>(input_types.size());
+        input_types.push_back(a.arg.type);
+        node->inputs.push_back(std::move(c));
+      }
+      specs.push_back(spec);
+    }
+    ASSIGN_OR_RETURN(node->aggregate,
+                     exec::AggregateOperator::Make(input_types, group_columns, specs));
+    for (const auto& o : g.outputs) {
+      ASSIGN_OR_RETURN(auto c, Compile(o.expr));
+      node->outputs.push_back(std::move(c));
+    }
+    for (auto& s : silver_) {
+      if (s->table->name == g.source) s->consumers.push_back(node.get());
+    }
+    logic_ += "gold " + g.name + " " + g.sql + "\n";
+    gold_.push_back(std::move(node));
+  }
+  return Status::OK();
+}
+
+uint64_t PipelineExecutor::next_offset(std::string_view bronze, uint32_t partition) const {
+  auto it = offsets_.find(bronze);
+  if (it == offsets_.end() || partition >= it->second.size()) return 0;
+  return it->second[partition];
+}
+
+Status PipelineExecutor::Push(std::string_view bronze, uint32_t partition,
+                              std::span<const log::RecordView> records) {
+  auto it = offsets_.find(bronze);
+  if (it == offsets_.end() || partition >= it->second.size()) {
+    return Status::NotFound("the pipeline has no bronze table " + std::string(bronze) +
+                            " with partition " + std::to_string(partition));
+  }
+  if (records.empty()) return Status::OK();
+  uint64_t& next = it->second[partition];
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (records[i].offset != next + i) {
+      return Status::FailedPrecondition(
+          std::string(bronze) + " partition " + std::to_string(partition) + ": expected offset " +
+          std::to_string(next + i) + ", got " + std::to_string(records[i].offset));
+    }
+  }
+  for (auto& node : silver_) {
+    if (node->bronze->name == bronze) RETURN_IF_ERROR(PushSilver(*node, partition, records));
+  }
+  next += records.size();
+  return Status::OK();
+}
+
+Status PipelineExecutor::PushSilver(SilverNode& node, uint32_t partition,
+                                    std::span<const log::RecordView> records) {
+  const sql::SilverTable& table = *node.table;
+  node.counters.records += records.size();
+  // 1. Decode; records that do not decode are quarantined with the field that failed.
+  std::vector<format::RecordInput> inputs;
+  inputs.reserve(records.size());
+  for (const auto& r : records)
+    inputs.push_back(format::RecordInput::From(r, partition));
+  Batch decoded = node.decoder->MakeBatch();
+  std::vector<format::RowError> decode_errors;
+  node.decoder->Decode(inputs, &decoded, &decode_errors);
+  for (const auto& e : decode_errors) {
+    const log::RecordView& r = records[e.index];
+    RowOrigin origin{partition, r.offset, r.payload};
+    std::string reason = e.field.empty() ? e.message : e.field + ": " + e.message;
+    auto q = Quarantined(*node.bronze, origin, reason, e.field.empty() ? "payload" : e.field);
+    q.schema_version = r.schema_version;
+    node.quarantine.push_back(std::move(q));
+    ++node.counters.quarantined;
+  }
+  // 2. WHERE over the bronze columns.
+  Batch rows = std::move(decoded);
+  if (node.where) {
+    exec::RowErrors errors;
+    ASSIGN_OR_RETURN(std::vector<uint8_t> keep, node.where->EvaluatePredicate(rows, &errors));
+    for (const auto& e : errors) {
+      node.quarantine.push_back(Quarantined(*node.bronze, rows.origins[e.row], e.message, "where"));
+      ++node.counters.quarantined;
+      keep[e.row] = 0;
+    }
+    size_t kept = 0;
+    for (uint8_t k : keep)
+      kept += k;
+    node.counters.filtered += rows.num_rows() - kept - errors.size();
+    rows = Select(rows, keep);
+  }
+  // 3. Project to the silver columns.
+  Batch silver;
+  silver.weights = rows.weights;
+  silver.origins = rows.origins;
+  std::vector<uint8_t> keep(rows.num_rows(), 1);
+  for (size_t i = 0; i < node.projections.size(); ++i) {
+    Column out(table.columns[i].type);
+    exec::RowErrors errors;
+    RETURN_IF_ERROR(node.projections[i].Evaluate(rows, &out, &errors));
+    for (const auto& e : errors) {
+      if (!keep[e.row]) continue;
+      keep[e.row] = 0;
+      node.quarantine.push_back(
+          Quarantined(*node.bronze, rows.origins[e.row], e.message, table.columns[i].name));
+      ++node.counters.quarantined;
+    }
+    silver.columns.push_back(std::move(out));
+  }
+  if (std::find(keep.begin(), keep.end(), 0) != keep.end()) silver = Select(silver, keep);
+  // 4. Expectations.
+  RETURN_IF_ERROR(ApplyConstraints(node, &silver));
+  // 5. Upsert (or keep every row), and pass the changes on.
+  Batch changes;
+  exec::SideOutput side;
+  if (node.upsert) {
+    changes = exec::MakeBatch(TypesOf(table.columns));
+    RETURN_IF_ERROR(node.upsert->Push(silver, &changes, &side));
+  } else {
+    Batch ignored = exec::MakeBatch(node.multiset->output_types());
+    RETURN_IF_ERROR(node.multiset->Push(silver, &ignored, &side));
+    changes = std::move(silver);
+  }
+  for (GoldNode* gold : node.consumers)
+    RETURN_IF_ERROR(PushGold(*gold, changes));
+  return Status::OK();
+}
+
+// NOT NULL and CHECK, in declaration order; the first broken constraint decides. A CHECK
+// passes when TRUE or NULL. A delete (weight < 0) carries only what identifies its key, so
+// only the NOT NULL constraints of the primary key apply to it.
+Status PipelineExecutor::ApplyConstraints(SilverNode& node, Batch* rows) {
+  const sql::SilverTable& table = *node.table;
+  if (table.constraints.empty() || rows->num_rows() == 0) return Status::OK();
+  std::vector<std::string> broken(rows->num_rows());
+  std::vector<std::string> reasons(rows->num_rows());
+  for (size_t c = 0; c < table.constraints.size(); ++c) {
+    const sql::Constraint& constraint = table.constraints[c];
+    if (constraint.kind == sql::ConstraintKind::kNotNull) {
+      bool key_column = std::find(table.primary_key.begin(), table.primary_key.end(),
+                                  constraint.column) != table.primary_key.end();
+      const Column& col = rows->columns[constraint.column];
+      for (size_t r = 0; r < rows->num_rows(); ++r) {
+        if (!broken[r].empty() || !col.is_null(r)) continue;
+        if (rows->weights[r] < 0 && !key_column) continue;
+        broken[r] = constraint.name;
+        reasons[r] = table.columns[constraint.column].name + " is NULL (NOT NULL)";
+      }
+      continue;
+    }
+    Column result(Type::Boolean());
+    exec::RowErrors errors;
+    RETURN_IF_ERROR(node.checks[c]->Evaluate(*rows, &result, &errors));
+    std::vector<std::string> error_of(rows->num_rows());
+    for (const auto& e : errors)
+      error_of[e.row] = e.message;
+    for (size_t r = 0; r < rows->num_rows(); ++r) {
+      if (!broken[r].empty() || rows->weights[r] < 0) continue;
+      bool failed = !error_of[r].empty() || (!result.is_null(r) && result.bools()[r] == 0);
+      if (!failed) continue;
+      broken[r] = constraint.name;
+      reasons[r] = error_of[r].empty() ? "CHECK (" + constraint.sql + ") failed"
+                                       : "CHECK (" + constraint.sql + "): " + error_of[r];
+    }
+  }
+  std::vector<uint8_t> keep(rows->num_rows(), 1);
+  bool any = false;
+  for (size_t r = 0; r < rows->num_rows(); ++r) {
+    if (broken[r].empty()) continue;
+    any = true;
+    keep[r] = 0;
+    const RowOrigin& origin = rows->origins[r];
+    switch (table.on_violation) {
+      case sql::OnViolation::kQuarantine:
+        node.quarantine.push_back(Quarantined(*node.bronze, origin, reasons[r], broken[r]));
+        ++node.counters.quarantined;
+        break;
+      case sql::OnViolation::kDrop:
+        ++node.counters.dropped;
+        break;
+      case sql::OnViolation::kFail:
+        return Status::FailedPrecondition(
+            table.name + ": the record at " + node.bronze->name + " partition " +
+            std::to_string(origin.partition) + " offset " + std::to_string(origin.offset) +
+            " breaks constraint " + broken[r] + ": " + reasons[r] + " (on_violation = 'fail')");
+    }
+  }
+  if (any) *rows = Select(*rows, keep);
+  return Status::OK();
+}
+
+Status PipelineExecutor::PushGold(GoldNode& node, const Batch& changes) {
+  const sql::GoldView& view = *node.view;
+  const Batch* rows = &changes;
+  Batch filtered;
+  auto fail = [&](const exec::RowErrors& errors) {
+    const RowOrigin* o = rows->origins.empty() ? nullptr : &rows->origins[errors[0].row];
+    return Status::FailedPrecondition(view.name + ": " + errors[0].message +
+                                      (o ? " (silver row from partition " +
+                                               std::to_string(o->partition) + " offset " +
+                                               std::to_string(o->offset) + ")"
+                                         : ""));
+  };
+  if (node.where) {
+    exec::RowErrors errors;
+    ASSIGN_OR_RETURN(std::vector<uint8_t> keep, node.where->EvaluatePredicate(changes, &errors));
+    if (!errors.empty()) return fail(errors);
+    filtered = Select(changes, keep);
+    rows = &filtered;
+  }
+  Batch input;
+  input.weights = rows->weights;
+  for (const CompiledExpression& e : node.inputs) {
+    Column out(e.type());
+    exec::RowErrors errors;
+    RETURN_IF_ERROR(e.Evaluate(*rows, &out, &errors));
+    if (!errors.empty()) return fail(errors);
+    input.columns.push_back(std::move(out));
+  }
+  Batch out = exec::MakeBatch(node.aggregate->output_types());
+  exec::SideOutput side;
+  return node.aggregate->Push(input, &out, &side);
+}
+
+const SilverCounters* PipelineExecutor::counters(std::string_view silver) const {
+  for (const auto& s : silver_) {
+    if (s->table->name == silver) return &s->counters;
+  }
+  return nullptr;
+}
+
+Result<Batch> PipelineExecutor::Rows(std::string_view table) const {
+  for (const auto& s : silver_) {
+    if (s->table->name == table) {
+      Batch out = exec::MakeBatch(TypesOf(s->table->columns));
+      if (s->upsert) {
+        s->upsert->Snapshot(&out);
+        return out;
+      }
+      // Without a key: the multiset's (row, count) groups, each row repeated count times.
+      Batch counted = exec::MakeBatch(s->multiset->output_types());
+      RETURN_IF_ERROR(s->multiset->Snapshot(&counted));
+      size_t n = s->table->columns.size();
+      for (size_t r = 0; r < counted.num_rows(); ++r) {
+        int64_t count = counted.columns[n].int64s()[r];
+        for (int64_t i = 0; i < count; ++i) {
+          for (size_t c = 0; c < n; ++c)
+            out.columns[c].AppendFrom(counted.columns[c], r);
+          out.weights.push_back(1);
+        }
+      }
+      return out;
+    }
+    if (s->table->quarantine_table == table) {
+      Batch out = exec::MakeBatch(TypesOf(sql::QuarantineColumns()));
+      for (const auto& q : s->quarantine) {
+        out.columns[0].AppendString(q.reason);
+        out.columns[1].AppendString(q.constraint);
+        out.columns[2].AppendString(q.source_table);
+        out.columns[3].AppendInt64(q.partition);
+        out.columns[4].AppendInt64(static_cast<int64_t>(q.offset));
+        out.columns[5].AppendInt64(q.schema_version);
+        out.columns[6].AppendString(q.payload);
+        out.weights.push_back(1);
+      }
+      return out;
+    }
+  }
+  for (const auto& g : gold_) {
+    if (g->view->name != table) continue;
+    Batch aggregated = exec::MakeBatch(g->aggregate->output_types());
+    RETURN_IF_ERROR(g->aggregate->Snapshot(&aggregated));
+    Batch out;
+    out.weights = aggregated.weights;
+    for (const CompiledExpression& e : g->outputs) {
+      Column col(e.type());
+      exec::RowErrors errors;
+      RETURN_IF_ERROR(e.Evaluate(aggregated, &col, &errors));
+      if (!errors.empty()) {
+        return Status::FailedPrecondition(std::string(table) + ": " + errors[0].message);
+      }
+      out.columns.push_back(std::move(col));
+    }
+    return out;
+  }
+  return Status::NotFound("the pipeline has no table " + std::string(table));
+}
+
+// State layout: "STEX" u32 version 1, the logic text, then per bronze table its offsets,
+// per silver node its operator state, counters and quarantine, per gold node its operator
+// state; all length-prefixed; a CRC32C of everything before it closes the blob.
+namespace {
+constexpr uint32_t kStateMagic = 0x58455453;  // "STEX"
+
+void PutQuarantine(const exec::QuarantineRecord& q, std::string* out) {
+  PutLengthPrefixed(out, q.reason);
+  PutLengthPrefixed(out, q.constraint);
+  PutLengthPrefixed(out, q.source_table);
+  PutVarint64(out, q.partition);
+  PutVarint64(out, q.offset);
+  PutVarint64(out, q.schema_version);
+  PutLengthPrefixed(out, q.payload);
+}
+
+bool GetQuarantine(Decoder* d, exec::QuarantineRecord* q) {
+  std::string_view reason, constraint, table, payload;
+  uint64_t partition, offset, schema;
+  if (!d->GetLengthPrefixed(&reason) || !d->GetLengthPrefixed(&constraint) ||
+      !d->GetLengthPrefixed(&table) || !d->GetVarint64(&partition) || !d->GetVarint64(&offset) ||
+      !d->GetVarint64(&schema) || !d->GetLengthPrefixed(&payload)) {
+    return false;
+  }
+  *q = {std::string(reason),
+        std::string(constraint),
+        std::string(table),
+        static_cast<uint32_t>(partition),
+        offset,
+        static_cast<uint32_t>(schema),
+        std::string(payload)};
+  return true;
+}
+
+}  // namespace
+
+Status PipelineExecutor::Save(std::string* out) const {
+  out->clear();
+  PutFixed32(out, kStateMagic);
+  PutFixed32(out, 1);
+  PutLengthPrefixed(out, logic_);
+  for (const auto& b : plan_.bronze) {
+    for (uint64_t o : offsets_.at(b.name))
+      PutVarint64(out, o);
+  }
+  std::string state;
+  for (const auto& s : silver_) {
+    state.clear();  // SaveState appends
+    RETURN_IF_ERROR(s->upsert ? s->upsert->SaveState(&state) : s->multiset->SaveState(&state));
+    PutLengthPrefixed(out, state);
+    const SilverCounters& c = s->counters;
+    for (uint64_t v : {c.records, c.filtered, c.quarantined, c.dropped})
+      PutVarint64(out, v);
+    PutVarint64(out, s->quarantine.size());
+    for (const auto& q : s->quarantine)
+      PutQuarantine(q, out);
+  }
+  for (const auto& g : gold_) {
+    state.clear();
+    RETURN_IF_ERROR(g->aggregate->SaveState(&state));
+    PutLengthPrefixed(out, state);
+  }
+  PutFixed32(out, crc32c::Value(*out));
+  return Status::OK();
+}
+
+Status PipelineExecutor::Load(std::string_view in) {
+  auto corrupt = [](const char* what) {
+    return Status::Corruption(std::string("pipeline state: ") + what);
+  };
+  if (in.size() < 12 ||
+      crc32c::Value(in.data(), in.size() - 4) != DecodeFixed32(in.data() + in.size() - 4)) {
+    return corrupt("checksum mismatch");
+  }
+  if (DecodeFixed32(in.data()) != kStateMagic || DecodeFixed32(in.data() + 4) != 1) {
+    return corrupt("unknown format");
+  }
+  Decoder d(in.substr(8, in.size() - 12));
+  std::string_view logic;
+  if (!d.GetLengthPrefixed(&logic)) return corrupt("truncated");
+  if (logic != logic_) {
+    return Status::FailedPrecondition(
+        "the saved state was computed by a different pipeline (its SQL changed); recompute "
+        "with `strata batch`, or start over with a fresh state");
+  }
+  for (const auto& b : plan_.bronze) {
+    for (uint64_t& o : offsets_.at(b.name)) {
+      if (!d.GetVarint64(&o)) return corrupt("truncated offsets");
+    }
+  }
+  for (auto& s : silver_) {
+    std::string_view state;
+    if (!d.GetLengthPrefixed(&state)) return corrupt("truncated silver state");
+    RETURN_IF_ERROR(s->upsert ? s->upsert->LoadState(state) : s->multiset->LoadState(state));
+    SilverCounters& c = s->counters;
+    uint64_t n;
+    if (!d.GetVarint64(&c.records) || !d.GetVarint64(&c.filtered) ||
+        !d.GetVarint64(&c.quarantined) || !d.GetVarint64(&c.dropped) || !d.GetVarint64(&n)) {
+      return corrupt("truncated counters");
+    }
+    s->quarantine.resize(n);
+    for (auto& q : s->quarantine) {
+      if (!GetQuarantine(&d, &q)) return corrupt("truncated quarantine");
+    }
+  }
+  for (auto& g : gold_) {
+    std::string_view state;
+    if (!d.GetLengthPrefixed(&state)) return corrupt("truncated gold state");
+    RETURN_IF_ERROR(g->aggregate->LoadState(state));
+  }
+  if (!d.empty()) return corrupt("trailing bytes");
+  return Status::OK();
+}
+
+}  // namespace strata::runtime

@@ -1,0 +1,132 @@
+#include "runtime/runner.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "log/reader.h"
+#include "sql/binder.h"
+#include "sql/parser.h"
+
+namespace strata::runtime {
+
+Status EnsureBronzeTables(log::Store* store, const sql::Pipeline& pipeline) {
+  for (const sql::BronzeTable& b : pipeline.bronze) {
+    std::string format = format::PayloadFormatName(b.format);
+    auto existing = store->GetTable(b.name);
+    if (existing.ok()) {
+      const log::TableConfig& c = (*existing)->config();
+      if (c.partitions != b.partitions || c.key_field != b.key || c.payload_format != format) {
+        return Status::FailedPrecondition(
+            b.name + " exists with " + std::to_string(c.partitions) + " partitions, key '" +
+            c.key_field + "' and format " + c.payload_format + ", but the pipeline declares " +
+            std::to_string(b.partitions) + " partitions, key '" + b.key + "' and format " + format);
+      }
+      continue;
+    }
+    if (!existing.status().IsNotFound()) return existing.status();
+    log::TableConfig config;
+    config.partitions = b.partitions;
+    config.key_field = b.key;
+    config.payload_format = format;
+    RETURN_IF_ERROR(store->CreateTable(b.name, config).status());
+  }
+  return Status::OK();
+}
+
+Result<uint64_t> CatchUp(log::Store* store, PipelineExecutor* executor,
+                         const sql::Pipeline& pipeline, size_t batch_records) {
+  struct Cursor {
+    std::string table;
+    const log::Partition* partition;
+    std::unique_ptr<log::PartitionReader> reader;
+    uint64_t end;
+  };
+  std::vector<Cursor> cursors;
+  for (const sql::BronzeTable& b : pipeline.bronze) {
+    ASSIGN_OR_RETURN(log::Table * table, store->GetTable(b.name));
+    for (uint32_t p = 0; p < table->partition_count(); ++p) {
+      const log::Partition& part = table->partition(p);
+      uint64_t from = executor->next_offset(b.name, p);
+      if (from < part.start_offset()) {
+        return Status::FailedPrecondition(b.name + " partition " + std::to_string(p) +
+                                          ": the pipeline needs offset " + std::to_string(from) +
+                                          " but retention removed everything before " +
+                                          std::to_string(part.start_offset()));
+      }
+      cursors.push_back(
+          {b.name, &part, std::make_unique<log::PartitionReader>(part, from), part.end_offset()});
+    }
+  }
+  uint64_t pushed = 0;
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    for (Cursor& c : cursors) {
+      uint32_t p = c.partition->id();
+      uint64_t next = executor->next_offset(c.table, p);
+      if (next >= c.end) continue;
+      ASSIGN_OR_RETURN(auto records,
+                       c.reader->NextBatch(std::min<uint64_t>(batch_records, c.end - next)));
+      if (records.empty()) continue;
+      RETURN_IF_ERROR(executor->Push(c.table, p, records));
+      pushed += records.size();
+      progress = true;
+    }
+  }
+  return pushed;
+}
+
+PipelinePaths::PipelinePaths(const std::string& data_dir)
+    : dir(JoinPath(data_dir, "pipeline")),
+      sql(JoinPath(dir, "pipeline.sql")),
+      streaming(JoinPath(dir, "streaming.state")),
+      batch(JoinPath(dir, "batch.state")) {}
+
+Result<sql::Pipeline> LoadPipeline(std::string_view text, std::string_view file_name) {
+  ASSIGN_OR_RETURN(auto statements, sql::ParsePipeline(text, file_name));
+  return sql::BindPipeline(statements, file_name);
+}
+
+namespace {
+
+Status SaveState(const PipelineExecutor& executor, const std::string& path) {
+  std::string bytes;
+  RETURN_IF_ERROR(executor.Save(&bytes));
+  FileSystem* fs = FileSystem::Default();
+  RETURN_IF_ERROR(fs->CreateDirs(DirName(path)));
+  return fs->WriteFileAtomic(path, bytes);
+}
+
+}  // namespace
+
+Result<uint64_t> RunStreaming(log::Store* store, const sql::Pipeline& pipeline,
+                              PipelineExecutor* executor, const std::string& state_path,
+                              const StreamingOptions& options) {
+  FileSystem* fs = FileSystem::Default();
+  if (fs->Exists(state_path)) {
+    std::string bytes;
+    RETURN_IF_ERROR(fs->ReadFile(state_path, &bytes));
+    RETURN_IF_ERROR(executor->Load(bytes).WithContext(state_path));
+  }
+  uint64_t total = 0;
+  while (true) {
+    ASSIGN_OR_RETURN(uint64_t n, CatchUp(store, executor, pipeline, options.batch_records));
+    total += n;
+    bool stopping = options.stop != nullptr && options.stop->load();
+    if (options.until_caught_up || stopping) break;
+    if (n == 0) std::this_thread::sleep_for(std::chrono::microseconds(options.idle_sleep));
+  }
+  RETURN_IF_ERROR(SaveState(*executor, state_path));
+  return total;
+}
+
+Result<std::unique_ptr<PipelineExecutor>> RunBatch(log::Store* store, const sql::Pipeline& pipeline,
+                                                   const std::string& state_path,
+                                                   size_t batch_records) {
+  ASSIGN_OR_RETURN(auto executor, PipelineExecutor::Make(pipeline));
+  RETURN_IF_ERROR(CatchUp(store, executor.get(), pipeline, batch_records).status());
+  RETURN_IF_ERROR(SaveState(*executor, state_path));
+  return executor;
+}
+
+}  // namespace strata::runtime
