@@ -112,33 +112,9 @@ std::string MalformedJsonMessage(error_code error) {
   return std::string("malformed JSON: ") + why;
 }
 
-const char* FindQuoteOrBackslash(const char* p, const char* end) {
-  if constexpr (std::endian::native == std::endian::little) {
-    constexpr uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
-    for (; p < end; p += 8) {
-      const uint64_t q = Load8(p) ^ (kOnes * '"');
-      const uint64_t b = Load8(p) ^ (kOnes * '\\');
-      // Flags the zero bytes of q and b; the lowest flag is exact (borrows only cause false
-      // flags above a true one).
-      const uint64_t m = ((q - kOnes) & ~q & kHighs) | ((b - kOnes) & ~b & kHighs);
-      if (m != 0) return std::min(end, p + std::countr_zero(m) / 8);
-    }
-    return end;
-  } else {
-    while (p < end && *p != '"' && *p != '\\')
-      ++p;
-    return p;
-  }
-}
-
 bool AtDocumentEnd(od::document& doc) {
   const char* location;
   return doc.current_location().get(location) != simdjson::SUCCESS;
-}
-
-error_code ConsumeString(od::value& value) {
-  od::raw_json_string raw;
-  return value.get_raw_json_string().get(raw);
 }
 
 error_code ValidateValue(od::value value, const char* end, int depth) {

@@ -13,6 +13,10 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,15 +41,37 @@ const char* JsonKindName(od::json_type type);
 // "malformed JSON: <why>" for a simdjson error.
 std::string MalformedJsonMessage(simdjson::error_code error);
 
-// The first '"' or '\' in [p, end), or end.
-const char* FindQuoteOrBackslash(const char* p, const char* end);
+// The first '"' or '\' in [p, end), or end. Inline: it runs for every string.
+inline const char* FindQuoteOrBackslash(const char* p, const char* end) {
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+    for (; p < end; p += 8) {
+      uint64_t word;
+      std::memcpy(&word, p, 8);
+      const uint64_t q = word ^ (kOnes * '"');
+      const uint64_t b = word ^ (kOnes * '\\');
+      // Flags the zero bytes of q and b; the lowest flag is exact (borrows only cause false
+      // flags above a true one).
+      const uint64_t m = ((q - kOnes) & ~q & kHighs) | ((b - kOnes) & ~b & kHighs);
+      if (m != 0) return std::min(end, p + std::countr_zero(m) / 8);
+    }
+    return end;
+  } else {
+    while (p < end && *p != '"' && *p != '\\')
+      ++p;
+    return p;
+  }
+}
 
 // Whether the document was consumed to its last byte (no trailing content).
 bool AtDocumentEnd(od::document& doc);
 
 // Steps over a string value without unescaping it (stage 1 already checked its UTF-8 and
 // control characters; call it only when the string has no escapes).
-simdjson::error_code ConsumeString(od::value& value);
+inline simdjson::error_code ConsumeString(od::value& value) {
+  od::raw_json_string raw;
+  return value.get_raw_json_string().get(raw);
+}
 
 // Checks that `value` (at nesting depth `depth`) is well-formed JSON, consuming it.
 simdjson::error_code ValidateValue(od::value value, const char* end, int depth);

@@ -9,6 +9,7 @@
 #include "exec/expression.h"
 #include "exec/upsert.h"
 #include "format/decoder.h"
+#include "runtime/query.h"
 
 namespace strata::runtime {
 
@@ -226,7 +227,7 @@ Status PipelineExecutor::PushSilver(SilverNode& node, uint32_t partition,
   for (const auto& e : decode_errors) {
     const log::RecordView& r = records[e.index];
     RowOrigin origin{partition, r.offset, r.payload};
-    std::string reason = e.field.empty() ? e.message : e.field + ": " + e.message;
+    const std::string& reason = e.message;  // names the field already
     auto q = Quarantined(*node.bronze, origin, reason, e.field.empty() ? "payload" : e.field);
     q.schema_version = r.schema_version;
     node.quarantine.push_back(std::move(q));
@@ -429,6 +430,7 @@ Result<Batch> PipelineExecutor::Rows(std::string_view table) const {
     if (g->view->name != table) continue;
     Batch aggregated = exec::MakeBatch(g->aggregate->output_types());
     RETURN_IF_ERROR(g->aggregate->Snapshot(&aggregated));
+    if (g->view->group_keys.empty()) AddEmptyGlobalGroup(g->view->aggregates, &aggregated);
     Batch out;
     out.weights = aggregated.weights;
     for (const CompiledExpression& e : g->outputs) {

@@ -71,10 +71,21 @@ Result<Batch> Aggregate(const sql::BoundQuery& q, const Batch& in) {
   RETURN_IF_ERROR(op->Push(input, &changes, &side));
   Batch rows = exec::MakeBatch(op->output_types());
   RETURN_IF_ERROR(op->Snapshot(&rows));
+  if (q.group_keys.empty()) AddEmptyGlobalGroup(q.aggregates, &rows);
   return rows;
 }
 
 }  // namespace
+
+void AddEmptyGlobalGroup(const std::vector<sql::BoundAggregate>& aggregates, Batch* aggregated) {
+  if (aggregated->num_rows() > 0) return;
+  for (size_t i = 0; i < aggregates.size(); ++i) {
+    sql::AggregateKind k = aggregates[i].kind;
+    bool count = k == sql::AggregateKind::kCountStar || k == sql::AggregateKind::kCount;
+    aggregated->columns[i].AppendValue(count ? Value::Int64(0) : Value::Null());
+  }
+  aggregated->weights.push_back(1);
+}
 
 Result<QueryResult> ExecuteQuery(const sql::BoundQuery& q, const Batch& table_rows) {
   Batch rows = Expand(table_rows);

@@ -21,6 +21,11 @@ struct QueryResult {
 // Evaluates `query` over `table_rows` (rows of query.table, weight = multiplicity).
 Result<QueryResult> ExecuteQuery(const sql::BoundQuery& query, const Batch& table_rows);
 
+// SQL's rule for an aggregate without GROUP BY: over no rows it still gives one row, with
+// count(...) = 0 and every other aggregate NULL. Appends that row to `aggregated` (shaped
+// as the aggregate's output: no group keys, one column per aggregate) when it is empty.
+void AddEmptyGlobalGroup(const std::vector<sql::BoundAggregate>& aggregates, Batch* aggregated);
+
 // Formats a result as an aligned text table (psql-like), JSON lines or CSV (RFC 4180).
 std::string FormatTable(const QueryResult& result);
 std::string FormatJsonLines(const QueryResult& result);
