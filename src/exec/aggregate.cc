@@ -14,22 +14,8 @@ using sql::AggregateKind;
 
 constexpr uint8_t kStateVersion = 1;
 
-const char* KindName(AggregateKind kind) {
-  switch (kind) {
-    case AggregateKind::kCountStar:
-      return "count(*)";
-    case AggregateKind::kCount:
-      return "count";
-    case AggregateKind::kSum:
-      return "sum";
-    case AggregateKind::kAvg:
-      return "avg";
-    case AggregateKind::kMin:
-      return "min";
-    case AggregateKind::kMax:
-      return "max";
-  }
-  return "?";
+std::string KindName(AggregateKind kind) {
+  return kind == AggregateKind::kCountStar ? "count(*)" : sql::AggregateName(kind);
 }
 
 Int128 AsInt128(const Value& v, PhysicalType physical) {

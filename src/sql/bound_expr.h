@@ -89,6 +89,8 @@ struct BoundExpr {
 };
 
 enum class AggregateKind : uint8_t { kCountStar, kCount, kSum, kAvg, kMin, kMax };
+// The SQL name: "count", "sum", "avg", "min", "max" (count(*) is "count").
+const char* AggregateName(AggregateKind kind);
 
 // An aggregate call of a GROUP BY: kind(arg) with optional DISTINCT. Result types follow
 // PostgreSQL: count → bigint; sum(bigint) → numeric(38,0), sum(numeric(p,s)) →

@@ -217,6 +217,9 @@ void Append(const BoundExpr& e, std::span<const std::string> names, bool top, st
   }
 }
 
+}  // namespace
+
+// bound_expr.h: count(*) and count(x) are both "count".
 const char* AggregateName(AggregateKind kind) {
   switch (kind) {
     case AggregateKind::kCountStar:
@@ -233,8 +236,6 @@ const char* AggregateName(AggregateKind kind) {
   }
   return "?";
 }
-
-}  // namespace
 
 const char* ConnectorName(Connector connector) {
   return connector == Connector::kHttp ? "http" : "file";

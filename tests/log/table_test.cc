@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "log/segment.h"
 #include "testing/fault_injection_fs.h"
 #include "testing/log_util.h"
 #include "testing/temp_dir.h"
@@ -104,10 +105,16 @@ TEST(TableTest, BatchesAreCutAtTheConfiguredSize) {
   std::vector<std::string> payloads(100, std::string(95, 'z'));
   AppendAck ack;
   ASSERT_TRUE(testing::AppendPayloads(t, payloads, "k", &ack).ok());
-  auto records = testing::ReadPartition(t->partition(0));
-  ASSERT_EQ(records.size(), 100u);
-  // About ten records per batch: a time seek to the last record must not start at 0.
-  EXPECT_GT(t->partition(0).Stats().bytes, 100u * 95);
+  ASSERT_EQ(testing::ReadPartition(t->partition(0)).size(), 100u);
+  // One append of ~10 KB of record bodies: cut into batches whose bodies pass 1000 bytes
+  // by at most one record (each record is ~105 bytes encoded), so 10 batches.
+  std::string path = dir.path() + "/tables/t/p-0/" + SegmentFileName(0, ".log");
+  auto file = std::move(FileSystem::Default()->OpenReadable(path)).value();
+  uint64_t size = *file->Size();
+  ScanResult scan = ScanSegment(*file, size, 0, /*index_interval_bytes=*/1, path);
+  ASSERT_TRUE(scan.error.ok()) << scan.error.ToString();
+  EXPECT_EQ(scan.end_offset, 100u);
+  EXPECT_EQ(scan.index.size(), 10u);  // with interval 1, every batch is indexed
 }
 
 }  // namespace
