@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libsimdjson-dev libzstd-dev liblz4-dev libxxhash-dev
-  libcpp-httplib-dev libcli11-dev libpg-query-dev libre2-dev
+  libcpp-httplib-dev libcli11-dev libpg-query-dev libre2-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format curl
 )

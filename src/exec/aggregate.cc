@@ -177,7 +177,7 @@ AggregateOperator::Table::value_type* AggregateOperator::FindOrAddGroup(std::str
   g.aggs.resize(aggs_.size());
   for (size_t a = 0; a < aggs_.size(); ++a) {
     if (aggs_[a].mode == Mode::kMultiset) {
-      g.aggs[a].values = std::make_unique<std::map<Value, int64_t>>();
+      g.aggs[a].values = std::make_unique<absl::btree_map<Value, int64_t>>();
     }
   }
   return &*it;
@@ -530,7 +530,7 @@ bool AggregateOperator::DecodeAggState(ByteReader* reader, size_t a, int64_t row
   }
   uint64_t entries;
   if (!reader->GetVarint64(&entries)) return false;
-  s->values = std::make_unique<std::map<Value, int64_t>>();
+  s->values = std::make_unique<absl::btree_map<Value, int64_t>>();
   NumericSum distinct_sum;
   for (uint64_t i = 0; i < entries; ++i) {
     Value v;

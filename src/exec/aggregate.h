@@ -40,12 +40,13 @@
 // it (and the consolidated output) does not depend on batch cuts or arrival order;
 // double sums and averages are the exception noted above.
 //
-// State: a hash table from the group key's canonical encoding (a std::string -- a start;
-// an arena-backed open-addressing table is the planned replacement) to the group's row
-// count and per-aggregate state; multisets are std::map<Value, count>, one node per
-// distinct value. Pushes allocate for new groups, new multiset values and touched groups'
-// old output rows; multiset aggregates also build a Value per input row (a string copy for
-// text). Other aggregates run over the columns without allocating.
+// State: a node-based hash table from the group key's canonical encoding (a std::string;
+// Touched keeps pointers into it, which a node table keeps stable) to the group's row
+// count and per-aggregate state; multisets are absl::btree_map<Value, count> (B-tree
+// nodes of many values: ordered for min/max, fewer cache misses than a node per value).
+// Pushes allocate for new groups, new multiset values and touched groups' old output rows; multiset
+// aggregates also build a Value per input row (a string copy for text). Other aggregates run over
+// the columns without allocating.
 //
 // Not thread-safe: one thread at a time, as the operator contract says.
 #pragma once
@@ -59,6 +60,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "common/column.h"
 #include "common/numeric.h"
 #include "common/status.h"
@@ -126,7 +128,7 @@ class AggregateOperator final : public Operator {
     NumericSum sum;         // exact sum/avg; DISTINCT: over values with positive count
     double dsum = 0;        // double sum/avg, likewise
     int64_t negatives = 0;  // multiset entries with a negative count (only inside a push)
-    std::unique_ptr<std::map<Value, int64_t>> values;  // kMultiset: value → count, no zeros
+    std::unique_ptr<absl::btree_map<Value, int64_t>> values;  // kMultiset: value → count, no zeros
   };
   struct Group {
     int64_t rows = 0;

@@ -108,17 +108,17 @@ void UpsertOperator::PushRow(const Batch& in, size_t r) {
   const RowOrigin& origin = in.origins[r];
   const bool tombstone = in.weights[r] < 0;
 
-  auto it = versions_.find(std::string_view(key_buf_));
-  if (it == versions_.end()) {
+  auto [it, inserted] = index_.try_emplace(std::string_view(key_buf_), 0);
+  if (inserted) {
     EncodeRow(in, r);
-    auto [inserted, ok] =
-        versions_.emplace(key_buf_, Version{std::move(dedupe), origin.partition, origin.offset,
-                                            tombstone, row_buf_, push_count_});
-    STRATA_ASSERT(ok);
-    touched_.push_back({&inserted->second, false, {}, 0, 0});
+    STRATA_ASSERT(versions_.size() < std::numeric_limits<uint32_t>::max());
+    it->second = static_cast<uint32_t>(versions_.size());
+    versions_.push_back(Version{std::move(dedupe), origin.partition, origin.offset, tombstone,
+                                row_buf_, push_count_});
+    touched_.push_back({it->second, false, {}, 0, 0});
     return;
   }
-  Version& cur = it->second;
+  Version& cur = versions_[it->second];
   int c = Compare(dedupe, cur.dedupe);
   if (c == 0) c = Cmp(origin.partition, cur.partition);
   if (c == 0) c = Cmp(origin.offset, cur.offset);
@@ -129,7 +129,7 @@ void UpsertOperator::PushRow(const Batch& in, size_t r) {
 
   if (cur.last_push != push_count_) {
     cur.last_push = push_count_;
-    touched_.push_back({&cur, !cur.tombstone, std::move(cur.row), cur.partition, cur.offset});
+    touched_.push_back({it->second, !cur.tombstone, std::move(cur.row), cur.partition, cur.offset});
   }
   cur.dedupe = std::move(dedupe);
   cur.partition = origin.partition;
@@ -140,7 +140,7 @@ void UpsertOperator::PushRow(const Batch& in, size_t r) {
 
 void UpsertOperator::Emit(Batch* out) const {
   for (const Touched& t : touched_) {
-    const Version& now = *t.version;
+    const Version& now = versions_[t.version];
     const bool now_visible = !now.tombstone;
     if (t.had_visible && now_visible && t.old_row == now.row) continue;
     if (t.had_visible) AppendRow(t.old_row, -1, t.old_partition, t.old_offset, out);
@@ -161,16 +161,20 @@ void UpsertOperator::AppendRow(std::string_view row, int64_t weight, uint32_t pa
   if (track_origins) out->origins.push_back(RowOrigin{partition, offset, {}});
 }
 
-void UpsertOperator::Snapshot(Batch* out) const {
-  std::vector<const Table::value_type*> entries;
-  entries.reserve(versions_.size());
-  for (const auto& e : versions_) {
-    if (!e.second.tombstone) entries.push_back(&e);
-  }
+std::vector<const UpsertOperator::Index::value_type*> UpsertOperator::SortedEntries() const {
+  std::vector<const Index::value_type*> entries;
+  entries.reserve(index_.size());
+  for (const auto& e : index_)
+    entries.push_back(&e);
   std::sort(entries.begin(), entries.end(),
             [](const auto* a, const auto* b) { return a->first < b->first; });
-  for (const auto* e : entries) {
-    AppendRow(e->second.row, +1, e->second.partition, e->second.offset, out);
+  return entries;
+}
+
+void UpsertOperator::Snapshot(Batch* out) const {
+  for (const auto* e : SortedEntries()) {
+    const Version& v = versions_[e->second];
+    if (!v.tombstone) AppendRow(v.row, +1, v.partition, v.offset, out);
   }
 }
 
@@ -190,17 +194,12 @@ uint32_t UpsertOperator::Fingerprint() const {
 // [flags: 1 byte, bit 0 = tombstone][varint partition][varint offset][length-prefixed row].
 // The key and the dedupe value are not stored: they are re-derived from the row.
 Status UpsertOperator::SaveState(std::string* out) const {
-  std::vector<const Table::value_type*> entries;
-  entries.reserve(versions_.size());
-  for (const auto& e : versions_)
-    entries.push_back(&e);
-  std::sort(entries.begin(), entries.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
+  const auto entries = SortedEntries();
   const size_t start = out->size();
   BeginState(kStateVersion, Fingerprint(), out);
   PutVarint64(out, entries.size());
   for (const auto* e : entries) {
-    const Version& v = e->second;
+    const Version& v = versions_[e->second];
     out->push_back(static_cast<char>(v.tombstone ? kTombstoneFlag : 0));
     PutVarint64(out, v.partition);
     PutVarint64(out, v.offset);
@@ -210,7 +209,8 @@ Status UpsertOperator::SaveState(std::string* out) const {
   return Status::OK();
 }
 
-Status UpsertOperator::DecodeEntry(ByteReader* reader, Table* table) const {
+Status UpsertOperator::DecodeEntry(ByteReader* reader, Index* index,
+                                   std::vector<Version>* versions) const {
   uint8_t flags;
   uint64_t partition, offset;
   std::string_view row;
@@ -229,29 +229,31 @@ Status UpsertOperator::DecodeEntry(ByteReader* reader, Table* table) const {
   for (int k : key_columns_)
     EncodeValue(values[k], types_[k].physical(), true, &key);
   Value dedupe = dedupe_column_ ? std::move(values[*dedupe_column_]) : Value::Null();
-  auto [it, inserted] = table->emplace(
-      std::move(key), Version{std::move(dedupe), static_cast<uint32_t>(partition), offset,
-                              (flags & kTombstoneFlag) != 0, std::string(row), 0});
+  auto [it, inserted] = index->try_emplace(std::move(key), static_cast<uint32_t>(versions->size()));
   if (!inserted) return Status::Corruption("");
+  versions->push_back(Version{std::move(dedupe), static_cast<uint32_t>(partition), offset,
+                              (flags & kTombstoneFlag) != 0, std::string(row), 0});
   return Status::OK();
 }
 
 Status UpsertOperator::LoadState(std::string_view in) {
-  if (!versions_.empty()) return Status::FailedPrecondition("upsert: state already loaded");
+  if (!index_.empty()) return Status::FailedPrecondition("upsert: state already loaded");
   ASSIGN_OR_RETURN(std::string_view body, UnsealState(in, kStateVersion, Fingerprint(), "upsert"));
   ByteReader reader(body);
   uint64_t count;
   if (!reader.GetVarint64(&count)) return Malformed(0, 5);
-  Table table;
+  Index index;
+  std::vector<Version> versions;
   for (uint64_t i = 0; i < count; ++i) {
     const size_t position = reader.position() + 5;
-    if (!DecodeEntry(&reader, &table).ok()) return Malformed(i, position);
+    if (!DecodeEntry(&reader, &index, &versions).ok()) return Malformed(i, position);
   }
   if (!reader.empty()) {
     return Status::Corruption("upsert state: " + std::to_string(body.size() - reader.position()) +
                               " unexpected bytes after the last entry");
   }
-  versions_ = std::move(table);
+  index_ = std::move(index);
+  versions_ = std::move(versions);
   return Status::OK();
 }
 

@@ -38,10 +38,12 @@
 // rows carry the origin of the version they show (payload empty) when `out` tracks
 // origins or is empty.
 //
-// State: a hash table from the key's canonical encoding (a std::string, one allocation
-// per key beyond 15 bytes -- a start; an arena-backed open-addressing table is the
-// planned replacement) to the winning version: its dedupe value, origin, kind and exact
-// row encoding. Pushes allocate only for new keys, winning rows and text dedupe values.
+// State: an open-addressing hash table (absl::flat_hash_map) from the key's canonical
+// encoding (a std::string, inline up to 15 bytes) to an index into a vector of winning
+// versions: dedupe value, origin, kind and exact row encoding. A lookup touches the
+// table's control bytes and one slot; versions never move within a push except by the
+// vector growing, so pushes refer to them by index. Pushes allocate only for new keys,
+// winning rows and text dedupe values.
 //
 // Not thread-safe: one thread at a time, as the operator contract says.
 #pragma once
@@ -52,9 +54,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "common/column.h"
 #include "common/status.h"
 #include "common/value.h"
@@ -86,7 +88,7 @@ class UpsertOperator final : public Operator {
   // Appends every visible row with weight +1, in key-encoding order.
   void Snapshot(Batch* out) const;
   // Keys with state, tombstones included.
-  size_t num_keys() const { return versions_.size(); }
+  size_t num_keys() const { return index_.size(); }
 
  private:
   struct Version {
@@ -99,7 +101,7 @@ class UpsertOperator final : public Operator {
   };
   // A key whose winner a push replaced, with what was visible before that push.
   struct Touched {
-    Version* version;
+    uint32_t version;  // index into versions_
     bool had_visible;
     std::string old_row;
     uint32_t old_partition;
@@ -109,7 +111,8 @@ class UpsertOperator final : public Operator {
     using is_transparent = void;
     size_t operator()(std::string_view s) const;
   };
-  using Table = std::unordered_map<std::string, Version, KeyHash, std::equal_to<>>;
+  // Key encoding → index into versions_ (transparent: lookups take a string_view).
+  using Index = absl::flat_hash_map<std::string, uint32_t, KeyHash, std::equal_to<>>;
 
   UpsertOperator(std::vector<Type> types, std::vector<int> key_columns,
                  std::optional<int> dedupe_column);
@@ -120,13 +123,17 @@ class UpsertOperator final : public Operator {
   void AppendRow(std::string_view row, int64_t weight, uint32_t partition, uint64_t offset,
                  Batch* out) const;
   uint32_t Fingerprint() const;
-  Status DecodeEntry(ByteReader* reader, Table* table) const;
+  Status DecodeEntry(ByteReader* reader, Index* index, std::vector<Version>* versions) const;
+  // Index entries in ascending key-encoding order (the canonical order of Snapshot and
+  // SaveState).
+  std::vector<const Index::value_type*> SortedEntries() const;
 
   std::vector<Type> types_;
   std::vector<int> key_columns_;
   std::optional<int> dedupe_column_;
 
-  Table versions_;
+  Index index_;
+  std::vector<Version> versions_;
   uint64_t push_count_ = 0;
   std::vector<Touched> touched_;  // scratch of one push
   std::string key_buf_;           // scratch
