@@ -28,3 +28,10 @@ WITH (owner = 'finance', freshness = '1 minute', serving = 'lambda', batch_every
 SELECT date_trunc('hour', event_ts) AS hour, sum(amount) AS revenue,
        count(*) AS orders, count(DISTINCT customer_id) AS customers
 FROM silver.orders WHERE status = 'completed' GROUP BY 1;
+
+-- gold: per-customer totals, served by one stream (Kappa): a fix ships as a replay into a new
+-- version, validated, then cut over atomically (rollback keeps the previous one)
+CREATE MATERIALIZED VIEW gold.customer_totals
+WITH (owner = 'growth', freshness = '10 seconds', serving = 'kappa') AS
+SELECT customer_id, count(*) AS orders, sum(amount) AS spent, max(event_ts) AS last_order
+FROM silver.orders WHERE status <> 'cancelled' GROUP BY customer_id;

@@ -388,6 +388,14 @@ int RunDemo(const DemoArgs& a, const std::string& self) {
   return status;
 }
 
+// --data DIR (embedded) or --server URL (a running server): exactly one.
+void AddTarget(CLI::App* cmd, Target* target) {
+  auto* data = cmd->add_option("--data", target->data, "Data directory (embedded)");
+  auto* server = cmd->add_option("--server", target->server,
+                                 "A running strata server, e.g. http://127.0.0.1:7878");
+  data->excludes(server);
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -514,13 +522,15 @@ int Main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json", "csv"}));
 
   QueryArgs query;
-  auto* query_cmd =
-      app.add_subcommand("query",
-                         "Answer a SELECT over the silver, gold and quarantine tables of the data "
-                         "directory's pipeline");
-  query_cmd->add_option("--data", query.data, "Data directory")->required();
+  auto* query_cmd = app.add_subcommand(
+      "query",
+      "Answer a SELECT over the gold views (Lambda: batch view + speed epochs; Kappa: the "
+      "serving lane), silver and quarantine tables; FROM v AS OF VERSION n | AS OF TIMESTAMP "
+      "'...' reads a stored version");
+  AddTarget(query_cmd, &query.target);
   query_cmd
-      ->add_option("SQL", query.sql, "SELECT ... FROM table [WHERE] [GROUP BY] [ORDER BY] [LIMIT]")
+      ->add_option("SQL", query.sql,
+                   "SELECT ... FROM table [AS OF ...] [WHERE] [GROUP BY] [ORDER BY] [LIMIT]")
       ->required();
   query_cmd
       ->add_option("--format", query.format,
@@ -528,9 +538,79 @@ int Main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json", "csv"}));
   query_cmd
       ->add_option("--runtime", query.runtime,
-                   "Read the results of the streaming or the batch runtime (default: streaming "
-                   "when it has run)")
+                   "Answer from one runtime alone (embedded only): streaming (the speed path's "
+                   "own state) or batch (the last published batch run)")
       ->check(CLI::IsMember({"streaming", "batch"}));
+
+  VersionsArgs versions;
+  auto* versions_cmd = app.add_subcommand(
+      "versions",
+      "List the stored versions of a gold view: logic hash, boundary, rows, checksum; * marks "
+      "the live one");
+  AddTarget(versions_cmd, &versions.target);
+  versions_cmd->add_option("VIEW", versions.view, "A gold view")->required();
+  versions_cmd->add_flag("--json", versions.json, "Print JSON");
+
+  ReplayArgs replay;
+  auto* replay_cmd = app.add_subcommand(
+      "replay",
+      "Kappa: rebuild VIEW from bronze into a new lane beside the live one (the pipeline's "
+      "current SQL, or --pipeline FILE's), throttled by --rate, resumable; then validate and "
+      "cut over");
+  AddTarget(replay_cmd, &replay.target);
+  replay_cmd->add_option("VIEW", replay.view, "A Kappa gold view")->required();
+  replay_cmd->add_option("--pipeline", replay.pipeline,
+                         "Pipeline file with the changed SQL (default: the one DIR runs)");
+  replay_cmd->add_option("--as", replay.name, "Name of the new lane (default replay-<time>)");
+  auto* from_offset = replay_cmd->add_option(
+      "--from-offset", replay.from_offset,
+      "Start every partition at this offset (the records before it are left out)");
+  replay_cmd
+      ->add_flag("--from-checkpoint", replay.from_checkpoint,
+                 "Start from a checkpoint whose logic matches (none are kept yet)")
+      ->excludes(from_offset);
+  replay_cmd->add_option("--rate", replay.rate, "At most this many events per second (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+
+  ViewArgs validate;
+  auto* validate_cmd = app.add_subcommand(
+      "validate",
+      "Compare a replay lane NAME with the live answer of VIEW: row counts, checksums, rows "
+      "added/removed/changed, largest relative change per numeric column");
+  AddTarget(validate_cmd, &validate.target);
+  validate_cmd->add_option("VIEW", validate.view, "A gold view")->required();
+  validate_cmd->add_option("NAME", validate.name, "The replay (its --as name)")->required();
+  validate_cmd->add_flag("--json", validate.json, "Print JSON");
+
+  ViewArgs cutover;
+  auto* cutover_cmd = app.add_subcommand(
+      "cutover", "Serve VIEW from the replay lane NAME from now on (atomic; rollback undoes it)");
+  AddTarget(cutover_cmd, &cutover.target);
+  cutover_cmd->add_option("VIEW", cutover.view, "A Kappa gold view")->required();
+  cutover_cmd->add_option("NAME", cutover.name, "The replay (its --as name)")->required();
+  cutover_cmd->add_flag("--json", cutover.json, "Print JSON");
+
+  ViewArgs rollback;
+  auto* rollback_cmd = app.add_subcommand(
+      "rollback", "Serve VIEW again from the version that was live before the last cutover");
+  AddTarget(rollback_cmd, &rollback.target);
+  rollback_cmd->add_option("VIEW", rollback.view, "A gold view")->required();
+  rollback_cmd->add_flag("--json", rollback.json, "Print JSON");
+
+  ViewArgs drift;
+  auto* drift_cmd = app.add_subcommand(
+      "drift",
+      "Compare VIEW's live answer with a fresh batch recompute over the same input; exits 1 "
+      "when they differ");
+  AddTarget(drift_cmd, &drift.target);
+  drift_cmd->add_option("VIEW", drift.view, "A gold view or silver table")->required();
+  drift_cmd->add_flag("--json", drift.json, "Print JSON");
+
+  Target status;
+  auto* status_cmd = app.add_subcommand(
+      "status",
+      "Per node: offsets consumed, lag, last publish, row counts, quarantine counts (JSON)");
+  AddTarget(status_cmd, &status);
 
   try {
     app.parse(argc, argv);
@@ -547,7 +627,27 @@ int Main(int argc, char** argv) {
   if (check_cmd->parsed()) return RunCheck(check);
   if (run_cmd->parsed()) return RunPipeline(run);
   if (batch_cmd->parsed()) return RunBatchCommand(batch);
+  for (auto [cmd, target] : {std::pair<CLI::App*, Target*>{query_cmd, &query.target},
+                             {versions_cmd, &versions.target},
+                             {replay_cmd, &replay.target},
+                             {validate_cmd, &validate.target},
+                             {cutover_cmd, &cutover.target},
+                             {rollback_cmd, &rollback.target},
+                             {drift_cmd, &drift.target},
+                             {status_cmd, &status}}) {
+    if (cmd->parsed() && target->data.empty() && target->server.empty()) {
+      std::fprintf(stderr, "strata %s: give --data DIR or --server URL\n", cmd->get_name().c_str());
+      return 2;
+    }
+  }
   if (query_cmd->parsed()) return RunQuery(query);
+  if (versions_cmd->parsed()) return RunVersions(versions);
+  if (replay_cmd->parsed()) return RunReplay(replay);
+  if (validate_cmd->parsed()) return RunValidate(validate);
+  if (cutover_cmd->parsed()) return RunCutover(cutover);
+  if (rollback_cmd->parsed()) return RunRollback(rollback);
+  if (drift_cmd->parsed()) return RunDrift(drift);
+  if (status_cmd->parsed()) return RunStatus(status);
   return 2;
 }
 

@@ -35,6 +35,7 @@ class Store {
   ~Store();
 
   const std::string& dir() const { return dir_; }
+  bool read_only() const { return options_.read_only; }
   // What recovery repaired when the store opened, one sentence each (empty when nothing).
   const std::vector<std::string>& recovery_report() const { return report_; }
 

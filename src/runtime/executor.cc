@@ -6,6 +6,7 @@
 #include "common/coding.h"
 #include "common/crc32c.h"
 #include "exec/aggregate.h"
+#include "exec/changelog.h"
 #include "exec/expression.h"
 #include "exec/upsert.h"
 #include "format/decoder.h"
@@ -21,6 +22,12 @@ struct PipelineExecutor::GoldNode {
   std::vector<CompiledExpression> inputs;  // group keys, then aggregate arguments
   std::unique_ptr<exec::AggregateOperator> aggregate;
   std::vector<CompiledExpression> outputs;
+  // Lambda views: the aggregate's net input since each open epoch's start (parallel to
+  // PipelineExecutor::epoch_starts_). Empty for Kappa views.
+  std::vector<exec::ConsolidatedChanges> epochs;
+  std::vector<Type> input_types;  // how to make another aggregate like `aggregate`
+  std::vector<int> group_columns;
+  std::vector<exec::AggregateSpec> specs;
 };
 
 struct PipelineExecutor::SilverNode {
@@ -170,6 +177,9 @@ Status PipelineExecutor::Init() {
     }
     ASSIGN_OR_RETURN(node->aggregate,
                      exec::AggregateOperator::Make(input_types, group_columns, specs));
+    node->input_types = input_types;
+    node->group_columns = group_columns;
+    node->specs = specs;
     for (const auto& o : g.outputs) {
       ASSIGN_OR_RETURN(auto c, Compile(o.expr));
       node->outputs.push_back(std::move(c));
@@ -178,8 +188,14 @@ Status PipelineExecutor::Init() {
       if (s->table->name == g.source) s->consumers.push_back(node.get());
     }
     logic_ += "gold " + g.name + " " + g.sql + "\n";
+    if (g.serving == sql::Serving::kLambda) node->epochs.emplace_back(node->input_types);
     gold_.push_back(std::move(node));
   }
+  // Before any batch run, the speed path covers everything: one epoch from offset 0.
+  bool lambda = false;
+  for (const auto& g : gold_)
+    lambda = lambda || g->view->serving == sql::Serving::kLambda;
+  if (lambda) epoch_starts_.push_back(offsets_);
   return Status::OK();
 }
 
@@ -198,6 +214,12 @@ Status PipelineExecutor::Push(std::string_view bronze, uint32_t partition,
   }
   if (records.empty()) return Status::OK();
   uint64_t& next = it->second[partition];
+  if (!pending_.empty() && next + records.size() > pending_.front().at(it->first)[partition]) {
+    return Status::FailedPrecondition(
+        std::string(bronze) + " partition " + std::to_string(partition) + ": records up to " +
+        std::to_string(next + records.size()) + " cross the pending Lambda boundary at " +
+        std::to_string(pending_.front().at(it->first)[partition]));
+  }
   for (size_t i = 0; i < records.size(); ++i) {
     if (records[i].offset != next + i) {
       return Status::FailedPrecondition(
@@ -209,7 +231,151 @@ Status PipelineExecutor::Push(std::string_view bronze, uint32_t partition,
     if (node->bronze->name == bronze) RETURN_IF_ERROR(PushSilver(*node, partition, records));
   }
   next += records.size();
+  OpenEpochIfAtBoundary();
   return Status::OK();
+}
+
+namespace {
+
+// a ≤ b in every partition.
+bool AtOrBefore(const Offsets& a, const Offsets& b) {
+  for (const auto& [table, offsets] : a) {
+    const auto& other = b.at(table);
+    for (size_t p = 0; p < offsets.size(); ++p) {
+      if (offsets[p] > other[p]) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Status PipelineExecutor::StartAt(const Offsets& start) {
+  for (const auto& [table, offsets] : offsets_) {
+    auto it = start.find(table);
+    if (it == start.end() || it->second.size() != offsets.size()) {
+      return Status::InvalidArgument("start offsets do not cover every partition of " + table);
+    }
+    for (uint64_t o : offsets) {
+      if (o != 0) return Status::FailedPrecondition("the executor has already consumed records");
+    }
+  }
+  for (auto& [table, offsets] : offsets_)
+    offsets = start.at(table);
+  pending_.clear();
+  if (!epoch_starts_.empty()) epoch_starts_.assign(1, offsets_);
+  return Status::OK();
+}
+
+Status PipelineExecutor::AddBoundary(const Offsets& t) {
+  for (const auto& [table, offsets] : offsets_) {
+    auto it = t.find(table);
+    if (it == t.end() || it->second.size() != offsets.size()) {
+      return Status::InvalidArgument("Lambda boundary: it does not cover every partition of " +
+                                     table);
+    }
+    for (size_t p = 0; p < offsets.size(); ++p) {
+      if (it->second[p] < offsets[p]) {
+        return Status::InvalidArgument("Lambda boundary: " + table + " partition " +
+                                       std::to_string(p) + " is at " + std::to_string(offsets[p]) +
+                                       ", past the boundary " + std::to_string(it->second[p]));
+      }
+    }
+  }
+  if (t.size() != offsets_.size()) {
+    return Status::InvalidArgument("Lambda boundary: it names a table the pipeline lacks");
+  }
+  if (!pending_.empty() && !AtOrBefore(pending_.back(), t)) {
+    return Status::InvalidArgument("Lambda boundary: before a boundary already pending");
+  }
+  if (!pending_.empty() && pending_.back() == t) return Status::OK();
+  if (pending_.empty() && !epoch_starts_.empty() && epoch_starts_.back() == t) return Status::OK();
+  pending_.push_back(t);
+  OpenEpochIfAtBoundary();
+  return Status::OK();
+}
+
+const Offsets* PipelineExecutor::pending_boundary() const {
+  return pending_.empty() ? nullptr : &pending_.front();
+}
+
+void PipelineExecutor::OpenEpochIfAtBoundary() {
+  while (!pending_.empty() && pending_.front() == offsets_) {
+    epoch_starts_.push_back(std::move(pending_.front()));
+    pending_.erase(pending_.begin());
+    for (auto& g : gold_) {
+      if (g->view->serving == sql::Serving::kLambda) g->epochs.emplace_back(g->input_types);
+    }
+  }
+}
+
+void PipelineExecutor::DropEpochsBefore(const Offsets& t) {
+  size_t drop = 0;
+  while (drop < epoch_starts_.size() && AtOrBefore(epoch_starts_[drop], t) &&
+         epoch_starts_[drop] != t) {
+    ++drop;
+  }
+  epoch_starts_.erase(epoch_starts_.begin(), epoch_starts_.begin() + drop);
+  for (auto& g : gold_) {
+    if (!g->epochs.empty()) g->epochs.erase(g->epochs.begin(), g->epochs.begin() + drop);
+  }
+  while (!pending_.empty() && AtOrBefore(pending_.front(), t) && pending_.front() != t) {
+    pending_.erase(pending_.begin());
+  }
+}
+
+std::vector<Offsets> PipelineExecutor::epoch_starts() const {
+  return epoch_starts_;
+}
+
+Result<Batch> PipelineExecutor::LambdaRows(std::string_view view,
+                                           const PipelineExecutor& batch) const {
+  const GoldNode* node = nullptr;
+  const GoldNode* batch_node = nullptr;
+  for (size_t i = 0; i < gold_.size(); ++i) {
+    if (gold_[i]->view->name == view) {
+      node = gold_[i].get();
+      if (i < batch.gold_.size() && batch.gold_[i]->view->name == view) {
+        batch_node = batch.gold_[i].get();
+      }
+    }
+  }
+  if (node == nullptr) return Status::NotFound("the pipeline has no view " + std::string(view));
+  if (node->view->serving != sql::Serving::kLambda) {
+    return Status::InvalidArgument(std::string(view) + " is not served by Lambda");
+  }
+  if (batch_node == nullptr || batch.logic_ != logic_) {
+    return Status::FailedPrecondition(
+        "the batch view was computed by a different pipeline (its SQL changed); rerun the batch");
+  }
+  const Offsets& t = batch.offsets_;
+  // The epochs that cover (T, offsets()): those starting at or after T. The first must
+  // start exactly at T unless the speed path has not reached T yet.
+  size_t first = 0;
+  while (first < epoch_starts_.size() && !AtOrBefore(t, epoch_starts_[first]))
+    ++first;
+  if (first == epoch_starts_.size() ? !AtOrBefore(offsets_, t) : epoch_starts_[first] != t) {
+    return Status::FailedPrecondition(
+        std::string(view) +
+        ": the speed path has no epoch starting at the batch view's boundary; rerun the batch "
+        "(a batch run registers its boundary with the speed path)");
+  }
+  // Clone batch(T)'s aggregate, then push the net changes of every epoch from T on.
+  std::string state;
+  RETURN_IF_ERROR(batch_node->aggregate->SaveState(&state));
+  ASSIGN_OR_RETURN(auto merged, exec::AggregateOperator::Make(node->input_types,
+                                                              node->group_columns, node->specs));
+  RETURN_IF_ERROR(merged->LoadState(state));
+  exec::ConsolidatedChanges speed(node->input_types);
+  for (size_t e = first; e < node->epochs.size(); ++e)
+    speed.Add(node->epochs[e]);
+  Batch changes = exec::MakeBatch(node->input_types);
+  speed.AppendTo(&changes);
+  Batch ignored = exec::MakeBatch(merged->output_types());
+  exec::SideOutput side;
+  RETURN_IF_ERROR(
+      merged->Push(changes, &ignored, &side).WithContext(std::string(view) + " (Lambda merge)"));
+  return GoldRows(*node, *merged);
 }
 
 Status PipelineExecutor::PushSilver(SilverNode& node, uint32_t partition,
@@ -379,7 +545,9 @@ Status PipelineExecutor::PushGold(GoldNode& node, const Batch& changes) {
   }
   Batch out = exec::MakeBatch(node.aggregate->output_types());
   exec::SideOutput side;
-  return node.aggregate->Push(input, &out, &side);
+  RETURN_IF_ERROR(node.aggregate->Push(input, &out, &side));
+  if (!node.epochs.empty()) node.epochs.back().Add(input);
+  return Status::OK();
 }
 
 const SilverCounters* PipelineExecutor::counters(std::string_view silver) const {
@@ -427,31 +595,46 @@ Result<Batch> PipelineExecutor::Rows(std::string_view table) const {
     }
   }
   for (const auto& g : gold_) {
-    if (g->view->name != table) continue;
-    Batch aggregated = exec::MakeBatch(g->aggregate->output_types());
-    RETURN_IF_ERROR(g->aggregate->Snapshot(&aggregated));
-    if (g->view->group_keys.empty()) AddEmptyGlobalGroup(g->view->aggregates, &aggregated);
-    Batch out;
-    out.weights = aggregated.weights;
-    for (const CompiledExpression& e : g->outputs) {
-      Column col(e.type());
-      exec::RowErrors errors;
-      RETURN_IF_ERROR(e.Evaluate(aggregated, &col, &errors));
-      if (!errors.empty()) {
-        return Status::FailedPrecondition(std::string(table) + ": " + errors[0].message);
-      }
-      out.columns.push_back(std::move(col));
-    }
-    return out;
+    if (g->view->name == table) return GoldRows(*g, *g->aggregate);
   }
   return Status::NotFound("the pipeline has no table " + std::string(table));
 }
 
-// State layout: "STEX" u32 version 1, the logic text, then per bronze table its offsets,
+Result<Batch> PipelineExecutor::GoldRows(const GoldNode& node,
+                                         const exec::AggregateOperator& aggregate) const {
+  Batch aggregated = exec::MakeBatch(aggregate.output_types());
+  RETURN_IF_ERROR(aggregate.Snapshot(&aggregated));
+  if (node.view->group_keys.empty()) AddEmptyGlobalGroup(node.view->aggregates, &aggregated);
+  Batch out;
+  out.weights = aggregated.weights;
+  for (const CompiledExpression& e : node.outputs) {
+    Column col(e.type());
+    exec::RowErrors errors;
+    RETURN_IF_ERROR(e.Evaluate(aggregated, &col, &errors));
+    if (!errors.empty()) {
+      return Status::FailedPrecondition(node.view->name + ": " + errors[0].message);
+    }
+    out.columns.push_back(std::move(col));
+  }
+  return out;
+}
+
+// State layout: "STEX" u32 version 2, the logic text, then per bronze table its offsets,
 // per silver node its operator state, counters and quarantine, per gold node its operator
-// state; all length-prefixed; a CRC32C of everything before it closes the blob.
+// state; then the pending Lambda boundaries and the epoch starts (each a count, then
+// offsets like the executor's), and per Lambda view its epochs' changelogs; all
+// length-prefixed; a CRC32C of everything before it closes the blob.
 namespace {
 constexpr uint32_t kStateMagic = 0x58455453;  // "STEX"
+constexpr uint32_t kStateVersion = 2;
+
+// Offsets in the plan's bronze order (std::map order: by name), partitions in order.
+void PutOffsets(const Offsets& o, std::string* out) {
+  for (const auto& [table, offsets] : o) {
+    for (uint64_t v : offsets)
+      PutVarint64(out, v);
+  }
+}
 
 void PutQuarantine(const exec::QuarantineRecord& q, std::string* out) {
   PutLengthPrefixed(out, q.reason);
@@ -486,7 +669,7 @@ bool GetQuarantine(Decoder* d, exec::QuarantineRecord* q) {
 Status PipelineExecutor::Save(std::string* out) const {
   out->clear();
   PutFixed32(out, kStateMagic);
-  PutFixed32(out, 1);
+  PutFixed32(out, kStateVersion);
   PutLengthPrefixed(out, logic_);
   for (const auto& b : plan_.bronze) {
     for (uint64_t o : offsets_.at(b.name))
@@ -509,6 +692,18 @@ Status PipelineExecutor::Save(std::string* out) const {
     RETURN_IF_ERROR(g->aggregate->SaveState(&state));
     PutLengthPrefixed(out, state);
   }
+  for (const std::vector<Offsets>* list : {&pending_, &epoch_starts_}) {
+    PutVarint64(out, list->size());
+    for (const Offsets& o : *list)
+      PutOffsets(o, out);
+  }
+  for (const auto& g : gold_) {
+    for (const auto& epoch : g->epochs) {
+      state.clear();
+      epoch.Save(&state);
+      PutLengthPrefixed(out, state);
+    }
+  }
   PutFixed32(out, crc32c::Value(*out));
   return Status::OK();
 }
@@ -521,7 +716,7 @@ Status PipelineExecutor::Load(std::string_view in) {
       crc32c::Value(in.data(), in.size() - 4) != DecodeFixed32(in.data() + in.size() - 4)) {
     return corrupt("checksum mismatch");
   }
-  if (DecodeFixed32(in.data()) != kStateMagic || DecodeFixed32(in.data() + 4) != 1) {
+  if (DecodeFixed32(in.data()) != kStateMagic || DecodeFixed32(in.data() + 4) != kStateVersion) {
     return corrupt("unknown format");
   }
   Decoder d(in.substr(8, in.size() - 12));
@@ -556,6 +751,28 @@ Status PipelineExecutor::Load(std::string_view in) {
     std::string_view state;
     if (!d.GetLengthPrefixed(&state)) return corrupt("truncated gold state");
     RETURN_IF_ERROR(g->aggregate->LoadState(state));
+  }
+  for (std::vector<Offsets>* list : {&pending_, &epoch_starts_}) {
+    uint64_t n;
+    if (!d.GetVarint64(&n) || n > d.remaining()) return corrupt("truncated Lambda boundaries");
+    list->resize(n);
+    for (Offsets& o : *list) {
+      o = offsets_;
+      for (auto& [table, offsets] : o) {
+        for (uint64_t& v : offsets) {
+          if (!d.GetVarint64(&v)) return corrupt("truncated Lambda boundaries");
+        }
+      }
+    }
+  }
+  for (auto& g : gold_) {
+    if (g->view->serving != sql::Serving::kLambda) continue;
+    g->epochs.assign(epoch_starts_.size(), exec::ConsolidatedChanges(g->input_types));
+    for (auto& epoch : g->epochs) {
+      std::string_view state;
+      if (!d.GetLengthPrefixed(&state)) return corrupt("truncated Lambda epoch");
+      RETURN_IF_ERROR(epoch.Load(state));
+    }
   }
   if (!d.empty()) return corrupt("trailing bytes");
   return Status::OK();

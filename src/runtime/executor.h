@@ -12,7 +12,20 @@
 //
 // Offsets: the executor remembers, per bronze partition, the next offset it expects, so a
 // record is never applied twice and a gap is an error. Save/Load persist everything
-// (offsets, operator states, quarantine) in one checksummed blob.
+// (offsets, operator states, quarantine, Lambda epochs) in one checksummed blob.
+//
+// Lambda epochs (DESIGN.md §4, gold views with serving = 'lambda'). A batch run picks a
+// boundary T (end offsets per bronze partition) and registers it with AddBoundary; the
+// speed path stops at T (Push refuses to cross a pending boundary, so the runtime cuts
+// its micro-batches there), and when every partition has reached T it opens an epoch:
+// from then on each Lambda view also feeds the changes it aggregates into that epoch's own
+// aggregate, which therefore holds exactly the effect of the input after T (the silver
+// upsert keeps its whole history, so a retraction of a row from before T lands in the
+// epoch too). LambdaRows answers batch(T) ⊕ the epochs that start at or after T: the
+// aggregate state of a batch executor over [0, T), merged (exec::AggregateOperator::Merge)
+// with those epochs. Once batch(T) is published, DropEpochsBefore(T) forgets the older
+// epochs. The answer equals a full recompute over [0, max(T, offsets)) by construction:
+// the same operators computed both parts over a partition of the same input.
 //
 // Not thread-safe: one runtime drives it at a time.
 #pragma once
@@ -30,7 +43,14 @@
 #include "log/record.h"
 #include "sql/plan.h"
 
+namespace strata::exec {
+class AggregateOperator;
+}  // namespace strata::exec
+
 namespace strata::runtime {
+
+// End offset (exclusive) per partition, per bronze table.
+using Offsets = std::map<std::string, std::vector<uint64_t>, std::less<>>;
 
 struct SilverCounters {
   uint64_t records = 0;      // bronze records pushed
@@ -51,6 +71,28 @@ class PipelineExecutor {
   Status Push(std::string_view bronze, uint32_t partition,
               std::span<const log::RecordView> records);
   uint64_t next_offset(std::string_view bronze, uint32_t partition) const;
+  // Every partition's next offset: the input consumed so far is [0, offsets()).
+  const Offsets& offsets() const { return offsets_; }
+
+  // Starts every partition at `start` instead of 0 (a replay --from-offset): the records
+  // before it are never pushed. Only before the first Push; InvalidArgument when `start`
+  // does not cover the pipeline's partitions.
+  Status StartAt(const Offsets& start);
+
+  // Lambda epochs (see above). AddBoundary registers T, which must cover every bronze
+  // partition and be at or past the current offsets (InvalidArgument naming the partition
+  // otherwise) and past any boundary already pending; at the current offsets it opens the
+  // epoch at once. The first pending boundary, if any:
+  Status AddBoundary(const Offsets& t);
+  const Offsets* pending_boundary() const;
+  // Forgets the epochs (and pending boundaries) that start before `t`.
+  void DropEpochsBefore(const Offsets& t);
+  // Start boundaries of the open epochs, oldest first (the same for every Lambda view).
+  std::vector<Offsets> epoch_starts() const;
+  // batch(T) ⊕ speed: the rows of Lambda view `view`, where `batch` is an executor of the
+  // same pipeline that consumed exactly [0, T). FailedPrecondition when no epoch starts at
+  // T and the speed path is already past T (the epochs that would cover (T, now) are gone).
+  Result<Batch> LambdaRows(std::string_view view, const PipelineExecutor& batch) const;
 
   // The current rows of a silver table, a gold view or a quarantine table, each with
   // weight +1 (a row present twice appears twice). NotFound for other names.
@@ -74,10 +116,14 @@ class PipelineExecutor {
   Status PushSilver(SilverNode& node, uint32_t partition, std::span<const log::RecordView> in);
   Status ApplyConstraints(SilverNode& node, Batch* rows);
   Status PushGold(GoldNode& node, const Batch& silver_changes);
+  Result<Batch> GoldRows(const GoldNode& node, const exec::AggregateOperator& aggregate) const;
+  void OpenEpochIfAtBoundary();
 
   const sql::Pipeline plan_;
   std::string logic_;
-  std::map<std::string, std::vector<uint64_t>, std::less<>> offsets_;  // bronze → next offset
+  Offsets offsets_;                    // bronze → next offset per partition
+  std::vector<Offsets> pending_;       // boundaries registered, not reached yet, ascending
+  std::vector<Offsets> epoch_starts_;  // open epochs, oldest first
   std::vector<std::unique_ptr<SilverNode>> silver_;
   std::vector<std::unique_ptr<GoldNode>> gold_;
 };

@@ -34,7 +34,8 @@ Status EnsureBronzeTables(log::Store* store, const sql::Pipeline& pipeline) {
 }
 
 Result<uint64_t> CatchUp(log::Store* store, PipelineExecutor* executor,
-                         const sql::Pipeline& pipeline, size_t batch_records) {
+                         const sql::Pipeline& pipeline, size_t batch_records,
+                         const Offsets* until) {
   struct Cursor {
     std::string table;
     const log::Partition* partition;
@@ -53,8 +54,9 @@ Result<uint64_t> CatchUp(log::Store* store, PipelineExecutor* executor,
                                           " but retention removed everything before " +
                                           std::to_string(part.start_offset()));
       }
-      cursors.push_back(
-          {b.name, &part, std::make_unique<log::PartitionReader>(part, from), part.end_offset()});
+      uint64_t end = part.end_offset();
+      if (until != nullptr) end = std::min(end, until->at(b.name).at(p));
+      cursors.push_back({b.name, &part, std::make_unique<log::PartitionReader>(part, from), end});
     }
   }
   uint64_t pushed = 0;
@@ -64,9 +66,15 @@ Result<uint64_t> CatchUp(log::Store* store, PipelineExecutor* executor,
     for (Cursor& c : cursors) {
       uint32_t p = c.partition->id();
       uint64_t next = executor->next_offset(c.table, p);
-      if (next >= c.end) continue;
+      uint64_t end = c.end;
+      // The speed path stops at a pending Lambda boundary until every partition reaches
+      // it (the executor then opens the epoch and the boundary is no longer pending).
+      if (const Offsets* boundary = executor->pending_boundary()) {
+        end = std::min(end, boundary->at(c.table)[p]);
+      }
+      if (next >= end) continue;
       ASSIGN_OR_RETURN(auto records,
-                       c.reader->NextBatch(std::min<uint64_t>(batch_records, c.end - next)));
+                       c.reader->NextBatch(std::min<uint64_t>(batch_records, end - next)));
       if (records.empty()) continue;
       RETURN_IF_ERROR(executor->Push(c.table, p, records));
       pushed += records.size();
@@ -122,10 +130,13 @@ Result<uint64_t> RunStreaming(log::Store* store, const sql::Pipeline& pipeline,
 
 Result<std::unique_ptr<PipelineExecutor>> RunBatch(log::Store* store, const sql::Pipeline& pipeline,
                                                    const std::string& state_path,
-                                                   size_t batch_records) {
+                                                   size_t batch_records, const Offsets* until) {
   ASSIGN_OR_RETURN(auto executor, PipelineExecutor::Make(pipeline));
-  RETURN_IF_ERROR(CatchUp(store, executor.get(), pipeline, batch_records).status());
-  RETURN_IF_ERROR(SaveState(*executor, state_path));
+  RETURN_IF_ERROR(CatchUp(store, executor.get(), pipeline, batch_records, until).status());
+  if (until != nullptr && executor->offsets() != *until) {
+    return Status::FailedPrecondition("batch: the log ends before the requested boundary");
+  }
+  if (!state_path.empty()) RETURN_IF_ERROR(SaveState(*executor, state_path));
   return executor;
 }
 

@@ -24,9 +24,12 @@ Status EnsureBronzeTables(log::Store* store, const sql::Pipeline& pipeline);
 
 // Pushes every durable bronze record past the executor's offsets, at most `batch_records`
 // per partition per push, partitions in turn, until each partition reaches the end offset
-// it had when the call started. Returns the number of records pushed.
+// it had when the call started (or `until`, when given, if that is earlier). It stops each
+// partition at the executor's pending Lambda boundary until the epoch opens there.
+// Returns the number of records pushed.
 Result<uint64_t> CatchUp(log::Store* store, PipelineExecutor* executor,
-                         const sql::Pipeline& pipeline, size_t batch_records);
+                         const sql::Pipeline& pipeline, size_t batch_records,
+                         const Offsets* until = nullptr);
 
 // Where a data directory keeps its pipeline: the SQL it runs and the runtimes' states.
 struct PipelinePaths {
@@ -54,9 +57,11 @@ Result<uint64_t> RunStreaming(log::Store* store, const sql::Pipeline& pipeline,
                               PipelineExecutor* executor, const std::string& state_path,
                               const StreamingOptions& options);
 
-// Recomputes from offset 0 with a fresh executor and saves its state to `state_path`.
+// Recomputes [0, until) -- [0, end) without `until` -- with a fresh executor and saves its
+// state to `state_path` (none when empty).
 Result<std::unique_ptr<PipelineExecutor>> RunBatch(log::Store* store, const sql::Pipeline& pipeline,
                                                    const std::string& state_path,
-                                                   size_t batch_records = 65536);
+                                                   size_t batch_records = 65536,
+                                                   const Offsets* until = nullptr);
 
 }  // namespace strata::runtime

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -188,9 +189,17 @@ struct CreateTable {
 };
 
 // FROM [schema.]name [[AS] alias].
+// Time travel: `FROM view AS OF VERSION n` or `FROM view AS OF TIMESTAMP '...'`.
+struct AsOf {
+  std::optional<uint64_t> version;   // exactly one of the two is set
+  std::optional<int64_t> timestamp;  // microseconds since the epoch, UTC
+  SourceLocation location;           // of AS
+};
+
 struct TableRef {
   TableName table;
-  std::string alias;  // empty when none
+  std::string alias;          // empty when none
+  std::optional<AsOf> as_of;  // none: the live version
 };
 
 struct SelectItem {

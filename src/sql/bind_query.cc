@@ -108,6 +108,10 @@ Result<BoundQuery> BindQuery(const Select& select, const TableLookup& lookup,
   }
   BoundQuery query;
   query.table = table.first;
+  if (select.from.as_of) {
+    query.as_of_version = select.from.as_of->version;
+    query.as_of_timestamp = select.from.as_of->timestamp;
+  }
   Scope scope = internal::MakeScope(select.from, table.first, table.second);
   ExprBinder input(errors, scope, internal::BindOptions{"WHERE", false});
   ASSIGN_OR_RETURN(internal::ExpandedItems items,

@@ -173,6 +173,9 @@ struct SortKey {
 // selected).
 struct BoundQuery {
   std::string table;  // "gold.revenue_hourly"
+  // AS OF VERSION n / TIMESTAMP t: answer from a stored version (serve/), not the live one.
+  std::optional<uint64_t> as_of_version;
+  std::optional<Micros> as_of_timestamp;
   std::optional<BoundExpr> where;
   bool aggregated = false;
   std::vector<BoundExpr> group_keys;

@@ -1,0 +1,215 @@
+// Engine: one data directory's pipeline, served (DESIGN.md §4). It owns what the runtimes
+// compute and decides what readers see; it computes nothing itself (`serve` never
+// recomputes: it schedules runtime executors and reads versions).
+//
+// Lanes. A lane is a PipelineExecutor with the SQL it runs. The "main" lane runs the
+// data directory's pipeline (DIR/pipeline/pipeline.sql) and is the speed path. A Kappa
+// replay (`strata replay VIEW --as NAME`) builds another lane, NAME, from bronze with the
+// pipeline's current SQL, beside the live one; once caught up it keeps streaming like the
+// main lane, so that `validate`, `cutover` and `rollback` compare and switch between
+// lanes that are both current.
+//
+// Serving, per gold view:
+//   - Lambda (serving = 'lambda'): the answer is batch(T) ⊕ the speed epochs after T
+//     (runtime/executor.h). RunBatch snapshots the log's end offsets as T, registers T with
+//     the main lane (which stops there and opens an epoch), recomputes [0, T) with a
+//     fresh executor outside the lock, then publishes batch(T) atomically: a version
+//     (origin "batch", live) and the in-memory batch executor, and drops older epochs.
+//   - Kappa (serving = 'kappa'): the answer is the rows of the lane that serves the view:
+//     the name of the view's live version ("main" when none is live yet). Cutover
+//     publishes the replay lane's rows as a version named after the lane and makes it
+//     live; rollback makes the previous live version live again, and with it its lane.
+// Silver and quarantine tables are answered by the main lane.
+//
+// Versions (serve/version_store.h, under DIR/views): Lambda views get one per batch run;
+// Kappa views one per PublishStreaming call in which the serving lane moved (the server
+// calls it periodically, `strata run` when it stops), one per replay that completes, and
+// one per cutover. `... FROM v AS OF VERSION n | AS OF TIMESTAMP '...'` reads them.
+//
+// Persistence (DIR/pipeline): streaming.state (the main lane), batch.state (the
+// published batch(T)), lanes/NAME.sql and lanes/NAME.state (replay lanes). Save writes
+// them atomically; Open restores them. Crash consistency of these states is the
+// checkpoint issue's work: today a kill loses what happened since the last Save (bronze
+// keeps everything, so nothing acknowledged is lost; the lanes recompute it).
+//
+// Thread safety: every public method may be called from any thread. One mutex guards the
+// lanes and the published batch; the long parts of RunBatch, Replay and Drift run
+// outside it, over their own executors, so the speed path and readers are not blocked.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "log/store.h"
+#include "runtime/executor.h"
+#include "runtime/query.h"
+#include "serve/version_store.h"
+#include "sql/plan.h"
+
+namespace strata::serve {
+
+struct EngineOptions {
+  size_t batch_records = 1024;       // speed path: records per partition per micro-batch
+  size_t step_records = 16384;       // speed path: at most this many per partition per Step
+  size_t batch_run_records = 65536;  // batch runs and replays
+  size_t keep_versions = 50;         // per view
+};
+
+struct BatchRunResult {
+  runtime::Offsets boundary;
+  uint64_t records = 0;
+  double seconds = 0;
+  std::vector<VersionInfo> published;
+};
+
+struct ReplayOptions {
+  std::string name;      // the lane; default "replay-<unix seconds>"
+  std::string sql_text;  // the SQL to replay with; default the pipeline's
+  std::string sql_name = "pipeline.sql";
+  std::optional<uint64_t> from_offset;  // skip every partition's records before this
+  double rate = 0;                      // events per second; 0: as fast as possible
+  // Called after each chunk with (records done, records to do); may be empty.
+  std::function<void(uint64_t, uint64_t)> progress;
+  const std::atomic<bool>* stop = nullptr;  // stop early (the lane's state is kept: resumable)
+};
+
+struct ReplayResult {
+  std::string name;
+  uint64_t records = 0;
+  double seconds = 0;
+  bool resumed = false;   // continued a lane that an earlier replay left unfinished
+  bool finished = false;  // false when stopped early
+  std::optional<VersionInfo> version;
+  std::string ToJson() const;
+};
+
+// The difference between two answers for one view (validate: a lane against the live
+// answer; drift: the live answer against a fresh batch recompute). Rows are matched by the
+// view's key (a gold view's group-key outputs, a silver table's primary key); rows
+// without a match are added or removed, matched rows that differ are changed.
+struct Diff {
+  std::string view;
+  std::string left_name, right_name;  // "live", "replay-x", "recompute"
+  uint64_t left_rows = 0, right_rows = 0;
+  std::string left_checksum, right_checksum;
+  uint64_t added = 0, removed = 0, changed = 0;
+  // Per numeric non-key column: the largest |right - left| / |left| over changed rows.
+  std::vector<std::pair<std::string, double>> largest_relative_change;
+  std::vector<std::string> examples;  // a few differing rows, as text
+  runtime::Offsets boundary;          // drift: the input both sides cover
+  bool identical() const { return added == 0 && removed == 0 && changed == 0; }
+  std::string ToText() const;
+  std::string ToJson() const;
+  // Reads ToJson's form back (what a `--server` client receives).
+  static Result<Diff> FromJson(std::string_view json);
+};
+
+class Engine {
+ public:
+  // Opens DATA_DIR's serving state for the pipeline `sql_text` (already recorded as the
+  // directory's pipeline by the caller). `store` must outlive the engine; a read-only store
+  // serves queries, versions, validate and drift, and refuses everything that writes.
+  static Result<std::unique_ptr<Engine>> Open(log::Store* store, std::string data_dir,
+                                              std::string sql_text, std::string sql_name,
+                                              EngineOptions options = {});
+  ~Engine();
+
+  const sql::Pipeline& plan() const;
+
+  // The speed path: every lane consumes up to options.step_records new records per
+  // partition. Returns the records the main lane consumed.
+  Result<uint64_t> Step();
+  // True when every lane has consumed every record durable now.
+  bool CaughtUp() const;
+
+  // A batch run for the Lambda views (see above); OK and nothing published when the
+  // pipeline has none.
+  Result<BatchRunResult> RunBatch();
+
+  // SELECT over a live view (or AS OF a stored version), a silver or a quarantine table.
+  Result<runtime::QueryResult> Query(std::string_view sql);
+  // `runtime`: "streaming" answers from the main lane alone, "batch" from the published
+  // batch executor alone (for comparisons); "" is Query.
+  Result<runtime::QueryResult> QueryRuntime(std::string_view sql, std::string_view runtime);
+
+  Result<std::vector<VersionInfo>> Versions(std::string_view view) const;
+  // The newest version of the view's serving lane (what live readers see, as of its
+  // publication), if any. The store's live pointer marks the lane: it moves only when the
+  // lane does (first publish, cutover, rollback).
+  Result<std::optional<uint64_t>> LiveVersion(std::string_view view) const;
+  // The names of the views and tables a query may read, with how each is served.
+  std::string ViewsJson() const;
+
+  // Kappa.
+  Result<ReplayResult> Replay(std::string_view view, ReplayOptions options);
+  Result<Diff> Validate(std::string_view view, std::string_view name);
+  Result<VersionInfo> Cutover(std::string_view view, std::string_view name);
+  Result<VersionInfo> Rollback(std::string_view view);
+
+  // The live answer against a fresh batch recompute over the same input.
+  Result<Diff> Drift(std::string_view view);
+
+  // Publishes a version of each Kappa view whose serving lane moved since its last
+  // version. Returns what it published.
+  Result<std::vector<VersionInfo>> PublishStreaming();
+
+  // Writes every lane's state and the published batch atomically.
+  Status Save();
+
+  // Per node: offsets consumed, lag, last publish, row counts, quarantine counts.
+  std::string StatusJson() const;
+
+ private:
+  struct Lane;
+  Engine(log::Store* store, std::string data_dir, EngineOptions options);
+  Status Restore(std::string sql_text, std::string sql_name);
+  Result<std::unique_ptr<Lane>> MakeLane(std::string name, std::string sql_text,
+                                         std::string sql_name) const;
+  Status LoadLaneState(Lane* lane, const std::string& path) const;
+  Status SaveLocked();
+  // The lane that serves a Kappa view (main when its live version names no lane).
+  Result<const Lane*> ServingLaneLocked(std::string_view view) const;
+  // The live rows of `table` and how they are computed.
+  Result<Batch> LiveRowsLocked(std::string_view table) const;
+  Result<Batch> RowsAsOf(const sql::BoundQuery& query) const;
+  Result<VersionInfo> PublishLocked(std::string_view view, const Lane& lane, const Batch& rows,
+                                    std::string origin, std::string name, bool live,
+                                    const runtime::Offsets& boundary);
+  Result<Diff> Compare(std::string_view view, const Batch& left, std::string left_name,
+                       const Batch& right, std::string right_name) const;
+  Status RequireWritable() const;
+  Result<std::optional<uint64_t>> LiveVersionLocked(std::string_view view) const;
+  std::string LaneDir() const;
+
+  log::Store* const store_;
+  const std::string data_dir_;
+  const EngineOptions options_;
+  std::unique_ptr<VersionStore> versions_;
+
+  mutable std::mutex mu_;
+  std::unique_ptr<Lane> main_;
+  std::map<std::string, std::unique_ptr<Lane>, std::less<>> replays_;
+  std::unique_ptr<runtime::PipelineExecutor> batch_;                   // published batch(T)
+  std::optional<Micros> last_batch_;                                   // when batch_ was published
+  std::map<std::string, runtime::Offsets, std::less<>> published_at_;  // Kappa view → lane offsets
+  std::mutex batch_mu_;                                                // one batch run at a time
+};
+
+// The key columns of `table` in `plan`: a gold view's outputs that depend only on group
+// keys, a silver table's primary key; empty for anything else.
+std::vector<int> KeyColumns(const sql::Pipeline& plan, std::string_view table);
+
+// The logic hash of a view: a hex hash of the normalized SQL of everything it depends on.
+std::string LogicHash(const sql::Pipeline& plan, std::string_view view);
+
+}  // namespace strata::serve

@@ -1,0 +1,214 @@
+// The pipeline and serving commands end to end, through the real `strata` binary: ingest,
+// run, batch, query (Lambda batch ⊕ speed, --runtime, AS OF), versions, drift, and a Kappa
+// replay → validate → cutover → rollback, with answers computed by hand from the events.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+
+namespace strata {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::ProcessResult;
+
+ProcessResult Strata(std::vector<std::string> args, std::string_view input = {}) {
+  args.insert(args.begin(), STRATA_BINARY);
+  return testing::RunProcess(args, input);
+}
+
+std::string Describe(const ProcessResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstdout: " + r.out + "\nstderr: " + r.err;
+}
+
+void WriteFile(const std::string& path, std::string_view bytes) {
+  std::ofstream f(path, std::ios::binary);
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  ASSERT_TRUE(f.good()) << path;
+}
+
+constexpr const char* kBronzeSilver = R"sql(
+CREATE TABLE bronze.orders (order_id text, customer_id text, amount numeric(10,2), status text,
+                            ts timestamp)
+WITH (layer = 'bronze', key = 'order_id', partitions = 2);
+
+CREATE TABLE silver.orders (
+  order_id text NOT NULL, customer_id text NOT NULL, amount numeric(10,2) CHECK (amount > 0),
+  status text, ts timestamp NOT NULL, PRIMARY KEY (order_id)
+) WITH (layer = 'silver', dedupe_order = 'ts', on_violation = 'quarantine');
+
+INSERT INTO silver.orders SELECT order_id, customer_id, amount, status, ts FROM bronze.orders;
+
+CREATE MATERIALIZED VIEW gold.revenue WITH (serving = 'lambda', batch_every = '1 hour') AS
+SELECT status, sum(amount) AS total, count(*) AS n FROM silver.orders GROUP BY status;
+)sql";
+
+std::string Pipeline(const std::string& customers_where) {
+  return std::string(kBronzeSilver) +
+         "CREATE MATERIALIZED VIEW gold.customers WITH (serving = 'kappa') AS\n"
+         "SELECT customer_id, count(*) AS n, sum(amount) AS spent FROM silver.orders " +
+         customers_where + " GROUP BY customer_id;\n";
+}
+
+std::string Order(const char* id, const char* customer, const char* amount, const char* status,
+                  const char* ts) {
+  return std::string(R"({"order_id":")") + id + R"(","customer_id":")" + customer +
+         R"(","amount":)" + amount + R"(,"status":")" + status + R"(","ts":")" + ts + "\"}\n";
+}
+
+class PipelineCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = dir_.path() + "/data";
+    pipeline_ = dir_.path() + "/orders.sql";
+    fixed_ = dir_.path() + "/orders_fixed.sql";
+    WriteFile(pipeline_, Pipeline(""));
+    WriteFile(fixed_, Pipeline("WHERE status = 'paid'"));
+  }
+
+  ProcessResult Ok(std::vector<std::string> args, std::string_view input = {}) {
+    ProcessResult r = Strata(std::move(args), input);
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    return r;
+  }
+  std::string Query(const std::string& sql, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"query", "--data", data_, sql, "--format", "csv"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Ok(args).out;
+  }
+  void Ingest(const std::string& lines) {
+    Ok({"ingest", "--data", data_, "--table", "bronze.orders"}, lines);
+  }
+  void Run() { Ok({"run", "--data", data_, "--pipeline", pipeline_, "--until-caught-up"}); }
+
+  testing::TempDir dir_;
+  std::string data_, pipeline_, fixed_;
+};
+
+TEST_F(PipelineCliTest, LambdaAnswersBatchPlusSpeedAndKeepsVersions) {
+  Ok({"check", pipeline_, "--data", data_});
+  Ingest(Order("o1", "c1", "10.00", "paid", "2026-01-01 10:00:00") +
+         Order("o2", "c1", "5.00", "paid", "2026-01-01 10:00:00") +
+         Order("o3", "c2", "7.50", "open", "2026-01-01 10:00:00") +
+         Order("o4", "c2", "-1", "open", "2026-01-01 10:00:00"));  // CHECK fails: quarantined
+  Run();
+  Ok({"batch", "--data", data_, "--pipeline", pipeline_});
+  const std::string first = "status,total,n\nopen,7.50,1\npaid,15.00,2\n";
+  EXPECT_EQ(Query("SELECT * FROM gold.revenue ORDER BY status"), first);
+  EXPECT_EQ(Query("SELECT count(*) AS q FROM silver.orders__quarantine"), "q\n1\n");
+
+  // An update of o1 and a new order arrive; the speed path has them, the batch view not.
+  Ingest(Order("o1", "c1", "12.00", "refunded", "2026-01-01 11:00:00") +
+         Order("o5", "c3", "3.00", "paid", "2026-01-01 10:30:00"));
+  Run();
+  const std::string second = "status,total,n\nopen,7.50,1\npaid,8.00,2\nrefunded,12.00,1\n";
+  EXPECT_EQ(Query("SELECT * FROM gold.revenue ORDER BY status"), second);
+  EXPECT_EQ(Query("SELECT * FROM gold.revenue ORDER BY status", {"--runtime", "batch"}), first);
+  EXPECT_EQ(Query("SELECT * FROM gold.revenue ORDER BY status", {"--runtime", "streaming"}),
+            second);
+  // Re-aggregating gold at query time.
+  EXPECT_EQ(Query("SELECT sum(n) AS orders, sum(total) AS total FROM gold.revenue"),
+            "orders,total\n4,27.50\n");
+
+  // Drift is zero: the live answers equal fresh recomputes over the same input.
+  for (const char* view : {"gold.revenue", "gold.customers", "silver.orders"}) {
+    ProcessResult d = Ok({"drift", "--data", data_, view});
+    EXPECT_THAT(d.out, HasSubstr("no difference")) << view;
+  }
+
+  // A second batch run publishes version 2; version 1 stays readable.
+  Ok({"batch", "--data", data_, "--pipeline", pipeline_});
+  EXPECT_EQ(Query("SELECT * FROM gold.revenue ORDER BY status", {"--runtime", "batch"}), second);
+  ProcessResult v = Ok({"versions", "--data", data_, "gold.revenue"});
+  EXPECT_THAT(v.out, HasSubstr("\n1 "));
+  EXPECT_THAT(v.out, HasSubstr("\n2        *    batch"));
+  EXPECT_EQ(Query("SELECT * FROM gold.revenue AS OF VERSION 1 ORDER BY status"), first);
+  EXPECT_EQ(Query("SELECT * FROM gold.revenue AS OF VERSION 2 ORDER BY status"), second);
+  EXPECT_EQ(Query("SELECT * FROM gold.revenue AS OF TIMESTAMP '2999-01-01 00:00:00' ORDER BY "
+                  "status"),
+            second);
+
+  ProcessResult bad = Strata({"query", "--data", data_, "SELECT nope FROM gold.revenue"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("query:1:8"));
+  ProcessResult old = Strata({"query", "--data", data_,
+                              "SELECT * FROM gold.revenue AS OF TIMESTAMP '2000-01-01 00:00:00'"});
+  EXPECT_EQ(old.exit_code, 1);
+  EXPECT_THAT(old.err, HasSubstr("no live version at 2000-01-01"));
+  ProcessResult nowhere = Strata({"query", "SELECT 1 FROM gold.revenue"});
+  EXPECT_EQ(nowhere.exit_code, 2);
+  EXPECT_THAT(nowhere.err, HasSubstr("give --data DIR or --server URL"));
+}
+
+TEST_F(PipelineCliTest, KappaReplayValidateCutoverRollback) {
+  Ok({"check", pipeline_, "--data", data_});
+  Ingest(Order("o1", "c1", "10.00", "paid", "2026-01-01 10:00:00") +
+         Order("o2", "c1", "5.00", "open", "2026-01-01 10:00:00") +
+         Order("o3", "c2", "7.50", "open", "2026-01-01 10:00:00") +
+         Order("o5", "c3", "3.00", "paid", "2026-01-01 10:30:00"));
+  Run();
+  const std::string live = "customer_id,n,spent\nc1,2,15.00\nc2,1,7.50\nc3,1,3.00\n";
+  EXPECT_EQ(Query("SELECT * FROM gold.customers ORDER BY 1"), live);
+
+  // The fix (only paid orders count) is replayed beside the live view.
+  ProcessResult lambda = Strata({"replay", "--data", data_, "gold.revenue", "--as", "x"});
+  EXPECT_EQ(lambda.exit_code, 1);
+  EXPECT_THAT(lambda.err, HasSubstr("served by Lambda"));
+  ProcessResult r =
+      Ok({"replay", "--data", data_, "gold.customers", "--pipeline", fixed_, "--as", "paid"});
+  EXPECT_THAT(r.out, HasSubstr(R"("name": "paid", "records": 4)"));
+  EXPECT_THAT(r.out, HasSubstr(R"("finished": true)"));
+  ProcessResult again =
+      Strata({"replay", "--data", data_, "gold.customers", "--pipeline", fixed_, "--as", "paid"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err, HasSubstr("a replay named paid exists"));
+
+  ProcessResult v = Ok({"validate", "--data", data_, "gold.customers", "paid", "--json"});
+  EXPECT_THAT(v.out, HasSubstr(R"("left_rows": 3, "right_rows": 2)"));
+  EXPECT_THAT(v.out, HasSubstr(R"("added": 0, "removed": 1, "changed": 1)"));
+  // c1: n 2 → 1 (50 %), spent 15.00 → 10.00 (33.3 %).
+  EXPECT_THAT(v.out, HasSubstr(R"("n":0.5)"));
+  EXPECT_THAT(v.out, HasSubstr(R"("spent":0.33333333333333331)"));
+  EXPECT_EQ(Query("SELECT * FROM gold.customers ORDER BY 1"), live);  // validate changes nothing
+
+  ProcessResult c = Ok({"cutover", "--data", data_, "gold.customers", "paid"});
+  EXPECT_THAT(c.out, HasSubstr("(paid, replay, 2 rows"));
+  const std::string fixed = "customer_id,n,spent\nc1,1,10.00\nc3,1,3.00\n";
+  EXPECT_EQ(Query("SELECT * FROM gold.customers ORDER BY 1"), fixed);
+
+  // The replay lane keeps streaming after the cutover.
+  Ingest(Order("o6", "c2", "4.00", "paid", "2026-01-01 11:00:00"));
+  Run();
+  EXPECT_EQ(Query("SELECT * FROM gold.customers ORDER BY 1"),
+            "customer_id,n,spent\nc1,1,10.00\nc2,1,4.00\nc3,1,3.00\n");
+  EXPECT_THAT(Ok({"drift", "--data", data_, "gold.customers"}).out, HasSubstr("no difference"));
+
+  ProcessResult back = Ok({"rollback", "--data", data_, "gold.customers"});
+  EXPECT_THAT(back.out, HasSubstr("(main, streaming"));
+  EXPECT_EQ(Query("SELECT * FROM gold.customers ORDER BY 1"),
+            "customer_id,n,spent\nc1,2,15.00\nc2,2,11.50\nc3,1,3.00\n");
+  ProcessResult none = Strata({"rollback", "--data", data_, "gold.customers"});
+  EXPECT_EQ(none.exit_code, 1) << Describe(none);
+
+  ProcessResult status = Ok({"status", "--data", data_});
+  EXPECT_THAT(status.out, HasSubstr(R"({"name": "paid")"));
+  EXPECT_THAT(status.out, HasSubstr(R"("consumed": 5, "lag": 0)"));
+}
+
+TEST_F(PipelineCliTest, AChangedPipelineIsRefusedWhereStateExists) {
+  Ok({"check", pipeline_, "--data", data_});
+  Ingest(Order("o1", "c1", "10.00", "paid", "2026-01-01 10:00:00"));
+  Run();
+  ProcessResult r = Strata({"run", "--data", data_, "--pipeline", fixed_, "--until-caught-up"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("runs another version of the pipeline"));
+  EXPECT_THAT(r.err, HasSubstr("strata replay VIEW --pipeline"));
+}
+
+}  // namespace
+}  // namespace strata
