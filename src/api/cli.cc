@@ -18,6 +18,7 @@
 #include "api/order_generator.h"
 #include "api/pipeline_commands.h"
 #include "api/record_json.h"
+#include "api/serve_commands.h"
 #include "common/json_writer.h"
 #include "log/reader.h"
 #include "log/store.h"
@@ -253,42 +254,6 @@ int RunLogStats(const LogArgs& a) {
   return 0;
 }
 
-// ---- server -------------------------------------------------------------------------------
-
-struct ServerArgs {
-  std::string data, listen = "127.0.0.1:7878";
-  size_t max_body = 16u << 20;
-};
-
-int RunServer(const ServerArgs& a) {
-  ServerOptions options;
-  options.max_body_bytes = a.max_body;
-  Status s = ParseListenAddress(a.listen, &options);
-  if (!s.ok()) return Fail(s);
-  auto store = OpenStore(a.data, /*read_only=*/false);
-  if (!store.ok()) return Fail(store.status());
-  HttpServer server(store->get(), options);
-  s = server.Bind();
-  if (!s.ok()) return Fail(s);
-  // SIGINT/SIGTERM stop the server cleanly: a signal thread turns them into Stop().
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::thread stopper([&] {
-    int sig;
-    sigwait(&signals, &sig);
-    server.Stop();
-  });
-  std::fprintf(stderr, "strata: serving %s on http://%s:%d\n", a.data.c_str(), options.host.c_str(),
-               server.port());
-  server.Run();
-  pthread_kill(stopper.native_handle(), SIGTERM);
-  stopper.join();
-  return 0;
-}
-
 // ---- gen and demo -------------------------------------------------------------------------
 
 struct GenArgs {
@@ -311,81 +276,6 @@ int RunGen(const GenArgs& a) {
     }
   }
   return 0;
-}
-
-struct DemoArgs {
-  std::string data;
-  uint64_t events = 200000;
-  bool keep = false;
-};
-
-int RunDemo(const DemoArgs& a, const std::string& self) {
-  std::string dir = a.data;
-  bool temporary = dir.empty();
-  if (temporary) {
-    char tmpl[] = "/tmp/strata-demo-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) return Fail(Status::FromErrno("mkdtemp", tmpl, errno));
-    dir = tmpl;
-  }
-  std::printf("strata demo: %llu sample order events -> bronze table 'orders' in %s\n\n",
-              static_cast<unsigned long long>(a.events), dir.c_str());
-  int status = 0;
-  {
-    auto store = OpenStore(dir, /*read_only=*/false);
-    if (!store.ok()) return Fail(store.status());
-    TableRequest request;
-    request.name = "orders";
-    request.key = "order_id";
-    auto table = TableForIngest(store->get(), request);
-    if (!table.ok()) return Fail(table.status());
-    // The generator writes into a pipe that ingest reads, as `strata gen | strata ingest`.
-    int fds[2];
-    if (::pipe(fds) != 0) return Fail(Status::FromErrno("pipe", "", errno));
-    std::thread producer([&] {
-      OrderGeneratorOptions options;
-      options.malformed_ratio = 0.002;
-      options.missing_key_ratio = 0.001;
-      OrderGenerator gen(options);
-      std::string chunk;
-      for (uint64_t i = 0; i < a.events; ++i) {
-        gen.Next(&chunk);
-        if (chunk.size() > (256u << 10) || i + 1 == a.events) {
-          if (::write(fds[1], chunk.data(), chunk.size()) < 0) break;
-          chunk.clear();
-        }
-      }
-      ::close(fds[1]);
-    });
-    IngestOptions options;
-    options.source = "demo-generator";
-    auto summary = IngestFromFd(*table, fds[0], options);
-    producer.join();
-    ::close(fds[0]);
-    if (!summary.ok()) return Fail(summary.status());
-    std::printf("ingest (every record fdatasync'd before it counts as acked):\n  %s\n\n",
-                summary->ToJson().c_str());
-    std::printf("log stats:\n%s\n", StatsText(*table).c_str());
-    std::printf("first record of partition 0:\n");
-    log::PartitionReader reader((*table)->partition(0), 0);
-    log::RecordView r;
-    auto more = reader.Next(&r);
-    if (!more.ok()) status = Fail(more.status());
-    if (more.ok() && *more) std::printf("  %s\n", RecordToJson(0, r).c_str());
-  }
-  if (temporary && !a.keep) {
-    std::filesystem::remove_all(dir);
-    std::printf(
-        "\nThe demo's data directory was removed. To explore the log yourself:\n"
-        "  %s demo --keep\n  %s log stats --data DIR --table orders\n"
-        "  %s log --data DIR --table orders --partition 1 --limit 3\n",
-        self.c_str(), self.c_str(), self.c_str());
-  } else {
-    std::printf(
-        "\nExplore it yourself:\n  %s log stats --data %s --table orders\n"
-        "  %s log --data %s --table orders --partition 1 --limit 3\n",
-        self.c_str(), dir.c_str(), self.c_str(), dir.c_str());
-  }
-  return status;
 }
 
 // --data DIR (embedded) or --server URL (a running server): exactly one.
@@ -461,10 +351,18 @@ int Main(int argc, char** argv) {
   stats_cmd->add_flag("--json", log_args.json, "Print JSON instead of a table");
 
   ServerArgs server;
-  auto* server_cmd = app.add_subcommand("server",
-                                        "Serve the HTTP API: POST /v1/tables/{t}/events (JSON "
-                                        "lines, answered once durable), GET /healthz");
+  auto* server_cmd = app.add_subcommand(
+      "server",
+      "Serve the HTTP API (ingest: POST /v1/tables/{t}/events, answered once durable; with a "
+      "pipeline also /v1/query, /v1/views, versions, replay, validate, cutover, rollback, "
+      "drift, /v1/status) and run the pipeline continuously: streaming, scheduled batch "
+      "runs, version publishing");
   server_cmd->add_option("--data", server.data, "Data directory")->required();
+  server_cmd->add_option("--pipeline", server.pipeline,
+                         "Pipeline file (.sql) to run (default: the one DIR runs, if any)");
+  server_cmd->add_option("--batch-every", server.batch_every,
+                         "Run the batch recompute of Lambda views this often (default: the "
+                         "views' batch_every)");
   server_cmd->add_option("--listen", server.listen, "Address to listen on")
       ->default_val("127.0.0.1:7878");
   server_cmd
@@ -482,9 +380,20 @@ int Main(int argc, char** argv) {
 
   DemoArgs demo;
   auto* demo_cmd = app.add_subcommand(
-      "demo", "Generate sample order events, ingest them durably and print the log's stats");
+      "demo",
+      "The main job: a server on 127.0.0.1 running examples/orders.sql (Lambda revenue, Kappa "
+      "customer totals) fed by a generator of realistic order events, a replay -> validate -> "
+      "cutover of the Kappa view, and a live summary every second");
   demo_cmd->add_option("--data", demo.data, "Data directory (default: a fresh temporary one)");
-  demo_cmd->add_option("--events", demo.events, "Number of events")->default_val(200000);
+  demo_cmd->add_option("--duration", demo.duration, "Stop after this many seconds (0: Ctrl-C)")
+      ->check(CLI::NonNegativeNumber);
+  demo_cmd->add_option("--rate", demo.rate, "Events per second (bursts go 3x higher)")
+      ->default_val(20000)
+      ->check(CLI::PositiveNumber);
+  demo_cmd->add_option("--listen", demo.listen, "Address to serve on (a taken port: any free one)")
+      ->default_val("127.0.0.1:7878");
+  demo_cmd->add_option("--batch-every", demo.batch_every, "Batch run period of the Lambda view")
+      ->default_val("10s");
   demo_cmd->add_flag("--keep", demo.keep, "Keep the temporary data directory");
 
   CheckArgs check;

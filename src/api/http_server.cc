@@ -1,23 +1,246 @@
 #include "api/http_server.h"
 
 #include <httplib.h>
+#include <simdjson.h>
 
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <cmath>
+#include <functional>
+#include <initializer_list>
+#include <optional>
 #include <thread>
 
 #include "api/ingest.h"
 #include "common/json_writer.h"
+#include "runtime/query.h"
+#include "serve/engine.h"
 
 namespace strata::api {
 namespace {
 
 constexpr size_t kDrainBytes = 1u << 20;
+// With an engine, requests may run long (a replay answers when its lane has caught up):
+// more threads, so that ingest and queries keep being served beside a few replays.
+constexpr size_t kEngineThreads = 16;
+constexpr time_t kEngineIoTimeoutSeconds = 60;
 
 void JsonError(httplib::Response& res, int code, std::string_view message) {
   res.status = code;
   res.set_content(JsonObject().Add("error", message).Finish() + "\n", "application/json");
+}
+
+// Reads a request body of at most `max_bytes` through a content reader, so that the limit
+// holds for chunked bodies too (httplib enforces its own limit on Content-Length only).
+// False, with the error response set (413, or 400 for a body cut short), when it fails.
+bool ReadBody(const httplib::ContentReader& read_body, size_t max_bytes, httplib::Response& res,
+              std::string* body) {
+  bool too_large = false;
+  // Past the limit the rest is read and dropped (up to kDrainBytes more), so that the
+  // client, still sending, gets the 413 instead of a broken connection.
+  size_t dropped = 0;
+  bool complete = read_body([&](const char* data, size_t n) {
+    too_large = too_large || body->size() + n > max_bytes;
+    if (!too_large) {
+      body->append(data, n);
+      return true;
+    }
+    body->clear();
+    dropped += n;
+    return dropped <= kDrainBytes;
+  });
+  if (too_large || res.status == 413) {  // httplib sets 413 for a Content-Length over it
+    res.set_header("Connection", "close");
+    JsonError(res, 413, "request body larger than " + std::to_string(max_bytes) + " bytes");
+    return false;
+  }
+  if (!complete) {
+    res.set_header("Connection", "close");
+    JsonError(res, 400, "incomplete request body");
+    return false;
+  }
+  return true;
+}
+
+// The one mapping from Status to an HTTP status, for every route.
+int HttpStatus(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kFailedPrecondition:
+      return 409;
+    case StatusCode::kBusy:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+// A failed call as a response: the message alone ("query:1:15: ..."), except for an
+// internal failure (500), which names the status code too ("IOError: ...").
+void StatusError(httplib::Response& res, const Status& status) {
+  const int code = HttpStatus(status);
+  if (code == 503) res.set_header("Retry-After", "1");
+  JsonError(res, code, code == 500 ? status.ToString() : status.message());
+}
+
+void JsonOk(httplib::Response& res, const std::string& json) {
+  res.set_content(json + "\n", "application/json");
+}
+
+// A request body that is a JSON object (or empty: no fields), with typed optional fields.
+class JsonBody {
+ public:
+  // `allowed`: the field names a route accepts; any other is InvalidArgument (a typo would
+  // otherwise be silently ignored).
+  Status Parse(const std::string& body, std::initializer_list<std::string_view> allowed) {
+    if (body.find_first_not_of(" \t\r\n") == std::string::npos) return Status::OK();
+    if (parser_.parse(body).get(object_)) {
+      return Status::InvalidArgument("request body: expected a JSON object");
+    }
+    present_ = true;
+    for (auto [key, value] : object_) {
+      (void)value;
+      bool known = false;
+      for (std::string_view a : allowed)
+        known = known || key == a;
+      if (!known)
+        return Status::InvalidArgument("request body: unknown field \"" + std::string(key) + "\"");
+    }
+    return Status::OK();
+  }
+
+  Result<std::optional<std::string>> String(std::string_view field) const {
+    simdjson::dom::element e;
+    if (!Find(field, &e)) return std::optional<std::string>();
+    std::string_view v;
+    if (e.get(v)) return Mistyped(field, "a string");
+    return std::optional<std::string>(std::string(v));
+  }
+
+  Result<std::optional<double>> Number(std::string_view field) const {
+    simdjson::dom::element e;
+    if (!Find(field, &e)) return std::optional<double>();
+    double v = 0;
+    if (e.get(v) || !std::isfinite(v) || v < 0) return Mistyped(field, "a number >= 0");
+    return std::optional<double>(v);
+  }
+
+  Result<std::optional<uint64_t>> Uint(std::string_view field) const {
+    simdjson::dom::element e;
+    if (!Find(field, &e)) return std::optional<uint64_t>();
+    uint64_t v = 0;
+    if (e.get(v)) return Mistyped(field, "an integer >= 0");
+    return std::optional<uint64_t>(v);
+  }
+
+ private:
+  bool Find(std::string_view field, simdjson::dom::element* e) const {
+    return present_ && !object_[field].get(*e) && !e->is_null();
+  }
+  static Status Mistyped(std::string_view field, std::string_view what) {
+    return Status::InvalidArgument("request body: field \"" + std::string(field) + "\" must be " +
+                                   std::string(what));
+  }
+
+  simdjson::dom::parser parser_;
+  simdjson::dom::object object_;
+  bool present_ = false;
+};
+
+// The SQL of a /v1/query body: the body itself, or its "sql" field when it is JSON.
+Result<std::string> QuerySql(std::string_view content_type, const std::string& body) {
+  if (!content_type.starts_with("application/json")) return body;
+  JsonBody json;
+  RETURN_IF_ERROR(json.Parse(body, {"sql"}));
+  ASSIGN_OR_RETURN(auto sql, json.String("sql"));
+  if (!sql) return Status::InvalidArgument("request body: field \"sql\" is required");
+  return *sql;
+}
+
+// A replay's options from its (optional) body {"as", "rate", "from_offset", "sql"}.
+Result<serve::ReplayOptions> ReplayRequest(const std::string& body) {
+  JsonBody json;
+  RETURN_IF_ERROR(json.Parse(body, {"as", "rate", "from_offset", "sql"}));
+  serve::ReplayOptions options;
+  ASSIGN_OR_RETURN(auto as, json.String("as"));
+  ASSIGN_OR_RETURN(auto rate, json.Number("rate"));
+  ASSIGN_OR_RETURN(options.from_offset, json.Uint("from_offset"));
+  ASSIGN_OR_RETURN(auto sql, json.String("sql"));
+  if (as) options.name = *as;
+  if (rate) options.rate = *rate;
+  if (sql) {
+    options.sql_text = *sql;
+    options.sql_name = "replay.sql";  // the request's SQL: its errors name replay.sql:L:C
+  }
+  return options;
+}
+
+// The lane named by a {"name": LANE} body (validate, cutover).
+Result<std::string> LaneName(const std::string& body) {
+  JsonBody json;
+  RETURN_IF_ERROR(json.Parse(body, {"name"}));
+  ASSIGN_OR_RETURN(auto name, json.String("name"));
+  if (!name || name->empty()) {
+    return Status::InvalidArgument("request body: field \"name\" (the replay lane) is required");
+  }
+  return *name;
+}
+
+// One value of a query result as JSON (see the header for the mapping).
+void AppendValueJson(std::string* out, const Value& v, const Type& type) {
+  if (v.is_null()) {
+    *out += "null";
+    return;
+  }
+  switch (type.id) {
+    case TypeId::kBoolean:
+      *out += v.as_bool() ? "true" : "false";
+      return;
+    case TypeId::kBigint:
+      *out += std::to_string(v.as_int64());
+      return;
+    case TypeId::kDouble: {
+      // The same text as runtime::FormatJsonLines: a number, or a string when not finite.
+      std::string text = v.ToString(type);
+      if (std::isfinite(v.as_double())) {
+        *out += text;
+      } else {
+        AppendJsonString(out, text);
+      }
+      return;
+    }
+    default:  // numeric keeps its exact digits as a string; text, timestamp, date
+      AppendJsonString(out, v.ToString(type));
+  }
+}
+
+std::string QueryResultJson(const runtime::QueryResult& r) {
+  std::string columns = "[";
+  for (size_t c = 0; c < r.names.size(); ++c) {
+    columns += (c ? "," : "") +
+               JsonObject().Add("name", r.names[c]).Add("type", r.types[c].ToString()).Finish();
+  }
+  std::string rows = "[";
+  for (size_t row = 0; row < r.rows.num_rows(); ++row) {
+    rows += row ? ",[" : "[";
+    for (size_t c = 0; c < r.names.size(); ++c) {
+      if (c) rows += ",";
+      AppendValueJson(&rows, r.rows.columns[c].GetValue(row), r.types[c]);
+    }
+    rows += "]";
+  }
+  return JsonObject()
+      .AddRaw("columns", columns + "]")
+      .AddRaw("rows", rows + "]")
+      .Add("row_count", static_cast<uint64_t>(r.rows.num_rows()))
+      .Finish();
 }
 
 std::string FirstOffsetsJson(const log::AppendAck& ack) {
@@ -57,63 +280,33 @@ HttpServer::~HttpServer() {
 
 void HttpServer::Routes() {
   static std::atomic<uint64_t> request_seq{0};
-  // The body is read through a content reader so that the limit holds for chunked bodies
-  // too (httplib enforces its own limit on Content-Length only).
-  server_->Post(
-      R"(/v1/tables/([A-Za-z0-9_.]+)/events)",
-      [this](const httplib::Request& req, httplib::Response& res,
-             const httplib::ContentReader& read_body) {
-        std::string body;
-        bool too_large = false;
-        // Past the limit the rest is read and dropped (up to kDrainBytes more), so that the
-        // client, still sending, gets the 413 instead of a broken connection.
-        size_t dropped = 0;
-        bool complete = read_body([&](const char* data, size_t n) {
-          too_large = too_large || body.size() + n > options_.max_body_bytes;
-          if (!too_large) {
-            body.append(data, n);
-            return true;
-          }
-          body.clear();
-          dropped += n;
-          return dropped <= kDrainBytes;
-        });
-        if (too_large || res.status == 413) {  // httplib sets 413 for a Content-Length over it
-          res.set_header("Connection", "close");
-          return JsonError(
-              res, 413,
-              "request body larger than " + std::to_string(options_.max_body_bytes) + " bytes");
-        }
-        if (!complete) {
-          res.set_header("Connection", "close");
-          return JsonError(res, 400, "incomplete request body");
-        }
-        const std::string name = req.matches[1];
-        auto table = store_->GetTable(name);
-        if (!table.ok()) return JsonError(res, 404, table.status().message());
-        // Each line's source position is "<request id>:<line>"; a client may name its request.
-        std::string request_id = req.get_header_value("X-Request-Id");
-        if (request_id.empty()) {
-          request_id = std::to_string(NowMicros()) + "-" + std::to_string(request_seq.fetch_add(1));
-        }
-        auto result = IngestBody(*table, body, "http", request_id + ":");
-        if (!result.ok()) {
-          if (result.status().IsBusy()) {
-            res.set_header("Retry-After", "1");
-            return JsonError(res, 503, result.status().message());
-          }
-          return JsonError(res, 500, result.status().ToString());
-        }
-        const IngestSummary& s = result->summary;
-        res.set_content(JsonObject()
-                                .Add("acked", s.acked)
-                                .Add("malformed", s.malformed)
-                                .Add("missing_key", s.missing_key)
-                                .AddRaw("first_offsets", FirstOffsetsJson(result->ack))
-                                .Finish() +
-                            "\n",
-                        "application/json");
-      });
+  server_->Post(R"(/v1/tables/([A-Za-z0-9_.]+)/events)",
+                [this](const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& read_body) {
+                  std::string body;
+                  if (!ReadBody(read_body, options_.max_body_bytes, res, &body)) return;
+                  const std::string name = req.matches[1];
+                  auto table = store_->GetTable(name);
+                  if (!table.ok()) return StatusError(res, table.status());
+                  // Each line's source position is "<request id>:<line>"; a client may name its
+                  // request.
+                  std::string request_id = req.get_header_value("X-Request-Id");
+                  if (request_id.empty()) {
+                    request_id = std::to_string(NowMicros()) + "-" +
+                                 std::to_string(request_seq.fetch_add(1));
+                  }
+                  auto result = IngestBody(*table, body, "http", request_id + ":");
+                  if (!result.ok()) return StatusError(res, result.status());
+                  const IngestSummary& s = result->summary;
+                  res.set_content(JsonObject()
+                                          .Add("acked", s.acked)
+                                          .Add("malformed", s.malformed)
+                                          .Add("missing_key", s.missing_key)
+                                          .AddRaw("first_offsets", FirstOffsetsJson(result->ack))
+                                          .Finish() +
+                                      "\n",
+                                  "application/json");
+                });
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"status\": \"ok\"}\n", "application/json");
   });
@@ -124,6 +317,108 @@ void HttpServer::Routes() {
                                               : "request failed";
     JsonError(res, res.status, message);
   });
+}
+
+void HttpServer::SetEngine(serve::Engine* engine) {
+  STRATA_ASSERT(engine_ == nullptr && engine != nullptr);
+  engine_ = engine;
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kEngineThreads); };
+  // A replay holds its request's thread until it is done; the timeouts bound reading a
+  // request and writing an answer (a large CSV to a slow client), not the work between.
+  server_->set_read_timeout(kEngineIoTimeoutSeconds);
+  server_->set_write_timeout(kEngineIoTimeoutSeconds);
+  EngineRoutes();
+}
+
+void HttpServer::EngineRoutes() {
+  using httplib::Request;
+  using httplib::Response;
+  serve::Engine* const engine = engine_;
+  // View names are qualified: gold.hourly_revenue.
+  const std::string view = R"(/v1/views/([A-Za-z0-9_.\-]+))";
+  // POST routes read their body under the same limit as ingest.
+  using Handler = std::function<void(const Request&, const std::string& body, Response&)>;
+  auto post = [this](const std::string& pattern, Handler handle) {
+    server_->Post(pattern,
+                  [this, handle = std::move(handle)](const Request& req, Response& res,
+                                                     const httplib::ContentReader& read_body) {
+                    std::string body;
+                    if (ReadBody(read_body, options_.max_body_bytes, res, &body))
+                      handle(req, body, res);
+                  });
+  };
+
+  post("/v1/query", [engine](const Request& req, const std::string& body, Response& res) {
+    auto sql = QuerySql(req.get_header_value("Content-Type"), body);
+    if (!sql.ok()) return StatusError(res, sql.status());
+    const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
+    if (format != "json" && format != "table" && format != "csv" && format != "jsonl") {
+      return JsonError(res, 400, "format must be json, table, csv or jsonl, got '" + format + "'");
+    }
+    auto result = engine->Query(*sql);
+    if (!result.ok()) return StatusError(res, result.status());
+    if (format == "json") return JsonOk(res, QueryResultJson(*result));
+    std::string text = format == "table" ? runtime::FormatTable(*result)
+                       : format == "csv" ? runtime::FormatCsv(*result)
+                                         : runtime::FormatJsonLines(*result);
+    res.set_content(text, "text/plain; charset=utf-8");
+  });
+
+  server_->Get("/v1/views", [engine](const Request&, Response& res) {
+    JsonOk(res, JsonObject().AddRaw("views", engine->ViewsJson()).Finish());
+  });
+
+  server_->Get(view + "/versions", [engine](const Request& req, Response& res) {
+    const std::string name = req.matches[1];
+    auto versions = engine->Versions(name);
+    if (!versions.ok()) return StatusError(res, versions.status());
+    auto live = engine->LiveVersion(name);
+    if (!live.ok()) return StatusError(res, live.status());
+    std::string list = "[";
+    for (size_t i = 0; i < versions->size(); ++i) {
+      const serve::VersionInfo& v = (*versions)[i];
+      list += (i ? "," : "") + serve::VersionInfoJson(v, *live == v.version);
+    }
+    JsonOk(res, JsonObject().Add("view", name).AddRaw("versions", list + "]").Finish());
+  });
+
+  post(view + "/replay",
+       [this, engine](const Request& req, const std::string& body, Response& res) {
+         const std::string name = req.matches[1];
+         auto options = ReplayRequest(body);
+         if (!options.ok()) return StatusError(res, options.status());
+         options->stop = &stop_replays_;
+         auto result = engine->Replay(name, std::move(*options));
+         if (!result.ok()) return StatusError(res, result.status());
+         JsonOk(res, result->ToJson());
+       });
+
+  post(view + "/validate", [engine](const Request& req, const std::string& body, Response& res) {
+    auto lane = LaneName(body);
+    if (!lane.ok()) return StatusError(res, lane.status());
+    auto diff = engine->Validate(std::string(req.matches[1]), *lane);
+    if (!diff.ok()) return StatusError(res, diff.status());
+    JsonOk(res, diff->ToJson());
+  });
+  post(view + "/cutover", [engine](const Request& req, const std::string& body, Response& res) {
+    auto lane = LaneName(body);
+    if (!lane.ok()) return StatusError(res, lane.status());
+    auto version = engine->Cutover(std::string(req.matches[1]), *lane);
+    if (!version.ok()) return StatusError(res, version.status());
+    JsonOk(res, serve::VersionInfoJson(*version, /*live=*/true));
+  });
+  post(view + "/rollback", [engine](const Request& req, const std::string&, Response& res) {
+    auto version = engine->Rollback(std::string(req.matches[1]));
+    if (!version.ok()) return StatusError(res, version.status());
+    JsonOk(res, serve::VersionInfoJson(*version, /*live=*/true));
+  });
+  server_->Get(view + "/drift", [engine](const Request& req, Response& res) {
+    auto diff = engine->Drift(std::string(req.matches[1]));
+    if (!diff.ok()) return StatusError(res, diff.status());
+    JsonOk(res, diff->ToJson());
+  });
+  server_->Get("/v1/status",
+               [engine](const Request&, Response& res) { JsonOk(res, engine->StatusJson()); });
 }
 
 Status HttpServer::Bind() {
@@ -149,6 +444,7 @@ void HttpServer::Stop() {
   // httplib ignores stop() until it listens: remember the request for a Run that has not
   // started, and wait for one that is entering its loop.
   stop_requested_ = true;
+  stop_replays_ = true;
   for (int i = 0; i < 5000 && running_ && !server_->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }

@@ -1,4 +1,6 @@
-// The HTTP/JSON API on loopback.
+// The HTTP/JSON API on loopback. This comment is the API contract.
+//
+// Always served:
 //
 //   POST /v1/tables/{table}/events   body: JSON lines. 200 {"acked", "malformed",
 //                                    "missing_key", "first_offsets": {"<partition>": offset}}
@@ -7,7 +9,54 @@
 //                                    table's append queue is full (backpressure).
 //   GET  /healthz                    200 {"status": "ok"}
 //
-// Errors are JSON objects {"error": "..."}. Memory is bounded: bodies are capped at
+// Served when an engine is set (SetEngine; `strata server --pipeline`, `strata demo`). A
+// {view} is a gold view's full name (gold.hourly_revenue); a {table} in a query may also
+// be a silver or quarantine table.
+//
+//   POST /v1/query[?format=F]        body: the SQL text, or {"sql": "..."} when the
+//                                    Content-Type is application/json. F = json (default):
+//                                    200 {"columns": [{"name", "type"}], "rows": [[v, ...]],
+//                                    "row_count": N} where v is a JSON number for bigint and
+//                                    double (NaN and infinities as strings), a string for
+//                                    numeric (its exact decimal text), text, timestamp and
+//                                    date, true/false for boolean, null for NULL.
+//                                    F = table | csv | jsonl: 200 text/plain, exactly what
+//                                    `strata query --format F` prints (runtime/query.h).
+//                                    `... FROM v AS OF VERSION n | AS OF TIMESTAMP '...'`
+//                                    reads stored versions.
+//   GET  /v1/views                   200 {"views": [{name, layer, serving, owner,
+//                                    freshness_s, live_version, lane}, ...]}: gold views,
+//                                    then each silver table and its quarantine table.
+//   GET  /v1/views/{view}/versions   200 {"view", "versions": [{version, name, origin,
+//                                    logic_hash, schema_version, boundary: {table: [end
+//                                    offset per partition]}, watermark (null when none),
+//                                    rows, checksum, created (ISO 8601 UTC), live}]},
+//                                    oldest first; live is true for the served version.
+//   POST /v1/views/{view}/replay     body (optional) {"as": NAME, "rate": EVENTS_PER_S,
+//                                    "from_offset": N, "sql": PIPELINE_TEXT}: replays a Kappa
+//                                    view into lane NAME (default "replay-<unix seconds>")
+//                                    from bronze, in the request's thread (the speed path
+//                                    keeps running; the answer comes when the lane has caught
+//                                    up, so clients need a read timeout as long as the
+//                                    replay). 200 {name, records, seconds, resumed, finished,
+//                                    version: {...} or null}; finished is false when the
+//                                    server stopped first (the lane resumes on the next
+//                                    replay with the same name and SQL).
+//   POST /v1/views/{view}/validate   body {"name": NAME}: 200 the diff of lane NAME against
+//                                    the live answer (serve::Diff::ToJson).
+//   POST /v1/views/{view}/cutover    body {"name": NAME}: makes lane NAME serve the view;
+//                                    200 the version made live (as in /versions).
+//   POST /v1/views/{view}/rollback   200 the version live again (the previous one).
+//   GET  /v1/views/{view}/drift      200 the diff of the live answer against a fresh batch
+//                                    recompute over the same input (Diff::ToJson).
+//   GET  /v1/status                  200 serve::Engine::StatusJson: lanes (offsets, lag),
+//                                    silver counters, gold rows and versions, last batch.
+//
+// Errors are JSON objects {"error": "..."} with one mapping from strata's Status for every
+// route: 400 InvalidArgument (a SQL error names query:LINE:COLUMN; an unknown table or
+// column is one too), 404 NotFound (no such view, version or lane; also no such endpoint),
+// 409 FailedPrecondition or AlreadyExists (e.g. a replay name in use, nothing to roll back
+// to), 503 + Retry-After Busy, 500 anything else. Memory is bounded: bodies are capped at
 // max_body_bytes, requests are served by a fixed pool of threads, and appends beyond the
 // table's queue bound are refused rather than buffered.
 #pragma once
@@ -18,6 +67,10 @@
 
 #include "common/status.h"
 #include "log/store.h"
+
+namespace strata::serve {
+class Engine;
+}
 
 namespace httplib {
 class Server;
@@ -39,24 +92,32 @@ class HttpServer {
   HttpServer(log::Store* store, ServerOptions options);
   ~HttpServer();
 
+  // Also serves the engine's routes (see above). Call before Bind(); `engine` must outlive
+  // the server and share its `store`.
+  void SetEngine(serve::Engine* engine);
+
   // Binds the listening socket; fails with a clear message if the address is taken.
   Status Bind();
   // Serves until Stop(). Call after Bind().
   void Run();
-  // Stops Run() (from any thread; idempotent).
+  // Stops Run() (from any thread; idempotent). Replays in flight stop early (resumable)
+  // so that the request threads can finish.
   void Stop();
   // The bound port (useful with port 0).
   int port() const { return port_; }
 
  private:
   void Routes();
+  void EngineRoutes();
 
   log::Store* store_;
+  serve::Engine* engine_ = nullptr;
   ServerOptions options_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> running_{false};
+  std::atomic<bool> stop_replays_{false};
 };
 
 }  // namespace strata::api

@@ -265,6 +265,24 @@ void ProgressBar(uint64_t done, uint64_t total, Micros start) {
 
 }  // namespace
 
+Result<PreparedPipeline> PreparePipeline(const std::string& data, const std::string& file) {
+  ASSIGN_OR_RETURN(std::string text, ReadText(file));
+  return PreparePipelineText(data, std::move(text), file);
+}
+
+Result<PreparedPipeline> PreparePipelineText(const std::string& data, std::string text,
+                                             const std::string& name) {
+  LoadedPipeline p;
+  p.path = name;
+  p.text = std::move(text);
+  ASSIGN_OR_RETURN(p.plan, runtime::LoadPipeline(p.text, name));
+  PreparedPipeline out;
+  ASSIGN_OR_RETURN(out.store, Prepare(data, p));
+  out.text = std::move(p.text);
+  out.path = runtime::PipelinePaths(data).sql;
+  return out;
+}
+
 int RunCheck(const CheckArgs& a) {
   auto p = LoadFile(a.file);
   if (!p.ok()) return Fail(p.status());

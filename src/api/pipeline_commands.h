@@ -9,8 +9,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+
+#include "common/status.h"
+#include "log/store.h"
 
 namespace strata::api {
 
@@ -52,6 +56,20 @@ struct ViewArgs {
   std::string view, name;
   bool json = false;
 };
+
+// Reads and binds the pipeline file, opens DATA for writing, creates the pipeline's bronze
+// tables and records the pipeline as the one DATA runs (refused when DATA's runtimes hold
+// state of another version of it). What `run`, `batch`, `server --pipeline` and `demo` do
+// first.
+struct PreparedPipeline {
+  std::unique_ptr<log::Store> store;
+  std::string text;  // the pipeline's SQL
+  std::string path;  // where DATA records it
+};
+Result<PreparedPipeline> PreparePipeline(const std::string& data, const std::string& file);
+// The same for a pipeline text (`name` in its error messages).
+Result<PreparedPipeline> PreparePipelineText(const std::string& data, std::string text,
+                                             const std::string& name);
 
 int RunCheck(const CheckArgs& args);
 int RunPipeline(const RunArgs& args);

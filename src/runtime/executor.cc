@@ -25,6 +25,7 @@ struct PipelineExecutor::GoldNode {
   // Lambda views: the aggregate's net input since each open epoch's start (parallel to
   // PipelineExecutor::epoch_starts_). Empty for Kappa views.
   std::vector<exec::ConsolidatedChanges> epochs;
+  std::unique_ptr<exec::AggregateOperator> lambda;  // the Lambda answer (see PublishBatch)
   std::vector<Type> input_types;  // how to make another aggregate like `aggregate`
   std::vector<int> group_columns;
   std::vector<exec::AggregateSpec> specs;
@@ -188,7 +189,12 @@ Status PipelineExecutor::Init() {
       if (s->table->name == g.source) s->consumers.push_back(node.get());
     }
     logic_ += "gold " + g.name + " " + g.sql + "\n";
-    if (g.serving == sql::Serving::kLambda) node->epochs.emplace_back(node->input_types);
+    if (g.serving == sql::Serving::kLambda) {
+      node->epochs.emplace_back(node->input_types);
+      // batch(∅) ⊕ everything: until a batch is published, the speed path alone.
+      ASSIGN_OR_RETURN(node->lambda,
+                       exec::AggregateOperator::Make(input_types, group_columns, specs));
+    }
     gold_.push_back(std::move(node));
   }
   // Before any batch run, the speed path covers everything: one epoch from offset 0.
@@ -328,23 +334,8 @@ std::vector<Offsets> PipelineExecutor::epoch_starts() const {
   return epoch_starts_;
 }
 
-Result<Batch> PipelineExecutor::LambdaRows(std::string_view view,
-                                           const PipelineExecutor& batch) const {
-  const GoldNode* node = nullptr;
-  const GoldNode* batch_node = nullptr;
-  for (size_t i = 0; i < gold_.size(); ++i) {
-    if (gold_[i]->view->name == view) {
-      node = gold_[i].get();
-      if (i < batch.gold_.size() && batch.gold_[i]->view->name == view) {
-        batch_node = batch.gold_[i].get();
-      }
-    }
-  }
-  if (node == nullptr) return Status::NotFound("the pipeline has no view " + std::string(view));
-  if (node->view->serving != sql::Serving::kLambda) {
-    return Status::InvalidArgument(std::string(view) + " is not served by Lambda");
-  }
-  if (batch_node == nullptr || batch.logic_ != logic_) {
+Status PipelineExecutor::PublishBatch(const PipelineExecutor& batch) {
+  if (batch.logic_ != logic_) {
     return Status::FailedPrecondition(
         "the batch view was computed by a different pipeline (its SQL changed); rerun the batch");
   }
@@ -356,26 +347,52 @@ Result<Batch> PipelineExecutor::LambdaRows(std::string_view view,
     ++first;
   if (first == epoch_starts_.size() ? !AtOrBefore(offsets_, t) : epoch_starts_[first] != t) {
     return Status::FailedPrecondition(
-        std::string(view) +
-        ": the speed path has no epoch starting at the batch view's boundary; rerun the batch "
-        "(a batch run registers its boundary with the speed path)");
+        "the speed path has no epoch starting at the batch view's boundary; rerun the batch "
+        "(a batch run registers its boundary with the speed path first)");
   }
-  // Clone batch(T)'s aggregate, then push the net changes of every epoch from T on.
+  // Build every answer before changing anything.
+  std::vector<std::unique_ptr<exec::AggregateOperator>> answers(gold_.size());
   std::string state;
-  RETURN_IF_ERROR(batch_node->aggregate->SaveState(&state));
-  ASSIGN_OR_RETURN(auto merged, exec::AggregateOperator::Make(node->input_types,
-                                                              node->group_columns, node->specs));
-  RETURN_IF_ERROR(merged->LoadState(state));
-  exec::ConsolidatedChanges speed(node->input_types);
-  for (size_t e = first; e < node->epochs.size(); ++e)
-    speed.Add(node->epochs[e]);
-  Batch changes = exec::MakeBatch(node->input_types);
-  speed.AppendTo(&changes);
-  Batch ignored = exec::MakeBatch(merged->output_types());
-  exec::SideOutput side;
-  RETURN_IF_ERROR(
-      merged->Push(changes, &ignored, &side).WithContext(std::string(view) + " (Lambda merge)"));
-  return GoldRows(*node, *merged);
+  for (size_t i = 0; i < gold_.size(); ++i) {
+    const GoldNode& node = *gold_[i];
+    if (!node.lambda) continue;
+    state.clear();
+    RETURN_IF_ERROR(batch.gold_[i]->aggregate->SaveState(&state));
+    ASSIGN_OR_RETURN(answers[i], exec::AggregateOperator::Make(node.input_types, node.group_columns,
+                                                               node.specs));
+    RETURN_IF_ERROR(answers[i]->LoadState(state));
+    exec::ConsolidatedChanges speed(node.input_types);
+    for (size_t e = first; e < node.epochs.size(); ++e)
+      speed.Add(node.epochs[e]);
+    Batch changes = exec::MakeBatch(node.input_types);
+    speed.AppendTo(&changes);
+    Batch ignored = exec::MakeBatch(answers[i]->output_types());
+    exec::SideOutput side;
+    RETURN_IF_ERROR(answers[i]
+                        ->Push(changes, &ignored, &side)
+                        .WithContext(node.view->name + " (Lambda merge)"));
+  }
+  DropEpochsBefore(t);
+  for (size_t i = 0; i < gold_.size(); ++i) {
+    if (answers[i]) gold_[i]->lambda = std::move(answers[i]);
+  }
+  lambda_ready_ = true;
+  return Status::OK();
+}
+
+Result<Batch> PipelineExecutor::LambdaRows(std::string_view view) const {
+  for (const auto& g : gold_) {
+    if (g->view->name != view) continue;
+    if (!g->lambda) {
+      return Status::InvalidArgument(std::string(view) + " is not served by Lambda");
+    }
+    if (!lambda_ready_) {
+      return Status::FailedPrecondition(std::string(view) +
+                                        ": no batch view published since the state was loaded");
+    }
+    return GoldRows(*g, *g->lambda);
+  }
+  return Status::NotFound("the pipeline has no view " + std::string(view));
 }
 
 Status PipelineExecutor::PushSilver(SilverNode& node, uint32_t partition,
@@ -547,6 +564,12 @@ Status PipelineExecutor::PushGold(GoldNode& node, const Batch& changes) {
   exec::SideOutput side;
   RETURN_IF_ERROR(node.aggregate->Push(input, &out, &side));
   if (!node.epochs.empty()) node.epochs.back().Add(input);
+  // Without an open epoch the speed path is still short of the published T: batch(T)
+  // already holds these changes.
+  if (node.lambda && lambda_ready_ && !node.epochs.empty()) {
+    out = exec::MakeBatch(node.lambda->output_types());
+    RETURN_IF_ERROR(node.lambda->Push(input, &out, &side).WithContext(view.name + " (Lambda)"));
+  }
   return Status::OK();
 }
 
@@ -775,6 +798,9 @@ Status PipelineExecutor::Load(std::string_view in) {
     }
   }
   if (!d.empty()) return corrupt("trailing bytes");
+  for (const auto& g : gold_) {
+    if (g->lambda) lambda_ready_ = false;  // until PublishBatch rebuilds the answers
+  }
   return Status::OK();
 }
 

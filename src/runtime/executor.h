@@ -18,14 +18,15 @@
 // boundary T (end offsets per bronze partition) and registers it with AddBoundary; the
 // speed path stops at T (Push refuses to cross a pending boundary, so the runtime cuts
 // its micro-batches there), and when every partition has reached T it opens an epoch:
-// from then on each Lambda view also feeds the changes it aggregates into that epoch's own
-// aggregate, which therefore holds exactly the effect of the input after T (the silver
-// upsert keeps its whole history, so a retraction of a row from before T lands in the
-// epoch too). LambdaRows answers batch(T) ⊕ the epochs that start at or after T: the
-// aggregate state of a batch executor over [0, T), merged (exec::AggregateOperator::Merge)
-// with those epochs. Once batch(T) is published, DropEpochsBefore(T) forgets the older
-// epochs. The answer equals a full recompute over [0, max(T, offsets)) by construction:
-// the same operators computed both parts over a partition of the same input.
+// from then on each Lambda view also records the changes it aggregates in that epoch (a
+// consolidated changelog, exec/changelog.h), which therefore holds exactly the effect of
+// the input after T (the silver upsert keeps its whole history, so a retraction of a row
+// from before T lands in the epoch too). PublishBatch(batch(T)) drops the epochs before T
+// and builds the Lambda answer: a copy of batch(T)'s aggregate state into which the
+// changes of the epochs from T on are pushed; every later push goes into it too, so a
+// query reads it without merging anything. The answer equals a full recompute over
+// [0, max(T, offsets)) by construction: the same operators computed both parts over a
+// partition of the same input.
 //
 // Not thread-safe: one runtime drives it at a time.
 #pragma once
@@ -85,21 +86,27 @@ class PipelineExecutor {
   // epoch at once. The first pending boundary, if any:
   Status AddBoundary(const Offsets& t);
   const Offsets* pending_boundary() const;
-  // Forgets the epochs (and pending boundaries) that start before `t`.
-  void DropEpochsBefore(const Offsets& t);
   // Start boundaries of the open epochs, oldest first (the same for every Lambda view).
   std::vector<Offsets> epoch_starts() const;
-  // batch(T) ⊕ speed: the rows of Lambda view `view`, where `batch` is an executor of the
-  // same pipeline that consumed exactly [0, T). FailedPrecondition when no epoch starts at
-  // T and the speed path is already past T (the epochs that would cover (T, now) are gone).
-  Result<Batch> LambdaRows(std::string_view view, const PipelineExecutor& batch) const;
+  // Publishes batch(T): `batch` is an executor of the same pipeline that consumed exactly
+  // [0, T). Forgets the epochs (and pending boundaries) before T and sets every Lambda
+  // view's answer to batch(T) ⊕ the epochs from T on, which later pushes keep current.
+  // FailedPrecondition when the pipelines differ, or when no epoch starts at T and the
+  // speed path is already past T (the epochs that would cover (T, now) are gone); the
+  // executor is unchanged then.
+  Status PublishBatch(const PipelineExecutor& batch);
+  // The rows of Lambda view `view`: batch(T) ⊕ speed (see PublishBatch). After Load, a
+  // PublishBatch must come first (FailedPrecondition otherwise): the answer is derived
+  // state, rebuilt rather than saved.
+  Result<Batch> LambdaRows(std::string_view view) const;
 
   // The current rows of a silver table, a gold view or a quarantine table, each with
   // weight +1 (a row present twice appears twice). NotFound for other names.
   Result<Batch> Rows(std::string_view table) const;
   const SilverCounters* counters(std::string_view silver) const;
 
-  // Everything needed to continue later: offsets, operator states, quarantine, counters.
+  // Everything needed to continue later: offsets, operator states, quarantine, counters,
+  // Lambda boundaries and epochs.
   Status Save(std::string* out) const;
   // Restores what Save wrote for the same pipeline (FailedPrecondition when the pipeline's
   // logic differs; Corruption when the bytes do not check out). Call before any Push.
@@ -118,12 +125,14 @@ class PipelineExecutor {
   Status PushGold(GoldNode& node, const Batch& silver_changes);
   Result<Batch> GoldRows(const GoldNode& node, const exec::AggregateOperator& aggregate) const;
   void OpenEpochIfAtBoundary();
+  void DropEpochsBefore(const Offsets& t);
 
   const sql::Pipeline plan_;
   std::string logic_;
   Offsets offsets_;                    // bronze → next offset per partition
   std::vector<Offsets> pending_;       // boundaries registered, not reached yet, ascending
   std::vector<Offsets> epoch_starts_;  // open epochs, oldest first
+  bool lambda_ready_ = true;           // the Lambda answers are built (false after Load)
   std::vector<std::unique_ptr<SilverNode>> silver_;
   std::vector<std::unique_ptr<GoldNode>> gold_;
 };

@@ -176,7 +176,7 @@ std::string ReplayResult::ToJson() const {
       .Add("seconds", seconds)
       .Add("resumed", resumed)
       .Add("finished", finished);
-  if (version) o.AddRaw("version", VersionInfoJson(*version));
+  o.AddRaw("version", version ? VersionInfoJson(*version) : "null");
   return o.Finish();
 }
 
@@ -344,6 +344,7 @@ Status Engine::Restore(std::string sql_text, std::string sql_name) {
   RETURN_IF_ERROR(LoadLaneState(main_.get(), paths.streaming));
   ASSIGN_OR_RETURN(batch_, PipelineExecutor::Make(main_->plan));
   RETURN_IF_ERROR(LoadExecutor(batch_.get(), paths.batch));
+  RETURN_IF_ERROR(main_->executor->PublishBatch(*batch_).WithContext(paths.batch));
   FileSystem* fs = FileSystem::Default();
   if (!fs->Exists(LaneDir())) return Status::OK();
   ASSIGN_OR_RETURN(auto names, fs->ListDir(LaneDir()));
@@ -425,15 +426,15 @@ Result<BatchRunResult> Engine::RunBatch() {
   const Micros start = MonotonicMicros();
   std::unique_ptr<PipelineExecutor> executor;
   sql::Pipeline plan;
+  bool lambda = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     plan = main_->plan;
-    bool lambda = false;
     for (const auto& g : plan.gold)
       lambda = lambda || g.serving == sql::Serving::kLambda;
-    if (!lambda) return result;
     ASSIGN_OR_RETURN(result.boundary, EndOffsets(store_, plan));
-    RETURN_IF_ERROR(main_->executor->AddBoundary(result.boundary));
+    if (lambda && result.boundary == batch_->offsets()) return result;  // nothing new
+    if (lambda) RETURN_IF_ERROR(main_->executor->AddBoundary(result.boundary));
     // The boundary is durable with the speed path's state before batch(T) can be.
     RETURN_IF_ERROR(SaveExecutor(*main_->executor, runtime::PipelinePaths(data_dir_).streaming));
   }
@@ -444,9 +445,9 @@ Result<BatchRunResult> Engine::RunBatch() {
     return Status::FailedPrecondition("batch run: the log ended before the boundary");
   }
   std::lock_guard<std::mutex> lock(mu_);
+  if (lambda) RETURN_IF_ERROR(main_->executor->PublishBatch(*executor));
   RETURN_IF_ERROR(SaveExecutor(*executor, runtime::PipelinePaths(data_dir_).batch));
   batch_ = std::move(executor);
-  main_->executor->DropEpochsBefore(result.boundary);
   RETURN_IF_ERROR(SaveExecutor(*main_->executor, runtime::PipelinePaths(data_dir_).streaming));
   last_batch_ = NowMicros();
   for (const auto& g : plan.gold) {
@@ -472,7 +473,7 @@ Result<const Engine::Lane*> Engine::ServingLaneLocked(std::string_view view) con
 
 Result<Batch> Engine::LiveRowsLocked(std::string_view table) const {
   if (const sql::GoldView* g = FindGold(main_->plan, table)) {
-    if (g->serving == sql::Serving::kLambda) return main_->executor->LambdaRows(table, *batch_);
+    if (g->serving == sql::Serving::kLambda) return main_->executor->LambdaRows(table);
     ASSIGN_OR_RETURN(const Lane* lane, ServingLaneLocked(table));
     return lane->executor->Rows(table);
   }
@@ -621,12 +622,12 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
     if (options.name.empty()) options.name = "replay-" + std::to_string(NowMicros() / 1000000);
     if (options.name == kMain || options.name == kBatch ||
         options.name.find_first_of("/. ") != std::string::npos) {
-      return Status::InvalidArgument("--as " + options.name +
-                                     ": pick another name (letters, digits, - and _)");
+      return Status::InvalidArgument("replay name " + options.name +
+                                     ": pick another (letters, digits, - and _)");
     }
     if (replays_.count(options.name)) {
       return Status::AlreadyExists("a replay named " + options.name +
-                                   " exists; validate or cut over to it, or pick another --as");
+                                   " exists; validate or cut over to it, or pick another name");
     }
   }
   result.name = options.name;
@@ -644,7 +645,7 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
     RETURN_IF_ERROR(fs->ReadFile(sql_path, &old_sql));
     if (old_sql != sql_text) {
       return Status::FailedPrecondition("an unfinished replay named " + options.name +
-                                        " used other SQL; pick another --as");
+                                        " used other SQL; pick another name");
     }
     RETURN_IF_ERROR(LoadLaneState(lane.get(), state_path));
     result.resumed = true;

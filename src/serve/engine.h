@@ -132,8 +132,9 @@ class Engine {
   // True when every lane has consumed every record durable now.
   bool CaughtUp() const;
 
-  // A batch run for the Lambda views (see above); OK and nothing published when the
-  // pipeline has none.
+  // A batch run (see above): recomputes the pipeline over [0, T) with T the log's end now,
+  // and publishes batch(T) for the Lambda views. With Lambda views and no record since the
+  // last published boundary it does nothing (records 0, nothing published).
   Result<BatchRunResult> RunBatch();
 
   // SELECT over a live view (or AS OF a stored version), a silver or a quarantine table.

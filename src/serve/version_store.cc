@@ -240,7 +240,7 @@ std::string BoundaryJson(const Boundary& boundary) {
   return out + "}";
 }
 
-std::string VersionInfoJson(const VersionInfo& info) {
+std::string VersionInfoJson(const VersionInfo& info, std::optional<bool> live) {
   JsonObject o;
   o.Add("version", info.version)
       .Add("name", info.name)
@@ -254,6 +254,7 @@ std::string VersionInfoJson(const VersionInfo& info) {
     o.AddRaw("watermark", "null");
   }
   o.Add("rows", info.rows).Add("checksum", info.checksum).Add("created", info.created);
+  if (live) o.Add("live", *live);
   return o.Finish();
 }
 

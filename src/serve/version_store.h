@@ -90,7 +90,8 @@ struct VersionInfo {
 // created (microseconds)}. ParseVersionInfo reads the latter back (InvalidArgument when it
 // is not such an object; unknown fields are ignored).
 std::string BoundaryJson(const Boundary& boundary);
-std::string VersionInfoJson(const VersionInfo& info);
+// With `live`, the object also carries "live": true|false (the HTTP API's listing).
+std::string VersionInfoJson(const VersionInfo& info, std::optional<bool> live = std::nullopt);
 Status ParseVersionInfo(std::string_view json, VersionInfo* info);
 
 // The checksum a version of these rows gets (see above): equal multisets of rows, equal

@@ -638,9 +638,22 @@ TEST_F(CliTest, EverySubcommandHasHelp) {
        {"--data", "--table", "--key", "--partitions", "--compression", "--acks", "FILE"}},
       {{"log"}, {"--data", "--table", "--partition", "--from", "--since", "--limit"}},
       {{"log", "stats"}, {"--json"}},
-      {{"server"}, {"--data", "--listen", "--max-body"}},
+      {{"server"}, {"--data", "--pipeline", "--batch-every", "--listen", "--max-body"}},
       {{"gen"}, {"--count", "--seed", "--malformed", "--missing-key"}},
-      {{"demo"}, {"--data", "--events", "--keep"}},
+      {{"demo"}, {"--data", "--duration", "--rate", "--listen", "--batch-every", "--keep"}},
+      {{"check"}, {"FILE", "--data"}},
+      {{"run"}, {"--data", "--pipeline", "--until-caught-up", "--batch-size"}},
+      {{"batch"}, {"--data", "--pipeline", "VIEW", "--format"}},
+      {{"query"}, {"--data", "--server", "SQL", "--format", "--runtime"}},
+      {{"versions"}, {"--data", "--server", "VIEW", "--json"}},
+      {{"replay"},
+       {"--data", "--server", "VIEW", "--pipeline", "--as", "--from-offset", "--from-checkpoint",
+        "--rate"}},
+      {{"validate"}, {"--data", "--server", "VIEW", "NAME", "--json"}},
+      {{"cutover"}, {"--data", "--server", "VIEW", "NAME", "--json"}},
+      {{"rollback"}, {"--data", "--server", "VIEW", "--json"}},
+      {{"drift"}, {"--data", "--server", "VIEW", "--json"}},
+      {{"status"}, {"--data", "--server"}},
   };
   for (const auto& [command, flags] : options) {
     std::vector<std::string> args = command;
@@ -653,7 +666,9 @@ TEST_F(CliTest, EverySubcommandHasHelp) {
   }
   ProcessResult top = Strata({"--help"});
   EXPECT_EQ(top.exit_code, 0) << Describe(top);
-  for (const char* sub : {"ingest", "log", "server", "gen", "demo"}) {
+  for (const char* sub :
+       {"ingest", "log", "server", "gen", "demo", "check", "run", "batch", "query", "versions",
+        "replay", "validate", "cutover", "rollback", "drift", "status"}) {
     EXPECT_THAT(top.out, HasSubstr(sub));
   }
 }

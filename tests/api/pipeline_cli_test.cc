@@ -3,8 +3,12 @@
 // replay → validate → cutover → rollback, with answers computed by hand from the events.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -208,6 +212,88 @@ TEST_F(PipelineCliTest, AChangedPipelineIsRefusedWhereStateExists) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("runs another version of the pipeline"));
   EXPECT_THAT(r.err, HasSubstr("strata replay VIEW --pipeline"));
+}
+
+// The same commands against a running `strata server --pipeline` (--server URL), while
+// the server streams, runs batches and publishes versions on its own.
+TEST_F(PipelineCliTest, CommandsWorkAgainstARunningServer) {
+  testing::Subprocess server({STRATA_BINARY, "server", "--data", data_, "--pipeline", pipeline_,
+                              "--listen", "127.0.0.1:0", "--batch-every", "200ms"});
+  std::string line;
+  ASSERT_TRUE(server.ReadLine(&line, std::chrono::seconds(20))) << server.err();
+  const std::string prefix = "on http://";
+  ASSERT_NE(line.find(prefix), std::string::npos) << line;
+  std::string url = line.substr(line.find(prefix) + 3);
+  url = url.substr(0, url.find(' '));
+
+  // Ingest over HTTP, as any client would.
+  std::string body = Order("o1", "c1", "10.00", "paid", "2026-01-01 10:00:00") +
+                     Order("o2", "c1", "5.00", "open", "2026-01-01 10:00:00") +
+                     Order("o3", "c2", "7.50", "open", "2026-01-01 10:00:00");
+  ProcessResult posted = Strata({"query", "--server", url, "SELECT 1 AS one FROM gold.revenue"});
+  EXPECT_EQ(posted.exit_code, 0) << Describe(posted);
+  {
+    testing::Subprocess curl({"/usr/bin/curl", "-sf", "-X", "POST", "--data-binary", "@-",
+                              url + "/v1/tables/bronze.orders/events"});
+    curl.Write(body);
+    ProcessResult r = curl.Wait();
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  }
+  auto query = [&](const std::string& sql) {
+    ProcessResult r = Strata({"query", "--server", url, sql, "--format", "csv"});
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    return r.out;
+  };
+  const std::string revenue = "status,total,n\nopen,12.50,2\npaid,10.00,1\n";
+  std::string got;
+  for (int i = 0; i < 100 && got != revenue; ++i) {
+    got = query("SELECT * FROM gold.revenue ORDER BY status");
+    if (got != revenue) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(got, revenue);
+  ProcessResult bad = Strata({"query", "--server", url, "SELECT nope FROM gold.revenue"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("query:1:8"));
+
+  // Batch runs publish Lambda versions by themselves (every 200 ms here).
+  ProcessResult versions;
+  for (int i = 0; i < 100; ++i) {
+    versions = Strata({"versions", "--server", url, "gold.revenue"});
+    if (versions.out.find("batch") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_THAT(versions.out, HasSubstr("*    batch"));
+
+  ProcessResult r =
+      Strata({"replay", "--server", url, "gold.customers", "--pipeline", fixed_, "--as", "paid"});
+  EXPECT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_THAT(r.out, HasSubstr(R"("finished": true)"));
+  ProcessResult v = Strata({"validate", "--server", url, "gold.customers", "paid"});
+  EXPECT_EQ(v.exit_code, 0) << Describe(v);
+  EXPECT_THAT(v.out, HasSubstr("rows added 0, removed 1, changed 1"));
+  ProcessResult c = Strata({"cutover", "--server", url, "gold.customers", "paid"});
+  EXPECT_THAT(c.out, HasSubstr("(paid, replay, 1 rows"));
+  EXPECT_EQ(query("SELECT * FROM gold.customers ORDER BY 1"), "customer_id,n,spent\nc1,1,10.00\n");
+  ProcessResult back = Strata({"rollback", "--server", url, "gold.customers"});
+  EXPECT_THAT(back.out, HasSubstr("(main, streaming"));
+  EXPECT_EQ(query("SELECT * FROM gold.customers ORDER BY 1"),
+            "customer_id,n,spent\nc1,2,15.00\nc2,1,7.50\n");
+  for (const char* view : {"gold.revenue", "gold.customers"}) {
+    ProcessResult d = Strata({"drift", "--server", url, view});
+    EXPECT_EQ(d.exit_code, 0) << Describe(d);
+    EXPECT_THAT(d.out, HasSubstr("no difference")) << view;
+  }
+  ProcessResult status = Strata({"status", "--server", url});
+  EXPECT_THAT(status.out, HasSubstr(R"("consumed": 3, "lag": 0)"));
+
+  // The embedded commands refuse to write beside the server but still read its saved state.
+  ProcessResult locked = Strata({"cutover", "--data", data_, "gold.customers", "paid"});
+  EXPECT_EQ(locked.exit_code, 1);
+  server.Kill(SIGTERM);
+  ProcessResult stopped = server.Wait(std::chrono::seconds(30));
+  EXPECT_EQ(stopped.exit_code, 0) << Describe(stopped);
+  // After a clean stop everything is saved: the embedded query sees what the server served.
+  EXPECT_EQ(Query("SELECT * FROM gold.revenue ORDER BY status"), revenue);
 }
 
 }  // namespace

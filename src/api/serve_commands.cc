@@ -1,0 +1,496 @@
+#include "api/serve_commands.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include <httplib.h>
+#include <simdjson.h>
+
+#include "api/demo_pipeline.h"
+#include "api/http_server.h"
+#include "api/order_generator.h"
+#include "api/pipeline_commands.h"
+#include "api/pipeline_service.h"
+#include "runtime/runner.h"
+#include "serve/engine.h"
+
+namespace strata::api {
+namespace {
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "strata: error: %s\n", s.ToString().c_str());
+  return 1;
+}
+
+// Blocks SIGINT and SIGTERM in every thread started after it; Wait() returns when one
+// arrives, or when Notify() is called.
+class Signals {
+ public:
+  Signals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::thread([this] {
+      int sig = 0;
+      sigwait(&set_, &sig);
+      Notify();
+    });
+  }
+  ~Signals() {
+    pthread_kill(thread_.native_handle(), SIGTERM);
+    thread_.join();
+  }
+  void Notify() {
+    std::lock_guard<std::mutex> lock(mu_);
+    fired_ = true;
+    cv_.notify_all();
+  }
+  // True when a signal (or Notify) came within `timeout`.
+  bool WaitFor(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return fired_; });
+  }
+  bool fired() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return fired_;
+  }
+
+ private:
+  sigset_t set_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool fired_ = false;
+};
+
+// A data directory served over HTTP, with its pipeline running when it has one.
+class Serving {
+ public:
+  // `pipeline_text` empty: the pipeline DATA already runs, if any; ingest only otherwise.
+  static Result<std::unique_ptr<Serving>> Start(const std::string& data,
+                                                const std::string& pipeline_text,
+                                                const std::string& pipeline_name,
+                                                ServerOptions server,
+                                                PipelineServiceOptions service) {
+    std::unique_ptr<Serving> s(new Serving());
+    std::string text = pipeline_text, name = pipeline_name;
+    runtime::PipelinePaths paths(data);
+    if (text.empty() && FileSystem::Default()->Exists(paths.sql)) {
+      RETURN_IF_ERROR(FileSystem::Default()->ReadFile(paths.sql, &text));
+      name = paths.sql;
+    }
+    if (!text.empty()) {
+      ASSIGN_OR_RETURN(PreparedPipeline p, PreparePipelineText(data, text, name));
+      s->store_ = std::move(p.store);
+      ASSIGN_OR_RETURN(s->engine_, serve::Engine::Open(s->store_.get(), data, p.text, p.path));
+      s->service_ = std::make_unique<PipelineService>(s->engine_.get(), service);
+    } else {
+      log::StoreOptions options;
+      ASSIGN_OR_RETURN(s->store_, log::Store::Open(data, options));
+    }
+    for (const auto& line : s->store_->recovery_report()) {
+      std::fprintf(stderr, "strata: recovery: %s\n", line.c_str());
+    }
+    s->http_ = std::make_unique<HttpServer>(s->store_.get(), server);
+    if (s->engine_) s->http_->SetEngine(s->engine_.get());
+    RETURN_IF_ERROR(s->http_->Bind());
+    if (s->service_) s->service_->Start();
+    s->thread_ = std::thread([http = s->http_.get()] { http->Run(); });
+    return s;
+  }
+
+  ~Serving() { (void)Stop(); }
+
+  Status Stop() {
+    if (stopped_) return Status::OK();
+    stopped_ = true;
+    http_->Stop();
+    if (thread_.joinable()) thread_.join();
+    return service_ ? service_->Stop() : Status::OK();
+  }
+
+  int port() const { return http_->port(); }
+  serve::Engine* engine() const { return engine_.get(); }
+  PipelineService* service() const { return service_.get(); }
+  log::Store* store() const { return store_.get(); }
+
+ private:
+  Serving() = default;
+  std::unique_ptr<log::Store> store_;
+  std::unique_ptr<serve::Engine> engine_;
+  std::unique_ptr<PipelineService> service_;
+  std::unique_ptr<HttpServer> http_;
+  std::thread thread_;
+  bool stopped_ = false;
+};
+
+Status ServiceOptions(const std::string& batch_every, PipelineServiceOptions* options) {
+  if (batch_every.empty()) return Status::OK();
+  if (!ParseDuration(batch_every, &options->batch_every) || options->batch_every <= 0) {
+    return Status::InvalidArgument("--batch-every: cannot read '" + batch_every +
+                                   "' as a duration (such as 10s, 5m, 1h)");
+  }
+  return Status::OK();
+}
+
+std::string Thousands(uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string Clock(Micros t) {
+  std::string s = FormatTimestamp(t);  // 2026-11-22T17:50:10.123456Z
+  return s.size() >= 19 ? s.substr(11, 8) : s;
+}
+
+}  // namespace
+
+int RunServer(const ServerArgs& a) {
+  ServerOptions server;
+  server.max_body_bytes = a.max_body;
+  Status s = ParseListenAddress(a.listen, &server);
+  if (!s.ok()) return Fail(s);
+  PipelineServiceOptions service;
+  s = ServiceOptions(a.batch_every, &service);
+  if (!s.ok()) return Fail(s);
+  std::string text;
+  if (!a.pipeline.empty()) {
+    s = FileSystem::Default()->ReadFile(a.pipeline, &text);
+    if (!s.ok()) return Fail(s);
+  }
+  Signals signals;
+  auto serving = Serving::Start(a.data, text, a.pipeline, server, service);
+  if (!serving.ok()) return Fail(serving.status());
+  std::printf("strata: serving %s on http://%s:%d%s\n", a.data.c_str(), server.host.c_str(),
+              (*serving)->port(),
+              (*serving)->engine() ? " (pipeline running)" : " (ingest only: no pipeline)");
+  std::fflush(stdout);
+  while (!signals.WaitFor(std::chrono::hours(1))) {
+  }
+  s = (*serving)->Stop();
+  if (!s.ok()) return Fail(s);
+  return 0;
+}
+
+// ---- the demo -----------------------------------------------------------------------------
+
+namespace {
+
+// What the demo's summary shows, read from the engine's status JSON.
+struct Snapshot {
+  uint64_t consumed = 0, lag = 0, silver_records = 0, quarantined = 0;
+  struct Gold {
+    std::string name, serving, lane;
+    uint64_t rows = 0, last_version = 0;
+  };
+  std::vector<Gold> gold;
+  uint64_t boundary = 0;
+};
+
+void U64(simdjson::dom::element e, const char* key, uint64_t* out) {
+  if (e[key].get(*out) != simdjson::SUCCESS) *out = 0;
+}
+
+Snapshot Read(serve::Engine* engine) {
+  Snapshot s;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(engine->StatusJson()).get(root) != simdjson::SUCCESS) return s;
+  simdjson::dom::array lanes, silver, gold;
+  if (root["lanes"].get(lanes) == simdjson::SUCCESS) {
+    for (auto lane : lanes) {
+      std::string_view name;
+      if (lane["name"].get(name) == simdjson::SUCCESS && name == "main") {
+        U64(lane, "consumed", &s.consumed);
+        U64(lane, "lag", &s.lag);
+      }
+    }
+  }
+  if (root["silver"].get(silver) == simdjson::SUCCESS) {
+    for (auto t : silver) {
+      uint64_t records = 0, quarantined = 0;
+      U64(t, "records", &records);
+      U64(t, "quarantined", &quarantined);
+      s.silver_records += records;
+      s.quarantined += quarantined;
+    }
+  }
+  if (root["gold"].get(gold) == simdjson::SUCCESS) {
+    for (auto g : gold) {
+      Snapshot::Gold out;
+      std::string_view v;
+      if (g["name"].get(v) == simdjson::SUCCESS) out.name = std::string(v);
+      if (g["serving"].get(v) == simdjson::SUCCESS) out.serving = std::string(v);
+      if (g["lane"].get(v) == simdjson::SUCCESS) out.lane = std::string(v);
+      U64(g, "rows", &out.rows);
+      U64(g, "last_version", &out.last_version);
+      s.gold.push_back(std::move(out));
+    }
+  }
+  simdjson::dom::object boundary;
+  if (root["last_batch_boundary"].get(boundary) == simdjson::SUCCESS) {
+    for (auto kv : boundary) {
+      simdjson::dom::array offsets;
+      if (kv.value.get(offsets) != simdjson::SUCCESS) continue;
+      for (auto o : offsets) {
+        uint64_t x = 0;
+        if (o.get(x) == simdjson::SUCCESS) s.boundary += x;
+      }
+    }
+  }
+  return s;
+}
+
+// The Kappa view's fix that the demo ships: only orders that were paid count.
+constexpr const char* kLiveFilter = "WHERE status <> 'cancelled' GROUP BY customer_id";
+constexpr const char* kFixedFilter =
+    "WHERE status NOT IN ('cancelled', 'created') GROUP BY customer_id";
+
+class DemoLog {
+ public:
+  void Add(std::string line) {
+    std::lock_guard<std::mutex> lock(mu_);
+    lines_.push_back(Clock(NowMicros()) + "  " + std::move(line));
+    if (lines_.size() > 7) lines_.pop_front();
+  }
+  std::deque<std::string> lines() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return lines_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::deque<std::string> lines_;
+};
+
+}  // namespace
+
+int RunDemo(const DemoArgs& a, const std::string& self) {
+  std::string root = a.data, dir = a.data;
+  const bool temporary = dir.empty();
+  if (temporary) {
+    char tmpl[] = "/tmp/strata-demo-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) return Fail(Status::FromErrno("mkdtemp", tmpl, errno));
+    root = tmpl;
+    dir = root + "/data";
+  }
+  ServerOptions server;
+  Status s = ParseListenAddress(a.listen, &server);
+  if (!s.ok()) return Fail(s);
+  PipelineServiceOptions service;
+  s = ServiceOptions(a.batch_every, &service);
+  if (!s.ok()) return Fail(s);
+  Signals signals;
+  auto serving = Serving::Start(dir, kDemoPipeline, "examples/orders.sql", server, service);
+  if (!serving.ok() && server.port != 0 &&
+      serving.status().ToString().find("in use") != std::string::npos) {
+    server.port = 0;  // the default port is taken: any free one
+    serving = Serving::Start(dir, kDemoPipeline, "examples/orders.sql", server, service);
+  }
+  if (!serving.ok()) return Fail(serving.status());
+  serve::Engine* engine = (*serving)->engine();
+  const std::string url = "http://" + server.host + ":" + std::to_string((*serving)->port());
+  DemoLog log;
+  log.Add("server up; pipeline examples/orders.sql; batch runs every " + a.batch_every +
+          " (the file says 1 hour)");
+
+  // The generator: realistic order events posted to the ingest API, with bursts.
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> acked{0};
+  std::thread producer([&] {
+    OrderGeneratorOptions options;
+    options.seed = static_cast<uint64_t>(NowMicros());
+    options.duplicate_ratio = 0.02;
+    options.update_ratio = 0.15;
+    options.cancel_ratio = 0.03;
+    options.invalid_ratio = 0.01;
+    options.late_ratio = 0.05;
+    options.malformed_ratio = 0.002;
+    options.missing_key_ratio = 0.001;
+    OrderGenerator gen(options);
+    httplib::Client client(url);
+    client.set_read_timeout(30, 0);
+    const Micros start = MonotonicMicros();
+    Micros last = start;
+    double budget = 0;  // events the rate allows now (a token bucket of one second)
+    std::string body;
+    while (!stop.load()) {
+      const Micros now = MonotonicMicros();
+      const double elapsed = (now - start) / 1e6;
+      const bool burst = static_cast<int>(elapsed) % 15 >= 12;  // 3 s of every 15 at 3x
+      const double rate = a.rate * (burst ? 3 : 1);
+      budget = std::min(budget + rate * (now - last) / 1e6, rate);
+      last = now;
+      const size_t n = std::max<size_t>(1, static_cast<size_t>(rate / 50));
+      if (budget < n) {
+        std::this_thread::sleep_for(std::chrono::duration<double>((n - budget) / rate));
+        continue;
+      }
+      budget -= n;
+      body.clear();
+      for (size_t i = 0; i < n; ++i)
+        gen.Next(&body);
+      auto res = client.Post("/v1/tables/bronze.orders/events", body, "application/x-ndjson");
+      if (res && res->status == 200) {
+        acked += n;
+      } else if (!res || res->status != 503) {
+        log.Add("ingest failed: " +
+                (res ? std::to_string(res->status) : httplib::to_string(res.error())));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    }
+  });
+
+  // The Kappa story: replay the customer view with a fix, validate it, cut over.
+  std::thread kappa([&] {
+    std::string fixed = kDemoPipeline;
+    size_t at = fixed.find(kLiveFilter);
+    if (at == std::string::npos) {
+      log.Add("(no Kappa fix to demonstrate: examples/orders.sql changed)");
+      return;
+    }
+    fixed.replace(at, std::string(kLiveFilter).size(), kFixedFilter);
+    for (int i = 0; i < 150 && !stop.load(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (stop.load()) return;
+    log.Add("replay gold.customer_totals --as paid-only: count only paid orders (rate-limited)");
+    serve::ReplayOptions options;
+    options.name = "paid-only";
+    options.sql_text = fixed;
+    options.sql_name = "orders-fixed.sql";
+    options.rate = std::max(4 * a.rate, 100000.0);
+    options.stop = &stop;
+    auto replay = engine->Replay("gold.customer_totals", options);
+    if (!replay.ok() || !replay->finished) {
+      if (!replay.ok()) log.Add("replay failed: " + replay.status().ToString());
+      return;
+    }
+    char line[200];
+    std::snprintf(line, sizeof(line), "replay paid-only: %s events in %.1f s, version %llu",
+                  Thousands(replay->records).c_str(), replay->seconds,
+                  static_cast<unsigned long long>(replay->version ? replay->version->version : 0));
+    log.Add(line);
+    auto diff = engine->Validate("gold.customer_totals", "paid-only");
+    if (!diff.ok()) {
+      log.Add("validate failed: " + diff.status().ToString());
+      return;
+    }
+    std::snprintf(line, sizeof(line),
+                  "validate: live %s rows, paid-only %s rows; %s removed, %s changed",
+                  Thousands(diff->left_rows).c_str(), Thousands(diff->right_rows).c_str(),
+                  Thousands(diff->removed).c_str(), Thousands(diff->changed).c_str());
+    log.Add(line);
+    auto v = engine->Cutover("gold.customer_totals", "paid-only");
+    if (!v.ok()) {
+      log.Add("cutover failed: " + v.status().ToString());
+      return;
+    }
+    log.Add("cutover: gold.customer_totals now served by paid-only (version " +
+            std::to_string(v->version) + "); `strata rollback` undoes it");
+  });
+
+  // The live summary, every second.
+  const bool tty = ::isatty(STDOUT_FILENO);
+  const Micros start = MonotonicMicros();
+  uint64_t last_acked = 0;
+  std::string example_a = "SELECT * FROM gold.revenue_hourly ORDER BY hour DESC LIMIT 3";
+  std::string example_b =
+      "SELECT customer_id, orders, spent FROM gold.customer_totals ORDER BY spent DESC LIMIT 5";
+  while (true) {
+    bool signalled = signals.WaitFor(std::chrono::milliseconds(1000));
+    double elapsed = (MonotonicMicros() - start) / 1e6;
+    uint64_t now_acked = acked.load();
+    Snapshot snap = Read(engine);
+    PipelineService::Stats stats = (*serving)->service()->stats();
+    std::string out;
+    char line[320];
+    if (tty) out += "\033[H\033[2J";
+    std::snprintf(line, sizeof(line), "strata demo  %s   data %s   %.0f s%s\n\n", url.c_str(),
+                  dir.c_str(), elapsed,
+                  a.duration > 0 ? (" of " + std::to_string(static_cast<int>(a.duration))).c_str()
+                                 : " (Ctrl-C stops)");
+    out += line;
+    std::snprintf(line, sizeof(line),
+                  "ingest   %9s events/s   acked %s   speed-path lag %s records\n",
+                  Thousands(now_acked - last_acked).c_str(), Thousands(now_acked).c_str(),
+                  Thousands(snap.lag).c_str());
+    out += line;
+    std::snprintf(line, sizeof(line), "silver   silver.orders: %s records, %s quarantined\n",
+                  Thousands(snap.silver_records).c_str(), Thousands(snap.quarantined).c_str());
+    out += line;
+    for (const auto& g : snap.gold) {
+      std::snprintf(line, sizeof(line), "gold     %-22s %-6s %8s rows  version %llu%s%s\n",
+                    g.name.c_str(), g.serving.c_str(), Thousands(g.rows).c_str(),
+                    static_cast<unsigned long long>(g.last_version),
+                    g.lane.empty() ? "" : "  lane ", g.lane.c_str());
+      out += line;
+    }
+    std::snprintf(line, sizeof(line), "batch    last boundary %s records%s   runs %llu\n",
+                  Thousands(snap.boundary).c_str(),
+                  stats.last_batch_at ? (" at " + Clock(stats.last_batch_at)).c_str() : "",
+                  static_cast<unsigned long long>(stats.batch_runs));
+    out += line;
+    if (!stats.last_error.empty()) out += "error    " + stats.last_error + "\n";
+    out += "\n";
+    for (const auto& l : log.lines())
+      out += "  " + l + "\n";
+    out += "\ntry:\n  curl -s -X POST " + url + "/v1/query -d '" + example_a + "'\n  " + self +
+           " query --server " + url + " \"" + example_b + "\"\n";
+    if (!tty) out += "\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+    last_acked = now_acked;
+    if (signalled || (a.duration > 0 && elapsed >= a.duration)) break;
+  }
+
+  // Stop the producers, let the speed path catch up, and show that nothing drifted.
+  stop = true;
+  producer.join();
+  kappa.join();
+  for (int i = 0; i < 100 && !engine->CaughtUp(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::printf("\nstopped after %s acked events.\n", Thousands(acked.load()).c_str());
+  int status = 0;
+  for (const char* view : {"gold.revenue_hourly", "gold.customer_totals"}) {
+    auto d = engine->Drift(view);
+    if (!d.ok()) {
+      status = Fail(d.status());
+      continue;
+    }
+    std::printf("drift %-22s live vs recompute over the same input: %s\n", view,
+                d->identical() ? "identical" : "DIFFERENT");
+    if (!d->identical()) status = 1;
+  }
+  s = (*serving)->Stop();
+  if (!s.ok()) status = Fail(s);
+  serving->reset();
+  if (temporary && !a.keep) {
+    std::filesystem::remove_all(root);
+    std::printf("The demo's data directory was removed (--keep keeps it).\n");
+  } else {
+    std::printf(
+        "Explore it:\n  %s versions --data %s gold.customer_totals\n  %s query --data %s "
+        "\"%s\"\n  %s server --data %s\n",
+        self.c_str(), dir.c_str(), self.c_str(), dir.c_str(), example_a.c_str(), self.c_str(),
+        dir.c_str());
+  }
+  return status;
+}
+
+}  // namespace strata::api
