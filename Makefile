@@ -16,9 +16,10 @@ build: setup
 	@cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# The main job.
+# The main job (Ctrl-C stops it earlier; DEMO_ARGS= runs it until Ctrl-C).
+DEMO_ARGS ?= --duration 75
 demo: build
-	@$(BUILD)/strata demo
+	@$(BUILD)/strata demo $(DEMO_ARGS)
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 build-asan: setup

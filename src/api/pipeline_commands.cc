@@ -11,6 +11,7 @@
 #include <httplib.h>
 #include <simdjson.h>
 
+#include "api/signals.h"
 #include "common/json_writer.h"
 #include "log/store.h"
 #include "runtime/query.h"
@@ -222,32 +223,6 @@ std::string LiveText(const std::string& view, const serve::VersionInfo& v) {
          std::to_string(v.rows) + " rows, checksum " + v.checksum + ") is live\n";
 }
 
-// SIGINT/SIGTERM set the flag; long loops stop at their next step.
-class StopOnSignal {
- public:
-  StopOnSignal() {
-    sigemptyset(&signals_);
-    sigaddset(&signals_, SIGINT);
-    sigaddset(&signals_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
-    thread_ = std::thread([this] {
-      int sig = 0;
-      sigwait(&signals_, &sig);
-      stop_ = true;
-    });
-  }
-  ~StopOnSignal() {
-    pthread_kill(thread_.native_handle(), SIGTERM);
-    thread_.join();
-  }
-  const std::atomic<bool>* flag() const { return &stop_; }
-
- private:
-  sigset_t signals_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
 // "[=====>      ]  45%  1234567/2740000 events  1.2 M/s" on one line of stderr.
 void ProgressBar(uint64_t done, uint64_t total, Micros start) {
   const int width = 30;
@@ -304,7 +279,7 @@ int RunPipeline(const RunArgs& a) {
   auto engine = serve::Engine::Open(store->get(), a.data, p->text,
                                     runtime::PipelinePaths(a.data).sql, options);
   if (!engine.ok()) return Fail(engine.status());
-  StopOnSignal stop;
+  StopSignal stop;
   Micros start = MonotonicMicros();
   uint64_t records = 0;
   while (!stop.flag()->load()) {
@@ -428,7 +403,7 @@ int RunReplay(const ReplayArgs& a) {
   }
   auto e = OpenEmbedded(a.target.data, /*write=*/true);
   if (!e.ok()) return Fail(e.status());
-  StopOnSignal stop;
+  StopSignal stop;
   serve::ReplayOptions options;
   options.name = a.name;
   options.sql_text = sql;

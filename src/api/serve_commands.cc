@@ -22,6 +22,7 @@
 #include "api/order_generator.h"
 #include "api/pipeline_commands.h"
 #include "api/pipeline_service.h"
+#include "api/signals.h"
 #include "runtime/runner.h"
 #include "serve/engine.h"
 
@@ -32,48 +33,6 @@ int Fail(const Status& s) {
   std::fprintf(stderr, "strata: error: %s\n", s.ToString().c_str());
   return 1;
 }
-
-// Blocks SIGINT and SIGTERM in every thread started after it; Wait() returns when one
-// arrives, or when Notify() is called.
-class Signals {
- public:
-  Signals() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
-    thread_ = std::thread([this] {
-      int sig = 0;
-      sigwait(&set_, &sig);
-      Notify();
-    });
-  }
-  ~Signals() {
-    pthread_kill(thread_.native_handle(), SIGTERM);
-    thread_.join();
-  }
-  void Notify() {
-    std::lock_guard<std::mutex> lock(mu_);
-    fired_ = true;
-    cv_.notify_all();
-  }
-  // True when a signal (or Notify) came within `timeout`.
-  bool WaitFor(std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, timeout, [&] { return fired_; });
-  }
-  bool fired() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return fired_;
-  }
-
- private:
-  sigset_t set_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool fired_ = false;
-};
 
 // A data directory served over HTTP, with its pipeline running when it has one.
 class Serving {
@@ -174,7 +133,7 @@ int RunServer(const ServerArgs& a) {
     s = FileSystem::Default()->ReadFile(a.pipeline, &text);
     if (!s.ok()) return Fail(s);
   }
-  Signals signals;
+  StopSignal signals;
   auto serving = Serving::Start(a.data, text, a.pipeline, server, service);
   if (!serving.ok()) return Fail(serving.status());
   std::printf("strata: serving %s on http://%s:%d%s\n", a.data.c_str(), server.host.c_str(),
@@ -296,7 +255,7 @@ int RunDemo(const DemoArgs& a, const std::string& self) {
   PipelineServiceOptions service;
   s = ServiceOptions(a.batch_every, &service);
   if (!s.ok()) return Fail(s);
-  Signals signals;
+  StopSignal signals;
   auto serving = Serving::Start(dir, kDemoPipeline, "examples/orders.sql", server, service);
   if (!serving.ok() && server.port != 0 &&
       serving.status().ToString().find("in use") != std::string::npos) {

@@ -1,7 +1,6 @@
 #include "runtime/runner.h"
 
 #include <algorithm>
-#include <thread>
 
 #include "log/reader.h"
 #include "sql/binder.h"
@@ -95,9 +94,7 @@ Result<sql::Pipeline> LoadPipeline(std::string_view text, std::string_view file_
   return sql::BindPipeline(statements, file_name);
 }
 
-namespace {
-
-Status SaveState(const PipelineExecutor& executor, const std::string& path) {
+Status SaveExecutorState(const PipelineExecutor& executor, const std::string& path) {
   std::string bytes;
   RETURN_IF_ERROR(executor.Save(&bytes));
   FileSystem* fs = FileSystem::Default();
@@ -105,39 +102,12 @@ Status SaveState(const PipelineExecutor& executor, const std::string& path) {
   return fs->WriteFileAtomic(path, bytes);
 }
 
-}  // namespace
-
-Result<uint64_t> RunStreaming(log::Store* store, const sql::Pipeline& pipeline,
-                              PipelineExecutor* executor, const std::string& state_path,
-                              const StreamingOptions& options) {
+Status LoadExecutorState(PipelineExecutor* executor, const std::string& path) {
   FileSystem* fs = FileSystem::Default();
-  if (fs->Exists(state_path)) {
-    std::string bytes;
-    RETURN_IF_ERROR(fs->ReadFile(state_path, &bytes));
-    RETURN_IF_ERROR(executor->Load(bytes).WithContext(state_path));
-  }
-  uint64_t total = 0;
-  while (true) {
-    ASSIGN_OR_RETURN(uint64_t n, CatchUp(store, executor, pipeline, options.batch_records));
-    total += n;
-    bool stopping = options.stop != nullptr && options.stop->load();
-    if (options.until_caught_up || stopping) break;
-    if (n == 0) std::this_thread::sleep_for(std::chrono::microseconds(options.idle_sleep));
-  }
-  RETURN_IF_ERROR(SaveState(*executor, state_path));
-  return total;
-}
-
-Result<std::unique_ptr<PipelineExecutor>> RunBatch(log::Store* store, const sql::Pipeline& pipeline,
-                                                   const std::string& state_path,
-                                                   size_t batch_records, const Offsets* until) {
-  ASSIGN_OR_RETURN(auto executor, PipelineExecutor::Make(pipeline));
-  RETURN_IF_ERROR(CatchUp(store, executor.get(), pipeline, batch_records, until).status());
-  if (until != nullptr && executor->offsets() != *until) {
-    return Status::FailedPrecondition("batch: the log ends before the requested boundary");
-  }
-  if (!state_path.empty()) RETURN_IF_ERROR(SaveState(*executor, state_path));
-  return executor;
+  if (!fs->Exists(path)) return Status::OK();
+  std::string bytes;
+  RETURN_IF_ERROR(fs->ReadFile(path, &bytes));
+  return executor->Load(bytes).WithContext(path);
 }
 
 }  // namespace strata::runtime

@@ -1,11 +1,10 @@
-// The two schedulers of a pipeline (DESIGN.md §4). Both only move bronze records into a
-// PipelineExecutor; everything they compute comes from the same operators:
+// Moving bronze records into a PipelineExecutor (DESIGN.md §4). Both runtimes do only
+// this, with the same operators behind it; serve::Engine decides when and how much:
 //   - streaming: incremental micro-batches of new records from the saved offsets, state
 //     kept across clean stops;
-//   - batch: a fresh executor over [0, end) of every partition, in large batches.
+//   - batch: a fresh executor over [0, T) of every partition, in large batches.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -43,25 +42,9 @@ struct PipelinePaths {
 // Parses and binds a pipeline file's text; errors carry FILE:LINE:COLUMN.
 Result<sql::Pipeline> LoadPipeline(std::string_view text, std::string_view file_name);
 
-struct StreamingOptions {
-  size_t batch_records = 1024;
-  bool until_caught_up = false;
-  // Set from another thread (a signal) to stop; checked between micro-batches.
-  const std::atomic<bool>* stop = nullptr;
-  Micros idle_sleep = 100'000;
-};
-
-// Resumes from `state_path` (if present), processes new records until caught up (or until
-// *stop), then saves the state atomically. Returns the records processed.
-Result<uint64_t> RunStreaming(log::Store* store, const sql::Pipeline& pipeline,
-                              PipelineExecutor* executor, const std::string& state_path,
-                              const StreamingOptions& options);
-
-// Recomputes [0, until) -- [0, end) without `until` -- with a fresh executor and saves its
-// state to `state_path` (none when empty).
-Result<std::unique_ptr<PipelineExecutor>> RunBatch(log::Store* store, const sql::Pipeline& pipeline,
-                                                   const std::string& state_path,
-                                                   size_t batch_records = 65536,
-                                                   const Offsets* until = nullptr);
+// Writes the executor's state to `path` atomically (directory created if absent).
+Status SaveExecutorState(const PipelineExecutor& executor, const std::string& path);
+// Loads what SaveExecutorState wrote; OK and nothing loaded when `path` does not exist.
+Status LoadExecutorState(PipelineExecutor* executor, const std::string& path);
 
 }  // namespace strata::runtime

@@ -76,22 +76,6 @@ uint64_t Total(const Offsets& o) {
   return n;
 }
 
-Status SaveExecutor(const PipelineExecutor& e, const std::string& path) {
-  std::string bytes;
-  RETURN_IF_ERROR(e.Save(&bytes));
-  FileSystem* fs = FileSystem::Default();
-  RETURN_IF_ERROR(fs->CreateDirs(DirName(path)));
-  return fs->WriteFileAtomic(path, bytes);
-}
-
-Status LoadExecutor(PipelineExecutor* e, const std::string& path) {
-  FileSystem* fs = FileSystem::Default();
-  if (!fs->Exists(path)) return Status::OK();
-  std::string bytes;
-  RETURN_IF_ERROR(fs->ReadFile(path, &bytes));
-  return e->Load(bytes).WithContext(path);
-}
-
 // Text of one row, for keys and examples.
 std::string RowText(const Batch& rows, size_t r, const std::vector<Type>& types,
                     const std::vector<int>& columns) {
@@ -334,16 +318,12 @@ Result<std::unique_ptr<Engine::Lane>> Engine::MakeLane(std::string name, std::st
   return lane;
 }
 
-Status Engine::LoadLaneState(Lane* lane, const std::string& path) const {
-  return LoadExecutor(lane->executor.get(), path);
-}
-
 Status Engine::Restore(std::string sql_text, std::string sql_name) {
   runtime::PipelinePaths paths(data_dir_);
   ASSIGN_OR_RETURN(main_, MakeLane(kMain, std::move(sql_text), std::move(sql_name)));
-  RETURN_IF_ERROR(LoadLaneState(main_.get(), paths.streaming));
+  RETURN_IF_ERROR(runtime::LoadExecutorState(main_->executor.get(), paths.streaming));
   ASSIGN_OR_RETURN(batch_, PipelineExecutor::Make(main_->plan));
-  RETURN_IF_ERROR(LoadExecutor(batch_.get(), paths.batch));
+  RETURN_IF_ERROR(runtime::LoadExecutorState(batch_.get(), paths.batch));
   RETURN_IF_ERROR(main_->executor->PublishBatch(*batch_).WithContext(paths.batch));
   FileSystem* fs = FileSystem::Default();
   if (!fs->Exists(LaneDir())) return Status::OK();
@@ -357,7 +337,7 @@ Status Engine::Restore(std::string sql_text, std::string sql_name) {
     std::string text;
     RETURN_IF_ERROR(fs->ReadFile(JoinPath(LaneDir(), file), &text));
     ASSIGN_OR_RETURN(auto lane, MakeLane(name, text, name + ".sql"));
-    RETURN_IF_ERROR(LoadLaneState(lane.get(), state));
+    RETURN_IF_ERROR(runtime::LoadExecutorState(lane->executor.get(), state));
     replays_[name] = std::move(lane);
   }
   return Status::OK();
@@ -427,6 +407,7 @@ Result<BatchRunResult> Engine::RunBatch() {
   std::unique_ptr<PipelineExecutor> executor;
   sql::Pipeline plan;
   bool lambda = false;
+  StateSnapshot snapshot;
   {
     std::lock_guard<std::mutex> lock(mu_);
     plan = main_->plan;
@@ -435,20 +416,23 @@ Result<BatchRunResult> Engine::RunBatch() {
     ASSIGN_OR_RETURN(result.boundary, EndOffsets(store_, plan));
     if (lambda && result.boundary == batch_->offsets()) return result;  // nothing new
     if (lambda) RETURN_IF_ERROR(main_->executor->AddBoundary(result.boundary));
-    // The boundary is durable with the speed path's state before batch(T) can be.
-    RETURN_IF_ERROR(SaveExecutor(*main_->executor, runtime::PipelinePaths(data_dir_).streaming));
+    ASSIGN_OR_RETURN(snapshot, SerializeLocked());
   }
+  // The boundary is durable with the speed path's state before batch(T) can be: a restart
+  // then finds the epoch (or the pending boundary) that batch(T) needs.
+  RETURN_IF_ERROR(Write(std::move(snapshot)));
   ASSIGN_OR_RETURN(executor, PipelineExecutor::Make(plan));
   ASSIGN_OR_RETURN(result.records, runtime::CatchUp(store_, executor.get(), plan,
                                                     options_.batch_run_records, &result.boundary));
   if (executor->offsets() != result.boundary) {
     return Status::FailedPrecondition("batch run: the log ended before the boundary");
   }
+  // batch(T) is durable before it is served; with the speed path's state saved above, any
+  // crash leaves a pair that restores (the older epochs are dropped again on restore).
+  RETURN_IF_ERROR(runtime::SaveExecutorState(*executor, runtime::PipelinePaths(data_dir_).batch));
   std::lock_guard<std::mutex> lock(mu_);
   if (lambda) RETURN_IF_ERROR(main_->executor->PublishBatch(*executor));
-  RETURN_IF_ERROR(SaveExecutor(*executor, runtime::PipelinePaths(data_dir_).batch));
   batch_ = std::move(executor);
-  RETURN_IF_ERROR(SaveExecutor(*main_->executor, runtime::PipelinePaths(data_dir_).streaming));
   last_batch_ = NowMicros();
   for (const auto& g : plan.gold) {
     if (g.serving != sql::Serving::kLambda) continue;
@@ -647,7 +631,7 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
       return Status::FailedPrecondition("an unfinished replay named " + options.name +
                                         " used other SQL; pick another name");
     }
-    RETURN_IF_ERROR(LoadLaneState(lane.get(), state_path));
+    RETURN_IF_ERROR(runtime::LoadExecutorState(lane->executor.get(), state_path));
     result.resumed = true;
     if (fs->Exists(from_path)) {
       std::string from;
@@ -690,11 +674,11 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
       if (ahead > 0) std::this_thread::sleep_for(std::chrono::duration<double>(ahead));
     }
     if (MonotonicMicros() - last_save > 5'000'000) {
-      RETURN_IF_ERROR(SaveExecutor(*lane->executor, state_path));
+      RETURN_IF_ERROR(runtime::SaveExecutorState(*lane->executor, state_path));
       last_save = MonotonicMicros();
     }
     if (options.stop != nullptr && options.stop->load()) {
-      RETURN_IF_ERROR(SaveExecutor(*lane->executor, state_path));
+      RETURN_IF_ERROR(runtime::SaveExecutorState(*lane->executor, state_path));
       result.seconds = (MonotonicMicros() - start) / 1e6;
       return result;
     }
@@ -704,7 +688,7 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
   ASSIGN_OR_RETURN(uint64_t more, runtime::CatchUp(store_, lane->executor.get(), lane->plan,
                                                    options_.batch_run_records));
   result.records += more;
-  RETURN_IF_ERROR(SaveExecutor(*lane->executor, state_path));
+  RETURN_IF_ERROR(runtime::SaveExecutorState(*lane->executor, state_path));
   RETURN_IF_ERROR(fs->WriteFileAtomic(JoinPath(LaneDir(), options.name + ".done"), ""));
   ASSIGN_OR_RETURN(Batch rows, lane->executor->Rows(view));
   // Not live: the replay stands beside the live version until a cutover.
@@ -931,19 +915,41 @@ Result<std::vector<VersionInfo>> Engine::PublishStreaming() {
   return out;
 }
 
-Status Engine::SaveLocked() {
+Result<Engine::StateSnapshot> Engine::SerializeLocked() const {
   RETURN_IF_ERROR(RequireWritable());
-  runtime::PipelinePaths paths(data_dir_);
-  RETURN_IF_ERROR(SaveExecutor(*main_->executor, paths.streaming));
-  for (const auto& [name, lane] : replays_) {
-    RETURN_IF_ERROR(SaveExecutor(*lane->executor, JoinPath(LaneDir(), name + ".state")));
+  StateSnapshot snapshot;
+  snapshot.seq = ++serialized_;
+  auto add = [&](const Lane& lane, std::string path) -> Status {
+    std::string bytes;
+    RETURN_IF_ERROR(lane.executor->Save(&bytes));
+    snapshot.files.emplace_back(std::move(path), std::move(bytes));
+    return Status::OK();
+  };
+  RETURN_IF_ERROR(add(*main_, runtime::PipelinePaths(data_dir_).streaming));
+  for (const auto& [name, lane] : replays_)
+    RETURN_IF_ERROR(add(*lane, JoinPath(LaneDir(), name + ".state")));
+  return snapshot;
+}
+
+Status Engine::Write(StateSnapshot snapshot) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  if (snapshot.seq <= written_) return Status::OK();  // a newer snapshot is on disk
+  FileSystem* fs = FileSystem::Default();
+  for (const auto& [path, bytes] : snapshot.files) {
+    RETURN_IF_ERROR(fs->CreateDirs(DirName(path)));
+    RETURN_IF_ERROR(fs->WriteFileAtomic(path, bytes));
   }
+  written_ = snapshot.seq;
   return Status::OK();
 }
 
 Status Engine::Save() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return SaveLocked();
+  StateSnapshot snapshot;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ASSIGN_OR_RETURN(snapshot, SerializeLocked());
+  }
+  return Write(std::move(snapshot));  // outside the lock: the speed path and readers go on
 }
 
 std::string Engine::StatusJson() const {

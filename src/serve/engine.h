@@ -176,8 +176,14 @@ class Engine {
   Status Restore(std::string sql_text, std::string sql_name);
   Result<std::unique_ptr<Lane>> MakeLane(std::string name, std::string sql_text,
                                          std::string sql_name) const;
-  Status LoadLaneState(Lane* lane, const std::string& path) const;
-  Status SaveLocked();
+  // The lanes' states, serialized under mu_ and written outside it (Write), in order: a
+  // snapshot older than the one on disk is not written.
+  struct StateSnapshot {
+    uint64_t seq = 0;
+    std::vector<std::pair<std::string, std::string>> files;  // path, bytes
+  };
+  Result<StateSnapshot> SerializeLocked() const;
+  Status Write(StateSnapshot snapshot);
   // The lane that serves a Kappa view (main when its live version names no lane).
   Result<const Lane*> ServingLaneLocked(std::string_view view) const;
   // The live rows of `table` and how they are computed.
@@ -204,6 +210,9 @@ class Engine {
   std::optional<Micros> last_batch_;                                   // when batch_ was published
   std::map<std::string, runtime::Offsets, std::less<>> published_at_;  // Kappa view → lane offsets
   std::mutex batch_mu_;                                                // one batch run at a time
+  mutable uint64_t serialized_ = 0;                                    // guarded by mu_
+  std::mutex write_mu_;   // state files are written under it
+  uint64_t written_ = 0;  // guarded by write_mu_
 };
 
 // The key columns of `table` in `plan`: a gold view's outputs that depend only on group
