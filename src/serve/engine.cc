@@ -337,8 +337,22 @@ Status Engine::Restore(std::string sql_text, std::string sql_name) {
     std::string text;
     RETURN_IF_ERROR(fs->ReadFile(JoinPath(LaneDir(), file), &text));
     ASSIGN_OR_RETURN(auto lane, MakeLane(name, text, name + ".sql"));
-    RETURN_IF_ERROR(runtime::LoadExecutorState(lane->executor.get(), state));
+    RETURN_IF_ERROR(LoadLane(lane.get()));
     replays_[name] = std::move(lane);
+  }
+  return Status::OK();
+}
+
+Status Engine::LoadLane(Lane* lane) const {
+  FileSystem* fs = FileSystem::Default();
+  RETURN_IF_ERROR(
+      runtime::LoadExecutorState(lane->executor.get(), JoinPath(LaneDir(), lane->name + ".state")));
+  // A --from-offset lane: Drift recomputes it from the same start.
+  const std::string from_path = JoinPath(LaneDir(), lane->name + ".from");
+  if (fs->Exists(from_path)) {
+    std::string from;
+    RETURN_IF_ERROR(fs->ReadFile(from_path, &from));
+    lane->from_offset = std::strtoull(from.c_str(), nullptr, 10);
   }
   return Status::OK();
 }
@@ -631,13 +645,8 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
       return Status::FailedPrecondition("an unfinished replay named " + options.name +
                                         " used other SQL; pick another name");
     }
-    RETURN_IF_ERROR(runtime::LoadExecutorState(lane->executor.get(), state_path));
+    RETURN_IF_ERROR(LoadLane(lane.get()));
     result.resumed = true;
-    if (fs->Exists(from_path)) {
-      std::string from;
-      RETURN_IF_ERROR(fs->ReadFile(from_path, &from));
-      lane->from_offset = std::strtoull(from.c_str(), nullptr, 10);
-    }
   } else {
     if (options.from_offset) {
       lane->from_offset = options.from_offset;
@@ -905,6 +914,12 @@ Result<std::vector<VersionInfo>> Engine::PublishStreaming() {
     ASSIGN_OR_RETURN(const Lane* lane, ServingLaneLocked(g.name));
     const Offsets& at = lane->executor->offsets();
     auto it = published_at_.find(g.name);
+    if (it == published_at_.end()) {
+      // Not published since the engine opened: the lane's newest stored version says where
+      // it was last published (published_at_ lives in memory only).
+      auto newest = versions_->GetByName(g.name, lane->name);
+      if (newest.ok()) it = published_at_.emplace(g.name, newest->boundary).first;
+    }
     if (it != published_at_.end() && it->second == at) continue;
     ASSIGN_OR_RETURN(Batch rows, lane->executor->Rows(g.name));
     ASSIGN_OR_RETURN(VersionInfo v, PublishLocked(g.name, *lane, rows, "streaming", lane->name,

@@ -195,6 +195,8 @@ class Engine {
   Result<Diff> Compare(std::string_view view, const Batch& left, std::string left_name,
                        const Batch& right, std::string right_name) const;
   Status RequireWritable() const;
+  // Loads a replay lane's saved state and start offset (LaneDir()/NAME.state, NAME.from).
+  Status LoadLane(Lane* lane) const;
   Result<std::optional<uint64_t>> LiveVersionLocked(std::string_view view) const;
   std::string LaneDir() const;
 
