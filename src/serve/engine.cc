@@ -331,7 +331,6 @@ Status Engine::Restore(std::string sql_text, std::string sql_name) {
   for (const std::string& file : names) {
     if (file.size() < 5 || file.substr(file.size() - 4) != ".sql") continue;
     std::string name = file.substr(0, file.size() - 4);
-    std::string state = JoinPath(LaneDir(), name + ".state");
     std::string done = JoinPath(LaneDir(), name + ".done");
     if (!fs->Exists(done)) continue;  // an unfinished replay: resumed by `strata replay`
     std::string text;
