@@ -117,7 +117,7 @@ class UpsertOperator final : public Operator {
   UpsertOperator(std::vector<Type> types, std::vector<int> key_columns,
                  std::optional<int> dedupe_column);
   Status CheckShapes(const Batch& in, const Batch& out) const;
-  void PushRow(const Batch& in, size_t row);
+  void PushRow(const Batch& in, size_t row, std::string_view key);
   void EncodeRow(const Batch& in, size_t row);
   void Emit(Batch* out) const;
   void AppendRow(std::string_view row, int64_t weight, uint32_t partition, uint64_t offset,
@@ -136,7 +136,8 @@ class UpsertOperator final : public Operator {
   std::vector<Version> versions_;
   uint64_t push_count_ = 0;
   std::vector<Touched> touched_;  // scratch of one push
-  std::string key_buf_;           // scratch
+  std::string key_buf_;           // scratch: the keys of one push, back to back
+  std::vector<size_t> key_ends_;  // scratch: where each row's key ends in key_buf_
   std::string row_buf_;           // scratch
 };
 
