@@ -9,6 +9,7 @@ packages=(
   libcpp-httplib-dev libcli11-dev libpg-query-dev libre2-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format curl
+  libpq-dev postgresql-15
 )
 
 missing=()
