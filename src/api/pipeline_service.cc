@@ -4,6 +4,11 @@
 #include <chrono>
 #include <cstdio>
 
+#include "common/file_system.h"
+#include "connect/cdc_ingest.h"
+#include "connect/postgres_cdc.h"
+#include "runtime/runner.h"
+
 namespace strata::api {
 namespace {
 
@@ -25,6 +30,10 @@ Micros BatchEvery(const serve::Engine& engine, Micros requested) {
 
 }  // namespace
 
+std::string CdcSchemaHistoryPath(const std::string& data_dir, const std::string& table) {
+  return runtime::PipelinePaths(data_dir).dir + "/cdc/" + table + ".schemas";
+}
+
 PipelineService::PipelineService(serve::Engine* engine, PipelineServiceOptions options)
     : engine_(engine), options_(options), batch_every_(BatchEvery(*engine, options.batch_every)) {}
 
@@ -33,11 +42,28 @@ PipelineService::~PipelineService() {
 }
 
 void PipelineService::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (started_ || stopping_) return;
-  started_ = true;
-  speed_ = std::thread([this] { SpeedLoop(); });
-  if (batch_every_ > 0) batch_ = std::thread([this] { BatchLoop(); });
+  std::vector<Status> unstarted;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (started_ || stopping_) return;
+    started_ = true;
+    speed_ = std::thread([this] { SpeedLoop(); });
+    if (batch_every_ > 0) batch_ = std::thread([this] { BatchLoop(); });
+    for (const sql::BronzeTable& bronze : engine_->plan().bronze) {
+      if (bronze.connector != sql::Connector::kPostgresCdc) continue;
+      if (options_.store == nullptr || options_.data_dir.empty()) {
+        unstarted.push_back(Status::FailedPrecondition(
+            bronze.name +
+            ": the pipeline service was started without the store and data "
+            "directory that a postgres-cdc table needs"));
+        continue;
+      }
+      ++stats_.cdc_connectors;
+      cdc_.emplace_back([this, bronze] { CdcLoop(bronze); });
+    }
+  }
+  for (const Status& s : unstarted)
+    Fail(s);
 }
 
 Status PipelineService::Stop() {
@@ -48,8 +74,11 @@ Status PipelineService::Stop() {
     if (stopped_) return stop_status_;
     stopping_ = true;
     started = started_;
+    cdc_stop_ = true;
     cv_.notify_all();
   }
+  for (std::thread& t : cdc_)
+    t.join();
   if (speed_.joinable()) speed_.join();
   if (batch_.joinable()) batch_.join();
   Status status;
@@ -75,6 +104,10 @@ void PipelineService::Fail(const Status& status) {
   if (printed_error_ == stats_.last_error) return;
   printed_error_ = stats_.last_error;
   std::fprintf(stderr, "strata: pipeline: %s\n", printed_error_.c_str());
+}
+
+void PipelineService::Note(const std::string& message) {
+  std::fprintf(stderr, "strata: cdc: %s\n", message.c_str());
 }
 
 bool PipelineService::Sleep(Micros micros) {
@@ -134,6 +167,45 @@ void PipelineService::BatchLoop() {
     // The next run starts one period after this one started.
     pause = std::max<Micros>(0, batch_every_ - (MonotonicMicros() - start));
   }
+}
+
+void PipelineService::CdcLoop(const sql::BronzeTable& bronze) {
+  Micros backoff = options_.cdc_retry_min;
+  while (!cdc_stop_.load()) {
+    const Micros started = MonotonicMicros();
+    Status s = RunCdcOnce(bronze);
+    if (cdc_stop_.load()) return;  // a failure caused by stopping is no failure
+    // RunCdcIngest returns OK only once stopped; anything else is a failure to report.
+    if (s.ok()) s = Status::Aborted("the connector stopped unexpectedly");
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.cdc_failures;
+    }
+    Fail(s.WithContext(bronze.name + " <- postgres " + bronze.source_table));
+    if (MonotonicMicros() - started > options_.cdc_retry_max) backoff = options_.cdc_retry_min;
+    if (Sleep(backoff)) return;
+    backoff = std::min(backoff * 2, options_.cdc_retry_max);
+  }
+}
+
+Status PipelineService::RunCdcOnce(const sql::BronzeTable& bronze) {
+  ASSIGN_OR_RETURN(log::Table * table, options_.store->GetTable(bronze.name));
+  connect::PostgresCdcOptions source_options;
+  source_options.conninfo = bronze.conninfo;
+  source_options.source_table = bronze.source_table;
+  source_options.slot = bronze.slot;
+  source_options.publication = bronze.publication;
+  source_options.poll_interval = std::chrono::milliseconds(options_.cdc_poll / 1000);
+  source_options.report = [this, &bronze](const std::string& m) { Note(bronze.name + ": " + m); };
+  connect::CdcIngestOptions ingest;
+  ingest.stop = &cdc_stop_;
+  ingest.schema_history_path = CdcSchemaHistoryPath(options_.data_dir, bronze.name);
+  ingest.report = [this](const std::string& m) { Note(m); };  // already names the table
+  RETURN_IF_ERROR(
+      FileSystem::Default()->CreateDirs(runtime::PipelinePaths(options_.data_dir).dir + "/cdc"));
+  connect::PostgresCdcSource source(std::move(source_options));
+  RETURN_IF_ERROR(source.Open());
+  return connect::RunCdcIngest(table, &source, ingest).status();
 }
 
 }  // namespace strata::api

@@ -8,24 +8,40 @@
 //     every `batch_every`, the first time one period after Start. A batch run blocks this thread
 //     for the recompute; the speed loop keeps stepping meanwhile (the Engine recomputes outside its
 //     lock).
+// Besides, each bronze table with connector = 'postgres-cdc' gets a connector thread, which runs
+// connect::RunCdcIngest into that table of `options.store` (snapshot first when the table is
+// empty, then streaming; exactly once, see connect/cdc_ingest.h). The schema history of table T
+// is DATA/pipeline/cdc/T.schemas. RunCdcIngest reconnects by itself after a lost connection
+// (for 30 s); when it gives up or fails otherwise (PostgreSQL unreachable at start, a
+// refusal), the thread reports the error and starts the connector again after a backoff
+// (`cdc_retry_min`, doubling up to `cdc_retry_max`; back to the minimum once a run lasted
+// longer than that).
 // Errors never stop the loops: each is recorded in Stats::last_error and printed to stderr
 // as "strata: pipeline: <message>" (a message repeated by consecutive failures is printed
 // once). The speed loop sleeps 100 ms after a failure so that a persistent error does not
-// spin; a failed batch run is retried at the next period.
+// spin; a failed batch run is retried at the next period. The connectors' notices
+// (reconnecting, new schema versions, truncates not captured) are printed as
+// "strata: cdc: <message>" and are not errors.
 //
 // Thread safety: Start, Stop and stats may be called from any thread. Stop returns within
-// about `idle_sleep` + one Step, besides a batch run in flight, which it waits for.
+// about `idle_sleep` + one Step, besides a batch run in flight, which it waits for; connectors
+// stop within `cdc_poll` while streaming, but finish an initial snapshot or a connection
+// attempt in progress first (bound the latter with connect_timeout in the conninfo).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "log/store.h"
 #include "serve/engine.h"
+#include "sql/plan.h"
 
 namespace strata::api {
 
@@ -36,7 +52,19 @@ struct PipelineServiceOptions {
   Micros publish_every = 2'000'000;  // Engine::PublishStreaming period (Kappa versions)
   Micros save_every = 10'000'000;    // Engine::Save period
   Micros idle_sleep = 2'000;         // speed loop sleep when Step() consumed nothing
+
+  // For postgres-cdc bronze tables (required when the pipeline has one, else unused): the
+  // store the engine serves (bronze is written there; must outlive the service) and its data
+  // directory (for the schema histories).
+  log::Store* store = nullptr;
+  std::string data_dir;
+  Micros cdc_poll = 100'000;         // how often a streaming connector checks for Stop
+  Micros cdc_retry_min = 1'000'000;  // backoff after a failed connector run
+  Micros cdc_retry_max = 30'000'000;
 };
+
+// DATA/pipeline/cdc/<table>.schemas: where the service keeps a CDC table's schema history.
+std::string CdcSchemaHistoryPath(const std::string& data_dir, const std::string& table);
 
 class PipelineService {
  public:
@@ -60,6 +88,8 @@ class PipelineService {
     Micros last_batch_at = 0;          // when the last run finished (wall clock); 0: none
     double last_batch_seconds = 0;     // how long it took
     std::string last_error;            // the last failure's message; "" if none
+    uint64_t cdc_connectors = 0;       // connector threads started
+    uint64_t cdc_failures = 0;         // connector runs that ended with an error
   };
   Stats stats() const;
 
@@ -69,6 +99,11 @@ class PipelineService {
  private:
   void SpeedLoop();
   void BatchLoop();
+  // One postgres-cdc table: runs the connector until Stop, again after each failure.
+  void CdcLoop(const sql::BronzeTable& bronze);
+  Status RunCdcOnce(const sql::BronzeTable& bronze);
+  // Prints a connector's notice.
+  void Note(const std::string& message);
   // Records a failure (and prints it unless it repeats the previous one).
   void Fail(const Status& status);
   // Sleeps up to `micros` or until Stop(); true when stopping.
@@ -89,6 +124,8 @@ class PipelineService {
   std::string printed_error_;
   std::thread speed_;
   std::thread batch_;
+  std::atomic<bool> cdc_stop_{false};  // set by Stop: the connectors' stop flag
+  std::vector<std::thread> cdc_;
 };
 
 }  // namespace strata::api

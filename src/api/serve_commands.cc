@@ -54,6 +54,8 @@ class Serving {
       ASSIGN_OR_RETURN(PreparedPipeline p, PreparePipelineText(data, text, name));
       s->store_ = std::move(p.store);
       ASSIGN_OR_RETURN(s->engine_, serve::Engine::Open(s->store_.get(), data, p.text, p.path));
+      service.store = s->store_.get();  // for postgres-cdc bronze tables
+      service.data_dir = data;
       s->service_ = std::make_unique<PipelineService>(s->engine_.get(), service);
     } else {
       log::StoreOptions options;

@@ -8,6 +8,93 @@ namespace strata::sql::internal {
 namespace {
 
 constexpr uint32_t kMaxPartitions = 4096;
+constexpr size_t kMaxPgIdentifier = 63;  // PostgreSQL's NAMEDATALEN - 1
+
+// What a replication slot name may be (PostgreSQL allows lower-case letters, digits and
+// '_'), and an unquoted identifier for the publication: not starting with a digit.
+bool IsPgIdentifier(std::string_view name) {
+  if (name.empty() || name.size() > kMaxPgIdentifier) return false;
+  if (name[0] >= '0' && name[0] <= '9') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// "strata_" + the table name, '.' (and anything else an identifier cannot hold) as '_'.
+std::string DefaultCdcName(std::string_view table) {
+  std::string name = "strata_";
+  for (char c : table) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    name += keep ? c : '_';
+  }
+  if (name.size() > kMaxPgIdentifier) name.resize(kMaxPgIdentifier);
+  return name;
+}
+
+// 'table' or 'schema.table', neither part empty.
+bool IsSourceTable(std::string_view name) {
+  const size_t dot = name.find('.');
+  if (dot == std::string_view::npos) return !name.empty();
+  return dot > 0 && dot + 1 < name.size() && name.find('.', dot + 1) == std::string_view::npos;
+}
+
+constexpr std::string_view kCdcOptions[] = {"conninfo", "source_table", "slot", "publication"};
+
+// connector = 'postgres-cdc': where the changes come from (the format is debezium).
+Status BindCdcOptions(const Options& options, const ErrorSink& errors, BronzeTable* table) {
+  if (table->connector != Connector::kPostgresCdc) {
+    for (std::string_view key : kCdcOptions) {
+      if (const Option* o = options.Get(key)) {
+        return errors.At(o->location,
+                         std::string(key) + " is only used with connector = 'postgres-cdc'");
+      }
+    }
+    return Status::OK();
+  }
+  const Option* connector = options.Get("connector");
+  if (const Option* o = options.Get("format"); o != nullptr && o->value != "debezium") {
+    return errors.At(o->location,
+                     "connector = 'postgres-cdc' stores change envelopes: format must be "
+                     "'debezium', not " +
+                         SingleQuoted(o->value));
+  }
+  table->format = format::PayloadFormat::kDebezium;
+  const Option* conninfo = options.Get("conninfo");
+  if (conninfo == nullptr || conninfo->value.empty()) {
+    return errors.At(conninfo ? conninfo->location : connector->location,
+                     "connector = 'postgres-cdc' needs conninfo = '<libpq connection string>' "
+                     "(such as 'host=db.internal dbname=shop user=strata')");
+  }
+  table->conninfo = conninfo->value;
+  const Option* source = options.Get("source_table");
+  if (source == nullptr) {
+    return errors.At(connector->location,
+                     "connector = 'postgres-cdc' needs source_table = '<schema>.<table>'");
+  }
+  if (!IsSourceTable(source->value)) {
+    return errors.At(
+        source->location,
+        "source_table must be '<schema>.<table>' or '<table>', not " + SingleQuoted(source->value));
+  }
+  table->source_table = source->value;
+  for (auto [key, out] :
+       {std::pair{"slot", &table->slot}, std::pair{"publication", &table->publication}}) {
+    const Option* o = options.Get(key);
+    if (o == nullptr) {
+      *out = DefaultCdcName(table->name);
+      continue;
+    }
+    if (!IsPgIdentifier(o->value)) {
+      return errors.At(o->location,
+                       std::string(key) + " must be a PostgreSQL identifier (lower-case letters, " +
+                           "digits and '_', not starting with a digit, at most 63 bytes), not " +
+                           SingleQuoted(o->value));
+    }
+    *out = o->value;
+  }
+  return Status::OK();
+}
 
 }  // namespace
 
@@ -27,10 +114,11 @@ Result<std::vector<ColumnSchema>> PipelineBinder::BindColumns(const CreateTable&
 }
 
 Status PipelineBinder::BindBronze(const CreateTable& create, std::string name, SourceLocation at) {
-  ASSIGN_OR_RETURN(Options options, Options::Read(create.options,
-                                                  {"layer", "connector", "location", "partitions",
-                                                   "key", "format", "watermark"},
-                                                  "a bronze table", errors_));
+  ASSIGN_OR_RETURN(Options options,
+                   Options::Read(create.options,
+                                 {"layer", "connector", "location", "partitions", "key", "format",
+                                  "watermark", "conninfo", "source_table", "slot", "publication"},
+                                 "a bronze table", errors_));
   RETURN_IF_ERROR(CheckLayerOption(options, name));
   BronzeTable table;
   table.name = name;
@@ -59,8 +147,8 @@ Status PipelineBinder::BindBronze(const CreateTable& create, std::string name, S
 Status PipelineBinder::BindBronzeOptions(const Options& options, BronzeTable* t) {
   BronzeTable& table = *t;
   if (const Option* o = options.Get("connector")) {
-    ASSIGN_OR_RETURN(size_t i, Choose(*o, {"http", "file"}, errors_));
-    table.connector = i == 0 ? Connector::kHttp : Connector::kFile;
+    ASSIGN_OR_RETURN(size_t i, Choose(*o, {"http", "file", "postgres-cdc"}, errors_));
+    table.connector = static_cast<Connector>(i);
   }
   const Option* location = options.Get("location");
   if (table.connector == Connector::kFile && (location == nullptr || location->value.empty())) {
@@ -93,7 +181,7 @@ Status PipelineBinder::BindBronzeOptions(const Options& options, BronzeTable* t)
     table.format = i == 0 ? format::PayloadFormat::kJson : format::PayloadFormat::kDebezium;
   }
   if (const Option* o = options.Get("watermark")) table.watermark = o->value;
-  return Status::OK();
+  return BindCdcOptions(options, errors_, &table);
 }
 
 Status PipelineBinder::BindSilverTable(const CreateTable& create, std::string name,

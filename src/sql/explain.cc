@@ -61,6 +61,12 @@ void ExplainBronze(const BronzeTable& t, std::string* out) {
   if (!t.key.empty()) *out += ", key " + QuoteIdentifier(t.key);
   if (!t.watermark.empty()) *out += ", watermark '" + t.watermark + "'";
   *out += "]\n";
+  if (t.connector == Connector::kPostgresCdc) {
+    Block("source",
+          {t.source_table + ", slot " + t.slot + ", publication " + t.publication,
+           "conninfo '" + MaskConninfo(t.conninfo) + "'"},
+          out);
+  }
   Block("columns", {Schema(t.columns)}, out);
 }
 

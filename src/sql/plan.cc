@@ -1,5 +1,7 @@
 #include "sql/plan.h"
 
+#include <algorithm>
+
 #include "common/datetime.h"
 
 namespace strata::sql {
@@ -238,7 +240,100 @@ const char* AggregateName(AggregateKind kind) {
 }
 
 const char* ConnectorName(Connector connector) {
-  return connector == Connector::kHttp ? "http" : "file";
+  switch (connector) {
+    case Connector::kHttp:
+      return "http";
+    case Connector::kFile:
+      return "file";
+    case Connector::kPostgresCdc:
+      return "postgres-cdc";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr std::string_view kMask = "***";
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// libpq's keyword = value form: a value is 'quoted' (backslash escapes) or runs to the next
+// white space (backslash escapes too). Stops at the first thing that is not a setting, and
+// copies the rest as it is (libpq refuses such a string anyway).
+std::string MaskKeywordValue(std::string_view c) {
+  std::string out;
+  size_t copied = 0, i = 0;
+  auto skip_space = [&] {
+    while (i < c.size() && IsSpace(c[i]))
+      ++i;
+  };
+  while (true) {
+    skip_space();
+    const size_t key_start = i;
+    while (i < c.size() && c[i] != '=' && !IsSpace(c[i]))
+      ++i;
+    const std::string_view key = c.substr(key_start, i - key_start);
+    skip_space();
+    if (key.empty() || i >= c.size() || c[i] != '=') break;
+    ++i;
+    skip_space();
+    const size_t value_start = i;
+    const bool quoted = i < c.size() && c[i] == '\'';
+    if (quoted) ++i;
+    while (i < c.size()) {
+      if (c[i] == '\\' && i + 1 < c.size()) {
+        i += 2;
+        continue;
+      }
+      if (quoted ? c[i] == '\'' : IsSpace(c[i])) break;
+      ++i;
+    }
+    if (quoted && i < c.size()) ++i;  // the closing quote
+    if (key == "password" && i > value_start) {
+      out.append(c.substr(copied, value_start - copied)).append(kMask);
+      copied = i;
+    }
+  }
+  return out.append(c.substr(copied));
+}
+
+// postgresql://[user[:password]@][hosts][/dbname][?param=value&...]
+std::string MaskUri(std::string_view c, size_t authority_start) {
+  std::string out;
+  size_t copied = 0;
+  const size_t authority_end = std::min(c.find_first_of("/?", authority_start), c.size());
+  const size_t at = c.substr(0, authority_end).rfind('@');
+  if (at != std::string_view::npos && at >= authority_start) {
+    const size_t colon = c.substr(0, at).find(':', authority_start);
+    if (colon != std::string_view::npos) {
+      out.append(c.substr(0, colon + 1)).append(kMask);
+      copied = at;
+    }
+  }
+  size_t i = c.find('?', authority_end);
+  while (i != std::string_view::npos && i < c.size()) {
+    const size_t start = i + 1;
+    const size_t end = std::min(c.find('&', start), c.size());
+    const std::string_view param = c.substr(start, end - start);
+    if (param.starts_with("password=")) {
+      const size_t value_start = start + std::string_view("password=").size();
+      out.append(c.substr(copied, value_start - copied)).append(kMask);
+      copied = end;
+    }
+    i = end;
+  }
+  return out.append(c.substr(copied));
+}
+
+}  // namespace
+
+std::string MaskConninfo(std::string_view conninfo) {
+  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (conninfo.starts_with(scheme)) return MaskUri(conninfo, scheme.size());
+  }
+  return MaskKeywordValue(conninfo);
 }
 
 const char* OnViolationName(OnViolation v) {

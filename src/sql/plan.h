@@ -36,8 +36,8 @@ struct ColumnSchema {
 
 // --- bronze ---
 
-enum class Connector : uint8_t { kHttp, kFile };
-const char* ConnectorName(Connector connector);  // "http", "file"
+enum class Connector : uint8_t { kHttp, kFile, kPostgresCdc };
+const char* ConnectorName(Connector connector);  // "http", "file", "postgres-cdc"
 
 // CREATE TABLE bronze.x (...) WITH (...): a partitioned, append-only log of raw records.
 // Bronze keeps records as received: it has no constraints (expectations belong to silver).
@@ -50,8 +50,21 @@ struct BronzeTable {
   std::string watermark;    // as written ("event_ts - 5 seconds"); not interpreted yet
   Connector connector = Connector::kHttp;
   std::string location;  // connector = 'file': the file or directory read; empty otherwise
+  // connector = 'postgres-cdc' (connect/postgres_cdc.h); all empty otherwise. The format is
+  // then always debezium. `slot` and `publication` are PostgreSQL identifiers ([a-z_][a-z0-9_]*,
+  // at most 63 bytes), by default "strata_" + the table name with '.' as '_'
+  // ("strata_bronze_orders").
+  std::string conninfo;      // libpq connection string or URI, as written (may hold a password)
+  std::string source_table;  // "schema.table" or "table" (schema public), as PostgreSQL spells it
+  std::string slot;
+  std::string publication;
   SourceLocation defined_at;
 };
+
+// `conninfo` with the value of every password hidden, for plans, logs and messages:
+// "host=db password=secret" → "host=db password=***", and in a URI
+// "postgresql://app:secret@db/x?password=y" → "postgresql://app:***@db/x?password=***".
+std::string MaskConninfo(std::string_view conninfo);
 
 // --- silver ---
 

@@ -17,6 +17,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // DESIGN.md §1, verbatim.
 using testing::kDesignPipeline;
@@ -229,6 +230,105 @@ TEST(BindPipeline, DebeziumBronzeAndFileConnector) {
                                              "16 partitions, key id]"));
 }
 
+TEST(BindPipeline, PostgresCdcBronze) {
+  Result<Pipeline> r = Bind(
+      "CREATE TABLE bronze.orders (order_id bigint, customer text, amount numeric(12,2))\n"
+      "  WITH (layer = 'bronze', connector = 'postgres-cdc', format = 'debezium',\n"
+      "        conninfo = 'host=db.internal user=strata password=s3cret dbname=shop',\n"
+      "        source_table = 'public.orders', key = 'order_id', partitions = 8);\n"
+      "CREATE TABLE bronze.refunds (id bigint) WITH (connector = 'postgres-cdc',\n"
+      "  conninfo = 'postgresql://app:pw@db/shop', source_table = 'refunds',\n"
+      "  slot = 'refund_slot', publication = '_refunds');\n");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const BronzeTable& b = r->bronze[0];
+  EXPECT_EQ(b.connector, Connector::kPostgresCdc);
+  EXPECT_EQ(b.format, format::PayloadFormat::kDebezium);
+  EXPECT_EQ(b.conninfo, "host=db.internal user=strata password=s3cret dbname=shop");
+  EXPECT_EQ(b.source_table, "public.orders");
+  EXPECT_EQ(b.slot, "strata_bronze_orders");  // the defaults
+  EXPECT_EQ(b.publication, "strata_bronze_orders");
+  EXPECT_EQ(b.partitions, 8u);
+  EXPECT_EQ(b.key, "order_id");
+  const BronzeTable& refunds = r->bronze[1];
+  EXPECT_EQ(refunds.format, format::PayloadFormat::kDebezium);  // implied by the connector
+  EXPECT_EQ(refunds.source_table, "refunds");
+  EXPECT_EQ(refunds.slot, "refund_slot");
+  EXPECT_EQ(refunds.publication, "_refunds");
+  const std::string plan = ExplainPipeline(*r);
+  EXPECT_THAT(plan, HasSubstr("bronze.orders  [debezium, connector postgres-cdc, 8 partitions, "
+                              "key order_id]\n"
+                              "  source:    public.orders, slot strata_bronze_orders, publication "
+                              "strata_bronze_orders\n"
+                              "             conninfo 'host=db.internal user=strata password=*** "
+                              "dbname=shop'\n"));
+  EXPECT_THAT(plan, HasSubstr("conninfo 'postgresql://app:***@db/shop'"));
+  EXPECT_THAT(plan, Not(HasSubstr("s3cret")));
+}
+
+TEST(BindPipelineErrors, PostgresCdcOptions) {
+  auto bronze = [](std::string_view with) {
+    return "CREATE TABLE bronze.o (id bigint, n bigint) WITH (connector = 'postgres-cdc'" +
+           std::string(with) + ");";
+  };
+  const std::string ok = ", conninfo = 'host=x', source_table = 's.t'";
+  EXPECT_EQ(ErrorOf(bronze(ok)), "OK");
+  std::string t = bronze(", source_table = 's.t'");
+  EXPECT_EQ(ErrorOf(t), At(t, 1, "connector") +
+                            "connector = 'postgres-cdc' needs conninfo = '<libpq connection "
+                            "string>' (such as 'host=db.internal dbname=shop user=strata')");
+  t = bronze(", conninfo = '', source_table = 's.t'");
+  EXPECT_THAT(ErrorOf(t), HasSubstr(At(t, 1, "conninfo") + "connector = 'postgres-cdc' needs"));
+  t = bronze(", conninfo = 'host=x'");
+  EXPECT_EQ(ErrorOf(t), At(t, 1, "connector") +
+                            "connector = 'postgres-cdc' needs source_table = '<schema>.<table>'");
+  for (std::string_view bad : {"", "a.b.c", ".t", "s."}) {
+    t = bronze(", conninfo = 'host=x', source_table = '" + std::string(bad) + "'");
+    EXPECT_EQ(ErrorOf(t), At(t, 1, "source_table") +
+                              "source_table must be '<schema>.<table>' or '<table>', not '" +
+                              std::string(bad) + "'");
+  }
+  t = bronze(ok + ", format = 'json'");
+  EXPECT_EQ(ErrorOf(t), At(t, 1, "format") +
+                            "connector = 'postgres-cdc' stores change envelopes: format must be "
+                            "'debezium', not 'json'");
+  for (std::string_view key : {"slot", "publication"}) {
+    for (std::string_view bad :
+         {"Orders", "1slot", "my-slot", "", "a b",
+          "a_name_that_is_far_too_long_for_postgresql_which_stops_at_63_bytes"}) {
+      t = bronze(ok + ", " + std::string(key) + " = '" + std::string(bad) + "'");
+      EXPECT_EQ(ErrorOf(t), At(t, 1, std::string(key) + " = ") + std::string(key) +
+                                " must be a PostgreSQL identifier (lower-case letters, digits and "
+                                "'_', not starting with a digit, at most 63 bytes), not '" +
+                                std::string(bad) + "'");
+    }
+    EXPECT_EQ(ErrorOf(bronze(ok + ", " + std::string(key) + " = 'ok_2'")), "OK");
+  }
+  for (std::string_view key : {"conninfo", "source_table", "slot", "publication"}) {
+    t = "CREATE TABLE bronze.o (id bigint) WITH (connector = 'http', " + std::string(key) +
+        " = 'x');";
+    EXPECT_EQ(ErrorOf(t), At(t, 1, std::string(key) + " = ") + std::string(key) +
+                              " is only used with connector = 'postgres-cdc'");
+  }
+  // A long table name gives a default cut to PostgreSQL's 63 bytes.
+  Result<Pipeline> r = Bind(
+      "CREATE TABLE bronze.a_very_long_bronze_table_name_that_goes_on_and_on_and_on (id bigint) "
+      "WITH (connector = 'postgres-cdc', conninfo = 'host=x', source_table = 't');");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->bronze[0].slot.size(), 63u);
+  EXPECT_TRUE(r->bronze[0].slot.starts_with("strata_bronze_a_very_long"));
+}
+
+TEST(MaskConninfo, HidesPasswords) {
+  EXPECT_EQ(MaskConninfo("host=db password=secret user=u"), "host=db password=*** user=u");
+  EXPECT_EQ(MaskConninfo("password = 'se cr\\'et' host=db"), "password = *** host=db");
+  EXPECT_EQ(MaskConninfo("host=db passfile=/x"), "host=db passfile=/x");
+  EXPECT_EQ(MaskConninfo("password=a\\ b host=c"), "password=*** host=c");
+  EXPECT_EQ(MaskConninfo("postgresql://u:pw@h:5432,h2/db?sslmode=require&password=x&a=b"),
+            "postgresql://u:***@h:5432,h2/db?sslmode=require&password=***&a=b");
+  EXPECT_EQ(MaskConninfo("postgres://u@h/db"), "postgres://u@h/db");
+  EXPECT_EQ(MaskConninfo("postgresql://h/db"), "postgresql://h/db");
+}
+
 TEST(BindPipeline, InsertColumnListsAndMissingColumns) {
   Result<Pipeline> r = Bind(
       WithInsert("INSERT INTO silver.orders (event_ts, order_id) SELECT event_ts, upper(order_id) "
@@ -392,7 +492,8 @@ TEST(BindPipelineErrors, BronzeOptions) {
   t = bronze("format = 'avro'");
   EXPECT_EQ(ErrorOf(t), At(t, 1, "format") + "format must be 'json' or 'debezium', not 'avro'");
   t = bronze("connector = 'kafka'");
-  EXPECT_EQ(ErrorOf(t), At(t, 1, "connector") + "connector must be 'http' or 'file', not 'kafka'");
+  EXPECT_EQ(ErrorOf(t), At(t, 1, "connector") +
+                            "connector must be 'http', 'file' or 'postgres-cdc', not 'kafka'");
   t = bronze("connector = 'file'");
   EXPECT_EQ(ErrorOf(t),
             At(t, 1, "connector") + "connector = 'file' needs location = '<file or directory>'");
@@ -401,7 +502,8 @@ TEST(BindPipelineErrors, BronzeOptions) {
   t = bronze("retention = '1 day'");
   EXPECT_EQ(ErrorOf(t), At(t, 1, "retention") +
                             "unknown option \"retention\" for a bronze table (known options: "
-                            "layer, connector, location, partitions, key, format, watermark)");
+                            "layer, connector, location, partitions, key, format, watermark, "
+                            "conninfo, source_table, slot, publication)");
   t = bronze("key = 'id', key = 'n'");
   EXPECT_EQ(ErrorOf(t), At(t, 1, "key = 'n'") + "option \"key\" is given more than once");
   t = "CREATE TABLE bronze.o (id text NOT NULL);";

@@ -1,0 +1,509 @@
+// A pipeline fed by change data capture from a real PostgreSQL 15 (scripts/pg_test_server.sh
+// starts a throwaway one), run the way `strata server` runs it: a Store, an Engine and a
+// PipelineService whose connector thread streams the source table into bronze while the
+// speed path, batch runs and publications keep the gold views current.
+//
+// The pipeline is examples/postgres_cdc.sql itself (conninfo pointed at the test server) plus
+// a second silver table that deduplicates by updated_at (dedupe_order; the source table has
+// REPLICA IDENTITY FULL so that deletes carry it) with its own Lambda and Kappa views.
+//
+// The oracle: after inserts, updates, deletes, a primary key change, several changes in one
+// transaction, a transaction of thousands of rows and a restart of strata's side while
+// changes keep committing, bronze holds exactly one record per row change (nothing lost,
+// nothing stored twice), and every gold view strata serves equals, row for row and as
+// text, the same aggregate computed by PostgreSQL over the source table. Drift is zero.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <libpq-fe.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/pipeline_service.h"
+#include "common/file_system.h"
+#include "connect/pg_connection.h"
+#include "log/store.h"
+#include "runtime/query.h"
+#include "runtime/runner.h"
+#include "serve/engine.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+
+namespace strata::api {
+namespace {
+
+using ::testing::HasSubstr;
+using Clock = std::chrono::steady_clock;
+using Rows = std::vector<std::vector<std::string>>;
+
+constexpr char kNull[] = "<null>";
+// The conninfo examples/postgres_cdc.sql is written with; the test points it at its server.
+constexpr char kExampleConninfo[] = "host=127.0.0.1 port=5432 dbname=shop user=strata_cdc";
+
+std::string ReadExample() {
+  std::string text;
+  Status s = FileSystem::Default()->ReadFile(
+      std::string(STRATA_SOURCE_DIR) + "/examples/postgres_cdc.sql", &text);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return text;
+}
+
+// The example's pipeline against `conninfo`, plus a silver table deduplicated by updated_at
+// and two views over it.
+std::string Pipeline(const std::string& conninfo) {
+  std::string sql = ReadExample();
+  const size_t at = sql.find(kExampleConninfo);
+  EXPECT_NE(at, std::string::npos)
+      << "examples/postgres_cdc.sql no longer uses " << kExampleConninfo;
+  if (at != std::string::npos) sql.replace(at, std::string(kExampleConninfo).size(), conninfo);
+  return sql + R"sql(
+CREATE TABLE silver.orders_latest (
+  order_id bigint NOT NULL, customer text NOT NULL,
+  amount numeric(12,2) NOT NULL CHECK (amount >= 0),
+  status text NOT NULL, updated_at timestamp NOT NULL, PRIMARY KEY (order_id)
+) WITH (layer = 'silver', dedupe_order = 'updated_at', on_violation = 'quarantine');
+
+INSERT INTO silver.orders_latest
+SELECT order_id, customer, amount, status, updated_at FROM bronze.orders;
+
+CREATE MATERIALIZED VIEW gold.latest_by_status WITH (serving = 'lambda', batch_every = '1 second') AS
+SELECT status, sum(amount) AS revenue, count(*) AS orders, count(DISTINCT customer) AS customers
+FROM silver.orders_latest GROUP BY status;
+
+CREATE MATERIALIZED VIEW gold.latest_by_customer WITH (serving = 'kappa') AS
+SELECT customer, count(*) AS orders, sum(amount) AS spent, min(amount) AS smallest
+FROM silver.orders_latest GROUP BY customer;
+)sql";
+}
+
+// Each gold view with what strata is asked and the same aggregate in PostgreSQL. The CHECK
+// (amount >= 0) quarantines some rows: the oracle leaves them out the same way.
+struct ViewOracle {
+  const char* view;
+  const char* strata;
+  const char* postgres;
+};
+constexpr ViewOracle kViews[] = {
+    {"gold.orders_by_status", "SELECT * FROM gold.orders_by_status ORDER BY status",
+     "SELECT status, count(*), sum(amount), count(DISTINCT customer) FROM orders "
+     "WHERE amount >= 0 GROUP BY status ORDER BY status"},
+    {"gold.customer_totals", "SELECT * FROM gold.customer_totals ORDER BY customer",
+     "SELECT customer, count(*), sum(amount), max(amount) FROM orders "
+     "WHERE amount >= 0 AND status <> 'cancelled' GROUP BY customer ORDER BY customer"},
+    {"gold.latest_by_status", "SELECT * FROM gold.latest_by_status ORDER BY status",
+     "SELECT status, sum(amount), count(*), count(DISTINCT customer) FROM orders "
+     "WHERE amount >= 0 GROUP BY status ORDER BY status"},
+    {"gold.latest_by_customer", "SELECT * FROM gold.latest_by_customer ORDER BY customer",
+     "SELECT customer, count(*), sum(amount), min(amount) FROM orders "
+     "WHERE amount >= 0 GROUP BY customer ORDER BY customer"},
+};
+
+std::string Show(const Rows& rows) {
+  std::string out;
+  for (size_t i = 0; i < rows.size() && i < 40; ++i) {
+    for (size_t c = 0; c < rows[i].size(); ++c)
+      out += (c ? " | " : "  ") + rows[i][c];
+    out += "\n";
+  }
+  return out + (rows.size() > 40 ? "  ...\n" : "");
+}
+
+// --- The server (as in tests/connect/postgres_cdc_test.cc) ---
+
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+class PgServer {
+ public:
+  PgServer() : port_(std::to_string(FreePort())) {
+    // The script's watchdog removes the server if this process dies before ~PgServer.
+    ::setenv("PG_TEST_OWNER_PID", std::to_string(::getpid()).c_str(), 1);
+    auto r = Script("start");
+    if (r.exit_code == 0 && !r.out.empty()) {
+      conninfo_ = r.out.substr(0, r.out.find('\n'));
+    } else {
+      error_ = "exit " + std::to_string(r.exit_code) + ": " + r.err + r.out;
+    }
+  }
+  ~PgServer() { Script("stop"); }
+
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+  const std::string& conninfo() const { return conninfo_; }
+
+ private:
+  testing::ProcessResult Script(const std::string& command) {
+    return testing::RunProcess(
+        {"/bin/bash", std::string(STRATA_SOURCE_DIR) + "/scripts/pg_test_server.sh", command,
+         dir_.path(), port_},
+        {}, std::chrono::seconds(60));
+  }
+
+  testing::TempDir dir_;
+  std::string port_, conninfo_, error_;
+};
+
+// A SQL session that counts the rows its statements change: bronze must end up with one
+// record per row change.
+class Session {
+ public:
+  explicit Session(const std::string& conninfo) {
+    auto conn = connect::PgConnection::Connect(conninfo, false);
+    EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+    if (conn.ok()) conn_ = std::move(*conn);
+  }
+  bool ok() const { return conn_ != nullptr; }
+
+  // Runs one statement; returns the rows it changed (0 for others).
+  uint64_t Run(const std::string& sql) {
+    if (!conn_) return 0;
+    auto r = conn_->Exec(sql, "test SQL");
+    EXPECT_TRUE(r.ok()) << sql << "\n" << r.status().ToString();
+    if (!r.ok()) return 0;
+    const char* n = PQcmdTuples(r->get());
+    return n[0] == '\0' ? 0 : std::strtoull(n, nullptr, 10);
+  }
+  // One transaction of several statements.
+  uint64_t Transaction(const std::vector<std::string>& statements) {
+    uint64_t changed = 0;
+    Run("BEGIN");
+    for (const std::string& s : statements)
+      changed += Run(s);
+    Run("COMMIT");
+    return changed;
+  }
+  Rows Query(const std::string& sql) {
+    Rows rows;
+    if (!conn_) return rows;
+    auto r = conn_->Exec(sql, "test query");
+    EXPECT_TRUE(r.ok()) << sql << "\n" << r.status().ToString();
+    if (!r.ok()) return rows;
+    for (int i = 0; i < r->rows(); ++i) {
+      std::vector<std::string>& row = rows.emplace_back();
+      for (int c = 0; c < r->columns(); ++c)
+        row.push_back(r->IsNull(i, c) ? kNull : std::string(r->Value(i, c)));
+    }
+    return rows;
+  }
+
+ private:
+  std::unique_ptr<connect::PgConnection> conn_;
+};
+
+class CdcPipelineTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new PgServer(); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_TRUE(server_->ok()) << "PostgreSQL 15 could not be started by "
+                                  "scripts/pg_test_server.sh: "
+                               << server_->error();
+    sql_ = Pipeline(server_->conninfo());
+  }
+  void TearDown() override { Shutdown(); }
+
+  // The stack of `strata server --data DIR --pipeline FILE`, without HTTP.
+  void StartStrata() {
+    auto store = log::Store::Open(data(), {});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    auto plan = runtime::LoadPipeline(sql_, "postgres_cdc.sql");
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    Status s = runtime::EnsureBronzeTables(store_.get(), *plan);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    runtime::PipelinePaths paths(data());
+    ASSERT_TRUE(FileSystem::Default()->CreateDirs(paths.dir).ok());
+    ASSERT_TRUE(FileSystem::Default()->WriteFileAtomic(paths.sql, sql_).ok());
+    auto engine = serve::Engine::Open(store_.get(), data(), sql_, paths.sql);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    engine_ = std::move(engine).value();
+    auto bronze = store_->GetTable("bronze.orders");
+    ASSERT_TRUE(bronze.ok()) << bronze.status().ToString();
+    bronze_ = *bronze;
+
+    PipelineServiceOptions options;
+    options.batch_every = 1'000'000;
+    options.publish_every = 200'000;
+    options.save_every = 1'000'000;
+    options.store = store_.get();
+    options.data_dir = data();
+    options.cdc_poll = 20'000;
+    options.cdc_retry_min = 100'000;
+    service_ = std::make_unique<PipelineService>(engine_.get(), options);
+    service_->Start();
+  }
+
+  // Stops the service, then closes the engine and the store (a clean stop of the server).
+  void Shutdown() {
+    if (service_) {
+      const Clock::time_point start = Clock::now();
+      Status s = service_->Stop();
+      EXPECT_TRUE(s.ok()) << s.ToString();
+      EXPECT_LT(Clock::now() - start, std::chrono::seconds(2)) << "Stop took too long";
+      EXPECT_EQ(service_->stats().last_error, "");
+      EXPECT_EQ(service_->stats().cdc_failures, 0u);
+    }
+    service_.reset();
+    engine_.reset();
+    bronze_ = nullptr;
+    store_.reset();
+  }
+
+  std::string data() const { return dir_.Sub("data"); }
+
+  uint64_t BronzeRecords() const {
+    uint64_t n = 0;
+    for (uint32_t p = 0; p < bronze_->partition_count(); ++p)
+      n += bronze_->partition(p).end_offset();
+    return n;
+  }
+
+  // Waits until bronze holds `n` records (20 s at most), then a little longer to see that
+  // no more arrive.
+  void ExpectBronzeRecords(uint64_t n) {
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (BronzeRecords() < n && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(BronzeRecords(), n) << "bronze should hold one record per row change; last error: "
+                                  << service_->stats().last_error;
+  }
+
+  bool WaitCaughtUp() {
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (!engine_->CaughtUp() && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return engine_->CaughtUp();
+  }
+
+  Rows StrataRows(const std::string& sql) {
+    Rows rows;
+    auto r = engine_->Query(sql);
+    EXPECT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
+    if (!r.ok()) return rows;
+    for (size_t i = 0; i < r->rows.num_rows(); ++i) {
+      std::vector<std::string>& row = rows.emplace_back();
+      for (size_t c = 0; c < r->names.size(); ++c) {
+        Value v = r->rows.columns[c].GetValue(i);
+        row.push_back(v.is_null() ? kNull : v.ToString(r->types[c]));
+      }
+    }
+    return rows;
+  }
+
+  static PgServer* server_;
+  testing::TempDir dir_;
+  std::string sql_;
+  std::unique_ptr<log::Store> store_;
+  std::unique_ptr<serve::Engine> engine_;
+  std::unique_ptr<PipelineService> service_;
+  log::Table* bronze_ = nullptr;
+};
+
+PgServer* CdcPipelineTest::server_ = nullptr;
+
+TEST_F(CdcPipelineTest, GoldViewsEqualPostgresAggregatesThroughChangesAndRestart) {
+  Session db(server_->conninfo());
+  ASSERT_TRUE(db.ok());
+  db.Run(
+      "CREATE TABLE public.orders (order_id int PRIMARY KEY, customer text NOT NULL, "
+      "amount numeric(12,2) NOT NULL, status text NOT NULL, "
+      "updated_at timestamptz NOT NULL DEFAULT now())");
+  db.Run("ALTER TABLE public.orders REPLICA IDENTITY FULL");
+  // 300 rows before strata starts: the initial snapshot.
+  const uint64_t snapshot = db.Run(
+      "INSERT INTO orders SELECT i, 'c' || (i % 23), (i * 37 % 10000) / 100.0, "
+      "(ARRAY['created','paid','shipped','cancelled'])[i % 4 + 1], "
+      "timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second' "
+      "FROM generate_series(1, 300) i");
+  ASSERT_EQ(snapshot, 300u);
+  ASSERT_NO_FATAL_FAILURE(StartStrata());
+  ASSERT_NO_FATAL_FAILURE(ExpectBronzeRecords(snapshot));
+  uint64_t changes = snapshot;
+
+  // Single-row transactions: inserts, updates, deletes.
+  for (int i = 0; i < 10; ++i) {
+    changes += db.Run("INSERT INTO orders VALUES (" + std::to_string(1000 + i) + ", 'c" +
+                      std::to_string(i % 5) + "', " + std::to_string(i) + ".25, 'created', now())");
+  }
+  for (int i = 0; i < 10; ++i) {
+    changes += db.Run(
+        "UPDATE orders SET status = 'paid', amount = amount + 1, updated_at = now() "
+        "WHERE order_id = " +
+        std::to_string(1000 + i));
+  }
+  for (int id : {1, 2, 3, 1001, 1002})
+    changes += db.Run("DELETE FROM orders WHERE order_id = " + std::to_string(id));
+  // A primary key change: a delete of the old key and an insert of the new one.
+  changes += 1 + db.Run(
+                     "UPDATE orders SET order_id = 100000, updated_at = now() "
+                     "WHERE order_id = 5");
+  // Several changes in one transaction, one key inserted, updated twice and deleted in it.
+  changes += db.Transaction({
+      "INSERT INTO orders VALUES (2000, 'c1', 10.00, 'created', now()), "
+      "(2001, 'c2', 20.00, 'created', now())",
+      "UPDATE orders SET amount = 11.50, updated_at = now() WHERE order_id = 2000",
+      "UPDATE orders SET status = 'shipped', updated_at = now() WHERE order_id = 2000",
+      "UPDATE orders SET customer = 'c9', updated_at = now() WHERE order_id BETWEEN 10 AND 19",
+      "DELETE FROM orders WHERE order_id = 2001",
+      "DELETE FROM orders WHERE order_id BETWEEN 20 AND 24",
+  });
+  // Rows that break silver's CHECK (amount >= 0): quarantined, left out of gold.
+  changes += db.Transaction({"INSERT INTO orders VALUES (3000, 'c3', -1.00, 'paid', now())",
+                             "INSERT INTO orders VALUES (3001, 'c4', -2.50, 'created', now())"});
+  ASSERT_NO_FATAL_FAILURE(ExpectBronzeRecords(changes));
+
+  // Changes keep committing (on another connection) while strata stops and starts again;
+  // a transaction of 4,500 row changes commits while it is down.
+  std::atomic<uint64_t> writer_changes{0};
+  std::atomic<int> writer_done{0};
+  std::thread writer([&] {
+    Session w(server_->conninfo());
+    for (int i = 0; i < 300 && w.ok(); ++i) {
+      const std::string id = std::to_string(30 + i % 270);
+      if (i % 10 == 9) {
+        writer_changes +=
+            w.Run("INSERT INTO orders VALUES (" + std::to_string(5000 + i) + ", 'c" +
+                  std::to_string(i % 17) + "', " + std::to_string(i % 50) + ".75, 'paid', now())");
+      } else if (i % 25 == 24) {
+        writer_changes += w.Run("DELETE FROM orders WHERE order_id = " + id);
+      } else {
+        writer_changes += w.Run(
+            "UPDATE orders SET amount = amount + 0.10, status = (ARRAY['created','paid',"
+            "'shipped','cancelled'])[" +
+            std::to_string(i % 4 + 1) + "], updated_at = now() WHERE order_id = " + id);
+      }
+      ++writer_done;
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+  });
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (writer_done < 80 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  Shutdown();
+  const int done_at_stop = writer_done;
+  changes += db.Transaction({
+      "INSERT INTO orders SELECT i, 'c' || (i % 31), (i % 997) / 10.0, 'created', now() "
+      "FROM generate_series(10000, 12999) i",
+      "UPDATE orders SET status = 'paid', updated_at = now() WHERE order_id BETWEEN 10000 AND "
+      "10999",
+      "DELETE FROM orders WHERE order_id BETWEEN 12000 AND 12499",
+  });
+  ASSERT_NO_FATAL_FAILURE(StartStrata());
+  writer.join();
+  EXPECT_LT(done_at_stop, 300) << "the writer finished before strata stopped";
+  changes += writer_changes;
+  // And after the restart.
+  changes += db.Transaction({"DELETE FROM orders WHERE order_id BETWEEN 100 AND 109",
+                             "UPDATE orders SET status = 'cancelled', updated_at = now() "
+                             "WHERE order_id BETWEEN 110 AND 119"});
+  ASSERT_NO_FATAL_FAILURE(ExpectBronzeRecords(changes));
+  ASSERT_TRUE(WaitCaughtUp());
+  // The Lambda views answer batch(T) + the speed path after T: wait for a batch run.
+  const auto batch_deadline = Clock::now() + std::chrono::seconds(5);
+  while (service_->stats().batch_runs == 0 && Clock::now() < batch_deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GT(service_->stats().batch_runs, 0u);
+
+  for (const ViewOracle& v : kViews) {
+    SCOPED_TRACE(v.view);
+    const Rows expected = db.Query(v.postgres);
+    const Rows actual = StrataRows(v.strata);
+    EXPECT_GT(expected.size(), 3u);
+    EXPECT_EQ(actual, expected) << "strata:\n" << Show(actual) << "PostgreSQL:\n" << Show(expected);
+    auto drift = engine_->Drift(v.view);
+    ASSERT_TRUE(drift.ok()) << drift.status().ToString();
+    EXPECT_TRUE(drift->identical()) << drift->ToText();
+  }
+  // Silver holds the source's valid rows; the two that break the CHECK are quarantined.
+  for (const char* silver : {"silver.orders", "silver.orders_latest"}) {
+    EXPECT_EQ(StrataRows("SELECT count(*) FROM " + std::string(silver)),
+              db.Query("SELECT count(*) FROM orders WHERE amount >= 0"));
+    EXPECT_EQ(StrataRows("SELECT constraint_name, count(*) FROM " + std::string(silver) +
+                         "__quarantine GROUP BY 1"),
+              (Rows{{std::string(silver).substr(7) + "_amount_check", "2"}}));
+  }
+  EXPECT_TRUE(FileSystem::Default()->Exists(CdcSchemaHistoryPath(data(), "bronze.orders")));
+}
+
+// Without a server to connect to, the connector's failures are reported through the
+// service (and retried with a backoff), and Stop is still prompt. Without a store, the
+// service says why no connector runs.
+TEST(CdcPipelineService, ReportsConnectorFailuresAndStopsPromptly) {
+  testing::TempDir dir;
+  const std::string sql = Pipeline("host=127.0.0.1 port=" + std::to_string(FreePort()) +
+                                   " user=postgres dbname=postgres connect_timeout=2");
+  auto store = log::Store::Open(dir.Sub("data"), {});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto plan = runtime::LoadPipeline(sql, "postgres_cdc.sql");
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_TRUE(runtime::EnsureBronzeTables(store->get(), *plan).ok());
+  auto engine = serve::Engine::Open(store->get(), dir.Sub("data"), sql, "postgres_cdc.sql");
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  {
+    PipelineServiceOptions options;
+    options.store = store->get();
+    options.data_dir = dir.Sub("data");
+    options.cdc_retry_min = 50'000;
+    PipelineService service(engine->get(), options);
+    service.Start();
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (service.stats().cdc_failures < 2 && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_GE(service.stats().cdc_failures, 2u);  // retried
+    EXPECT_EQ(service.stats().cdc_connectors, 1u);
+    EXPECT_THAT(service.stats().last_error,
+                HasSubstr("bronze.orders <- postgres public.orders: connecting to PostgreSQL"));
+    const Clock::time_point start = Clock::now();
+    EXPECT_TRUE(service.Stop().ok());
+    EXPECT_LT(Clock::now() - start, std::chrono::seconds(1));
+  }
+  PipelineService unwired(engine->get(), PipelineServiceOptions{});
+  unwired.Start();
+  EXPECT_EQ(unwired.stats().last_error,
+            "bronze.orders: the pipeline service was started without the store and data "
+            "directory that a postgres-cdc table needs");
+  EXPECT_EQ(unwired.stats().cdc_connectors, 0u);
+  EXPECT_TRUE(unwired.Stop().ok());
+}
+
+TEST(CdcPipelineExample, ChecksAndShowsTheSourceWithoutPassword) {
+  const std::string example = std::string(STRATA_SOURCE_DIR) + "/examples/postgres_cdc.sql";
+  testing::ProcessResult r = testing::RunProcess({STRATA_BINARY, "check", example});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_THAT(r.out, HasSubstr("bronze.orders  [debezium, connector postgres-cdc, 4 partitions, "
+                               "key order_id]"));
+  EXPECT_THAT(r.out, HasSubstr("source:    public.orders, slot strata_orders, publication "
+                               "strata_orders"));
+  EXPECT_THAT(r.out, HasSubstr(std::string("conninfo '") + kExampleConninfo + "'"));
+}
+
+}  // namespace
+}  // namespace strata::api
