@@ -521,6 +521,15 @@ int Main(int argc, char** argv) {
       "Per node: offsets consumed, lag, last publish, row counts, quarantine counts (JSON)");
   AddTarget(status_cmd, &status);
 
+  SchemasArgs schemas;
+  auto* schemas_cmd = app.add_subcommand(
+      "schemas",
+      "The schema history of a bronze table (postgres-cdc): versions, when and from where, "
+      "columns, the compatibility mode and whether each change was compatible");
+  schemas_cmd->add_option("--data", schemas.data, "Data directory")->required();
+  schemas_cmd->add_option("TABLE", schemas.table, "A bronze table, e.g. bronze.orders")->required();
+  schemas_cmd->add_flag("--json", schemas.json, "Print the registry's JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -536,6 +545,7 @@ int Main(int argc, char** argv) {
   if (check_cmd->parsed()) return RunCheck(check);
   if (run_cmd->parsed()) return RunPipeline(run);
   if (batch_cmd->parsed()) return RunBatchCommand(batch);
+  if (schemas_cmd->parsed()) return RunSchemas(schemas);
   for (auto [cmd, target] : {std::pair<CLI::App*, Target*>{query_cmd, &query.target},
                              {versions_cmd, &versions.target},
                              {replay_cmd, &replay.target},

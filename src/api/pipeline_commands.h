@@ -51,6 +51,10 @@ struct ReplayArgs {
   double rate = 0;
 };
 // validate VIEW NAME, cutover VIEW NAME, rollback VIEW, drift VIEW.
+struct SchemasArgs {
+  std::string data, table;
+  bool json = false;
+};
 struct ViewArgs {
   Target target;
   std::string view, name;
@@ -82,5 +86,8 @@ int RunCutover(const ViewArgs& args);
 int RunRollback(const ViewArgs& args);
 int RunDrift(const ViewArgs& args);
 int RunStatus(const Target& target);
+// The schema history of a bronze table (schemas_command.cc); reads DATA only, so it works
+// while a server runs.
+int RunSchemas(const SchemasArgs& args);
 
 }  // namespace strata::api

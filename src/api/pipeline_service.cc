@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "catalog/schema_registry.h"
 #include "common/file_system.h"
 #include "connect/cdc_ingest.h"
 #include "connect/postgres_cdc.h"
@@ -31,7 +32,7 @@ Micros BatchEvery(const serve::Engine& engine, Micros requested) {
 }  // namespace
 
 std::string CdcSchemaHistoryPath(const std::string& data_dir, const std::string& table) {
-  return runtime::PipelinePaths(data_dir).dir + "/cdc/" + table + ".schemas";
+  return catalog::SchemaHistoryPath(data_dir, table);
 }
 
 PipelineService::PipelineService(serve::Engine* engine, PipelineServiceOptions options)
@@ -200,9 +201,8 @@ Status PipelineService::RunCdcOnce(const sql::BronzeTable& bronze) {
   connect::CdcIngestOptions ingest;
   ingest.stop = &cdc_stop_;
   ingest.schema_history_path = CdcSchemaHistoryPath(options_.data_dir, bronze.name);
+  ingest.compatibility = bronze.compatibility;
   ingest.report = [this](const std::string& m) { Note(m); };  // already names the table
-  RETURN_IF_ERROR(
-      FileSystem::Default()->CreateDirs(runtime::PipelinePaths(options_.data_dir).dir + "/cdc"));
   connect::PostgresCdcSource source(std::move(source_options));
   RETURN_IF_ERROR(source.Open());
   return connect::RunCdcIngest(table, &source, ingest).status();

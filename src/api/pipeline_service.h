@@ -11,9 +11,12 @@
 // Besides, each bronze table with connector = 'postgres-cdc' gets a connector thread, which runs
 // connect::RunCdcIngest into that table of `options.store` (snapshot first when the table is
 // empty, then streaming; exactly once, see connect/cdc_ingest.h). The schema history of table T
-// is DATA/pipeline/cdc/T.schemas. RunCdcIngest reconnects by itself after a lost connection
-// (for 30 s); when it gives up or fails otherwise (PostgreSQL unreachable at start, a
-// refusal), the thread reports the error and starts the connector again after a backoff
+// is the schema registry's DATA/catalog/T.schemas (catalog/schema_registry.h); a source change
+// that breaks a column the pipeline reads stops that table's path in the speed loop (and batch
+// runs) with an error naming table, column and versions (runtime/schema_guard.h), reported
+// like any failure below, while the connector keeps ingesting. RunCdcIngest reconnects by itself
+// after a lost connection (for 30 s); when it gives up or fails otherwise (PostgreSQL unreachable
+// at start, a refusal), the thread reports the error and starts the connector again after a backoff
 // (`cdc_retry_min`, doubling up to `cdc_retry_max`; back to the minimum once a run lasted
 // longer than that).
 // Errors never stop the loops: each is recorded in Stats::last_error and printed to stderr
@@ -63,7 +66,8 @@ struct PipelineServiceOptions {
   Micros cdc_retry_max = 30'000'000;
 };
 
-// DATA/pipeline/cdc/<table>.schemas: where the service keeps a CDC table's schema history.
+// DATA/catalog/<table>.schemas: where the service keeps a CDC table's schema history
+// (catalog::SchemaHistoryPath).
 std::string CdcSchemaHistoryPath(const std::string& data_dir, const std::string& table);
 
 class PipelineService {

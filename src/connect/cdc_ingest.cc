@@ -158,8 +158,8 @@ Status CdcIngest::OnRecord(const CdcRecord& record, bool dedupe) {
 Status CdcIngest::Flush() {
   if (!pending_.empty()) {
     if (source_->schemas() != persisted_) {
-      sink_error_ = SaveSchemaHistory(fs_, options_.schema_history_path, source_->table_name(),
-                                      source_->schemas());
+      sink_error_ = SaveSchemaHistory(fs_, options_.schema_history_path, table_->name(),
+                                      source_->schemas(), options_.compatibility);
       RETURN_IF_ERROR(sink_error_);
       persisted_ = source_->schemas();
     }

@@ -25,8 +25,11 @@
 // kFailedPrecondition, as is a non-empty table whose slot had to be created afresh (changes
 // may have been missed): both need a new bronze table (or a re-snapshot, not automated yet).
 //
-// Schema versions are kept in a history file (cdc_schema.h) written before the first
-// record of each new version is appended.
+// Schema versions are kept in the schema registry's file (cdc_schema.h,
+// catalog/schema_registry.h), written before the first record of each new version is
+// appended, with each change's verdict under `compatibility`. An incompatible change does
+// not stop ingestion: bronze keeps every change (runtime/schema_guard.h decides what the
+// pipeline may read).
 //
 // Thread safety: one RunCdcIngest per table and source at a time; the stop flag may be set
 // from any thread.
@@ -38,6 +41,7 @@
 #include <functional>
 #include <string>
 
+#include "catalog/schema_registry.h"
 #include "common/file_system.h"
 #include "common/status.h"
 #include "connect/postgres_cdc.h"
@@ -49,7 +53,8 @@ struct CdcIngestOptions {
   const std::atomic<bool>* stop = nullptr;  // required: RunCdcIngest returns once it is set
   size_t max_batch = 4096;                  // records per Table::Append at most
   std::string schema_history_path;          // required (cdc_schema.h)
-  FileSystem* fs = nullptr;                 // for the history file; null = FileSystem::Default()
+  catalog::Compatibility compatibility = catalog::Compatibility::kBackward;
+  FileSystem* fs = nullptr;  // for the history file; null = FileSystem::Default()
   // After a lost connection (PostgreSQL restarting, the network), keep reconnecting this
   // long before giving up with the error. Zero: return the error at once.
   std::chrono::milliseconds reconnect_for{30000};

@@ -1,8 +1,7 @@
 #include "connect/cdc_schema.h"
 
-#include <simdjson.h>
-
-#include "common/json_writer.h"
+#include "common/clock.h"
+#include "connect/pg_value.h"
 
 namespace strata::connect {
 
@@ -17,83 +16,85 @@ bool SameColumns(const std::vector<PgColumn>& a, const std::vector<PgColumn>& b)
   return true;
 }
 
-std::string EncodeSchemaHistory(std::string_view table,
-                                const std::vector<SchemaVersion>& versions) {
-  std::string out = "{\"table\":";
-  AppendJsonString(&out, table);
-  out += ",\"versions\":[";
-  for (size_t v = 0; v < versions.size(); ++v) {
-    if (v > 0) out += ',';
-    out += "{\"version\":" + std::to_string(versions[v].version) + ",\"columns\":[";
-    for (size_t c = 0; c < versions[v].columns.size(); ++c) {
-      const PgColumn& col = versions[v].columns[c];
-      if (c > 0) out += ',';
-      out += "{\"name\":";
-      AppendJsonString(&out, col.name);
-      out += ",\"type_oid\":" + std::to_string(col.type_oid) +
-             ",\"type_modifier\":" + std::to_string(col.type_modifier) +
-             ",\"key\":" + (col.key ? "true" : "false") + "}";
-    }
-    out += "]}";
+std::string PgTypeName(uint32_t type_oid, int32_t type_modifier) {
+  // A modifier is the declared length + 4 (varchar, bpchar) or ((precision << 16) | scale) + 4
+  // (numeric); -1 when none was declared.
+  const int32_t m = type_modifier - 4;
+  switch (type_oid) {
+    case pg_type::kBool:
+      return "boolean";
+    case pg_type::kInt2:
+      return "smallint";
+    case pg_type::kInt4:
+      return "integer";
+    case pg_type::kInt8:
+      return "bigint";
+    case pg_type::kOid:
+      return "oid";
+    case pg_type::kText:
+      return "text";
+    case pg_type::kJson:
+      return "json";
+    case pg_type::kJsonb:
+      return "jsonb";
+    case pg_type::kFloat4:
+      return "real";
+    case pg_type::kFloat8:
+      return "double precision";
+    case pg_type::kDate:
+      return "date";
+    case pg_type::kTimestamp:
+      return "timestamp without time zone";
+    case pg_type::kTimestamptz:
+      return "timestamp with time zone";
+    case pg_type::kBpchar:
+      return type_modifier < 0 ? "character" : "character(" + std::to_string(m) + ")";
+    case pg_type::kVarchar:
+      return type_modifier < 0 ? "character varying"
+                               : "character varying(" + std::to_string(m) + ")";
+    case pg_type::kNumeric:
+      return type_modifier < 0 ? "numeric"
+                               : "numeric(" + std::to_string((m >> 16) & 0xffff) + "," +
+                                     std::to_string(m & 0xffff) + ")";
+    default:
+      return "oid " + std::to_string(type_oid);
   }
-  return out + "]}\n";
-}
-
-Result<std::vector<SchemaVersion>> DecodeSchemaHistory(std::string_view text,
-                                                       const std::string& path) {
-  simdjson::dom::parser parser;
-  simdjson::padded_string padded(text);
-  simdjson::dom::element root;
-  simdjson::dom::array versions;
-  auto bad = [&](std::string_view why) {
-    return Status::Corruption(path + ": not a CDC schema history: " + std::string(why));
-  };
-  if (parser.parse(padded).get(root) || root["versions"].get_array().get(versions)) {
-    return bad("expected an object with \"versions\"");
-  }
-  std::vector<SchemaVersion> out;
-  for (simdjson::dom::element v : versions) {
-    SchemaVersion sv;
-    uint64_t number = 0;
-    simdjson::dom::array columns;
-    if (v["version"].get_uint64().get(number) || v["columns"].get_array().get(columns)) {
-      return bad("a version lacks \"version\" or \"columns\"");
-    }
-    sv.version = static_cast<uint32_t>(number);
-    for (simdjson::dom::element c : columns) {
-      PgColumn col;
-      std::string_view name;
-      uint64_t oid = 0;
-      int64_t modifier = 0;
-      bool key = false;
-      if (c["name"].get_string().get(name) || c["type_oid"].get_uint64().get(oid) ||
-          c["type_modifier"].get_int64().get(modifier) || c["key"].get_bool().get(key)) {
-        return bad("a column of version " + std::to_string(number) + " is incomplete");
-      }
-      col.name = name;
-      col.type_oid = static_cast<uint32_t>(oid);
-      col.type_modifier = static_cast<int32_t>(modifier);
-      col.key = key;
-      sv.columns.push_back(std::move(col));
-    }
-    if (!out.empty() && sv.version != out.back().version + 1) return bad("versions not in order");
-    out.push_back(std::move(sv));
-  }
-  return out;
 }
 
 Result<std::optional<std::vector<SchemaVersion>>> LoadSchemaHistory(FileSystem* fs,
                                                                     const std::string& path) {
-  if (!fs->Exists(path)) return std::optional<std::vector<SchemaVersion>>();
-  std::string text;
-  RETURN_IF_ERROR(fs->ReadFile(path, &text));
-  ASSIGN_OR_RETURN(auto versions, DecodeSchemaHistory(text, path));
-  return std::optional<std::vector<SchemaVersion>>(std::move(versions));
+  ASSIGN_OR_RETURN(auto history, catalog::LoadSchemaHistory(fs, path));
+  if (!history) return std::optional<std::vector<SchemaVersion>>();
+  std::vector<SchemaVersion> out;
+  for (const catalog::SchemaVersion& v : history->versions) {
+    SchemaVersion sv{v.version, {}};
+    for (const catalog::SchemaColumn& c : v.columns)
+      sv.columns.push_back({c.name, c.type_oid, c.type_modifier, c.key, c.nullable});
+    out.push_back(std::move(sv));
+  }
+  return std::optional<std::vector<SchemaVersion>>(std::move(out));
 }
 
 Status SaveSchemaHistory(FileSystem* fs, const std::string& path, std::string_view table,
-                         const std::vector<SchemaVersion>& versions) {
-  return fs->WriteFileAtomic(path, EncodeSchemaHistory(table, versions));
+                         const std::vector<SchemaVersion>& versions, catalog::Compatibility mode) {
+  ASSIGN_OR_RETURN(auto loaded, catalog::LoadSchemaHistory(fs, path));
+  catalog::SchemaHistory history = loaded ? std::move(*loaded) : catalog::SchemaHistory();
+  history.table = table;
+  history.compatibility = mode;
+  if (history.versions.size() > versions.size()) {
+    return Status::FailedPrecondition(path + " holds " + std::to_string(history.versions.size()) +
+                                      " schema versions of " + std::string(table) +
+                                      ", more than the connector knows");
+  }
+  for (size_t i = history.versions.size(); i < versions.size(); ++i) {
+    std::vector<catalog::SchemaColumn> columns;
+    for (const PgColumn& c : versions[i].columns) {
+      columns.push_back({c.name, PgTypeName(c.type_oid, c.type_modifier), c.nullable, c.key,
+                         c.type_oid, c.type_modifier});
+    }
+    history.Append(std::move(columns), catalog::kSourcePostgresRelation, NowMicros());
+  }
+  return catalog::SaveSchemaHistory(fs, path, history);
 }
 
 }  // namespace strata::connect

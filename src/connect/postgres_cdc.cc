@@ -192,7 +192,7 @@ Status PostgresCdcSource::Emit(log::Operation op, std::string_view before, std::
 Result<std::vector<PgColumn>> PostgresCdcSource::ReadColumns() {
   ASSIGN_OR_RETURN(
       PgResult res,
-      conn_->ExecParams("SELECT a.attname, a.atttypid, a.atttypmod "
+      conn_->ExecParams("SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull "
                         "FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::oid "
                         "AND a.attnum > 0 AND NOT a.attisdropped "
                         "AND a.attgenerated = '' ORDER BY a.attnum",
@@ -204,6 +204,7 @@ Result<std::vector<PgColumn>> PostgresCdcSource::ReadColumns() {
     c.type_oid = static_cast<uint32_t>(std::stoul(std::string(res.Value(r, 1))));
     c.type_modifier = std::stoi(std::string(res.Value(r, 2)));
     c.key = std::find(key_columns_.begin(), key_columns_.end(), c.name) != key_columns_.end();
+    c.nullable = res.Value(r, 3) != std::string_view("t");
     columns.push_back(std::move(c));
   }
   return columns;
@@ -418,7 +419,15 @@ Status PostgresCdcSource::OnRelation(const pgoutput::Relation& relation) {
   for (const pgoutput::RelationColumn& rc : relation.columns) {
     const bool key =
         std::find(key_columns_.begin(), key_columns_.end(), rc.name) != key_columns_.end();
-    columns.push_back({rc.name, rc.type_oid, rc.type_modifier, key});
+    // Relation messages do not say whether a column may be null: keep what the latest
+    // version says, and take a new column as nullable unless it is part of the key.
+    bool nullable = !key;
+    if (!schemas_.empty()) {
+      for (const PgColumn& c : schemas_.back().columns) {
+        if (c.name == rc.name) nullable = c.nullable;
+      }
+    }
+    columns.push_back({rc.name, rc.type_oid, rc.type_modifier, key, nullable});
   }
   uint32_t version = 0;
   for (auto it = schemas_.rbegin(); it != schemas_.rend() && version == 0; ++it) {

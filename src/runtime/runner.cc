@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "log/reader.h"
+#include "runtime/schema_guard.h"
 #include "sql/binder.h"
 #include "sql/parser.h"
 
@@ -37,6 +38,7 @@ Result<uint64_t> CatchUp(log::Store* store, PipelineExecutor* executor,
                          const Offsets* until) {
   struct Cursor {
     std::string table;
+    const sql::BronzeTable* bronze;
     const log::Partition* partition;
     std::unique_ptr<log::PartitionReader> reader;
     uint64_t end;
@@ -55,9 +57,12 @@ Result<uint64_t> CatchUp(log::Store* store, PipelineExecutor* executor,
       }
       uint64_t end = part.end_offset();
       if (until != nullptr) end = std::min(end, until->at(b.name).at(p));
-      cursors.push_back({b.name, &part, std::make_unique<log::PartitionReader>(part, from), end});
+      cursors.push_back(
+          {b.name, &b, &part, std::make_unique<log::PartitionReader>(part, from), end});
     }
   }
+  SchemaGuard guard(store->dir(), pipeline);
+  Status first_refusal;
   uint64_t pushed = 0;
   bool progress = true;
   while (progress) {
@@ -75,11 +80,25 @@ Result<uint64_t> CatchUp(log::Store* store, PipelineExecutor* executor,
       ASSIGN_OR_RETURN(auto records,
                        c.reader->NextBatch(std::min<uint64_t>(batch_records, end - next)));
       if (records.empty()) continue;
-      RETURN_IF_ERROR(executor->Push(c.table, p, records));
-      pushed += records.size();
-      progress = true;
+      Status refusal;
+      const size_t admitted = guard.Admit(*c.bronze, records, &refusal);
+      if (admitted > 0) {
+        RETURN_IF_ERROR(executor->Push(c.table, p, std::span(records).first(admitted)));
+        pushed += admitted;
+        progress = true;
+      }
+      if (admitted < records.size()) {
+        // This partition stops at the refused record; the others go on.
+        c.end = next + admitted;
+        if (first_refusal.ok()) {
+          first_refusal = Status::FailedPrecondition(refusal.message() + " (stopped at partition " +
+                                                     std::to_string(p) + ", offset " +
+                                                     std::to_string(next + admitted) + ")");
+        }
+      }
     }
   }
+  if (!first_refusal.ok()) return first_refusal;
   return pushed;
 }
 

@@ -114,11 +114,12 @@ Result<std::vector<ColumnSchema>> PipelineBinder::BindColumns(const CreateTable&
 }
 
 Status PipelineBinder::BindBronze(const CreateTable& create, std::string name, SourceLocation at) {
-  ASSIGN_OR_RETURN(Options options,
-                   Options::Read(create.options,
-                                 {"layer", "connector", "location", "partitions", "key", "format",
-                                  "watermark", "conninfo", "source_table", "slot", "publication"},
-                                 "a bronze table", errors_));
+  ASSIGN_OR_RETURN(
+      Options options,
+      Options::Read(create.options,
+                    {"layer", "connector", "location", "partitions", "key", "format", "watermark",
+                     "conninfo", "source_table", "slot", "publication", "compatibility"},
+                    "a bronze table", errors_));
   RETURN_IF_ERROR(CheckLayerOption(options, name));
   BronzeTable table;
   table.name = name;
@@ -181,6 +182,10 @@ Status PipelineBinder::BindBronzeOptions(const Options& options, BronzeTable* t)
     table.format = i == 0 ? format::PayloadFormat::kJson : format::PayloadFormat::kDebezium;
   }
   if (const Option* o = options.Get("watermark")) table.watermark = o->value;
+  if (const Option* o = options.Get("compatibility")) {
+    ASSIGN_OR_RETURN(size_t i, Choose(*o, {"backward", "forward", "full", "none"}, errors_));
+    table.compatibility = static_cast<catalog::Compatibility>(i);
+  }
   return BindCdcOptions(options, errors_, &table);
 }
 

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "catalog/schema_registry.h"
 #include "common/clock.h"
 #include "common/types.h"
 #include "format/decoder.h"
@@ -58,6 +59,9 @@ struct BronzeTable {
   std::string source_table;  // "schema.table" or "table" (schema public), as PostgreSQL spells it
   std::string slot;
   std::string publication;
+  // compatibility = 'backward' | 'forward' | 'full' | 'none': the schema registry's mode for
+  // this table's schema changes (catalog/schema_registry.h).
+  catalog::Compatibility compatibility = catalog::Compatibility::kBackward;
   SourceLocation defined_at;
 };
 

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "api/pipeline_service.h"
+#include "catalog/schema_registry.h"
 #include "common/file_system.h"
 #include "connect/pg_connection.h"
 #include "log/store.h"
@@ -244,7 +245,7 @@ class CdcPipelineTest : public ::testing::Test {
     auto engine = serve::Engine::Open(store_.get(), data(), sql_, paths.sql);
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(engine).value();
-    auto bronze = store_->GetTable("bronze.orders");
+    auto bronze = store_->GetTable(plan->bronze[0].name);
     ASSERT_TRUE(bronze.ok()) << bronze.status().ToString();
     bronze_ = *bronze;
 
@@ -451,6 +452,119 @@ TEST_F(CdcPipelineTest, GoldViewsEqualPostgresAggregatesThroughChangesAndRestart
               (Rows{{std::string(silver).substr(7) + "_amount_check", "2"}}));
   }
   EXPECT_TRUE(FileSystem::Default()->Exists(CdcSchemaHistoryPath(data(), "bronze.orders")));
+}
+
+// Schema changes in the source (the schema registry, catalog/schema_registry.h, and the
+// guard of runtime/schema_guard.h): a nullable column added is a compatible new version and
+// the views keep matching PostgreSQL; a column silver reads dropped stops silver.items and
+// its view with an error naming table, column and versions, while bronze keeps every
+// change; a restart with SQL that no longer reads the column recomputes from bronze and
+// matches PostgreSQL again.
+std::string ItemsPipeline(const std::string& conninfo, bool with_region) {
+  const std::string region_col = with_region ? ", region text" : "";
+  return "CREATE TABLE bronze.items (id bigint, customer text, amount numeric(12,2)" + region_col +
+         ") WITH (layer = 'bronze', connector = 'postgres-cdc', format = 'debezium', "
+         "conninfo = '" +
+         conninfo +
+         "', source_table = 'public.items', key = 'id', partitions = 2, "
+         "compatibility = 'full');\n"
+         "CREATE TABLE silver.items (id bigint NOT NULL, customer text NOT NULL, "
+         "amount numeric(12,2) NOT NULL" +
+         (with_region ? ", region text NOT NULL" : "") +
+         ", PRIMARY KEY (id)) WITH (layer = 'silver');\n"
+         "INSERT INTO silver.items SELECT id, customer, amount" +
+         (with_region ? ", region" : "") +
+         " FROM bronze.items;\n"
+         "CREATE MATERIALIZED VIEW gold.items_by_customer WITH (serving = 'kappa') AS "
+         "SELECT customer, count(*) AS n, sum(amount) AS total FROM silver.items "
+         "GROUP BY customer;\n";
+}
+
+TEST_F(CdcPipelineTest, SchemaChangesCompatibleContinueIncompatibleStopThenResume) {
+  Session db(server_->conninfo());
+  ASSERT_TRUE(db.ok());
+  db.Run(
+      "CREATE TABLE public.items (id int PRIMARY KEY, customer text NOT NULL, "
+      "amount numeric(12,2) NOT NULL, region text NOT NULL)");
+  uint64_t changes = db.Run(
+      "INSERT INTO items SELECT i, 'c' || (i % 7), i * 1.25, 'r' || (i % 3) "
+      "FROM generate_series(1, 50) i");
+  const char* kOracle =
+      "SELECT customer, count(*), sum(amount) FROM items GROUP BY customer ORDER BY customer";
+  const char* kStrata = "SELECT * FROM gold.items_by_customer ORDER BY customer";
+  auto expect_views_match = [&] {
+    ASSERT_TRUE(WaitCaughtUp()) << service_->stats().last_error;
+    const Rows expected = db.Query(kOracle);
+    EXPECT_EQ(StrataRows(kStrata), expected) << "PostgreSQL:\n" << Show(expected);
+  };
+  sql_ = ItemsPipeline(server_->conninfo(), /*with_region=*/true);
+  ASSERT_NO_FATAL_FAILURE(StartStrata());
+  ASSERT_NO_FATAL_FAILURE(ExpectBronzeRecords(changes));
+  ASSERT_NO_FATAL_FAILURE(expect_views_match());
+
+  // Compatible: a nullable column added. Version 2; everything keeps running.
+  db.Run("ALTER TABLE items ADD COLUMN note text");
+  changes += db.Run(
+      "INSERT INTO items VALUES (100, 'c1', 9.50, 'r1', 'hello'), "
+      "(101, 'c2', 1.00, 'r2', NULL)");
+  changes += db.Run("UPDATE items SET amount = amount + 1 WHERE id <= 5");
+  ASSERT_NO_FATAL_FAILURE(ExpectBronzeRecords(changes));
+  ASSERT_NO_FATAL_FAILURE(expect_views_match());
+  EXPECT_EQ(service_->stats().last_error, "");
+  const std::string history = catalog::SchemaHistoryPath(data(), "bronze.items");
+  auto v2 = catalog::LoadSchemaHistory(FileSystem::Default(), history);
+  ASSERT_TRUE(v2.ok() && v2->has_value()) << v2.status().ToString();
+  ASSERT_EQ((*v2)->versions.size(), 2u);
+  EXPECT_TRUE((*v2)->versions[1].compatible);
+  EXPECT_EQ((*v2)->versions[1].change, "added nullable column note");
+  EXPECT_EQ((*v2)->compatibility, catalog::Compatibility::kFull);
+
+  // Incompatible: a column silver reads is dropped. silver.items stops; bronze goes on.
+  const Rows before_drop = StrataRows(kStrata);
+  db.Run("ALTER TABLE items DROP COLUMN region");
+  changes += db.Run("INSERT INTO items VALUES (200, 'c3', 3.00, NULL), (201, 'c4', 4.00, 'x')");
+  changes += db.Run("DELETE FROM items WHERE id = 10");
+  ASSERT_NO_FATAL_FAILURE(ExpectBronzeRecords(changes));
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (service_->stats().last_error.empty() && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const std::string error = service_->stats().last_error;
+  EXPECT_THAT(error, HasSubstr("bronze.items: schema version 3 of public.items dropped column "
+                               "region (text) (version 2 had it), which silver.items reads"));
+  EXPECT_THAT(error, HasSubstr("stopped at partition"));
+  EXPECT_FALSE(engine_->CaughtUp());
+  EXPECT_EQ(StrataRows(kStrata), before_drop);  // the view stopped where the path stopped
+  // PostgreSQL keeps changing; bronze keeps every change.
+  changes += db.Run("UPDATE items SET amount = amount * 2 WHERE id BETWEEN 20 AND 29");
+  ASSERT_NO_FATAL_FAILURE(ExpectBronzeRecords(changes));
+  EXPECT_EQ(StrataRows(kStrata), before_drop);
+  testing::ProcessResult shown =
+      testing::RunProcess({STRATA_BINARY, "schemas", "--data", data(), "bronze.items"});
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr("bronze.items: 3 schema version(s), compatibility FULL"));
+  EXPECT_THAT(shown.out, HasSubstr("compatible: added nullable column note"));
+  EXPECT_THAT(shown.out,
+              HasSubstr("INCOMPATIBLE: dropped NOT NULL column region (refused by FULL)"));
+  EXPECT_THAT(shown.out, HasSubstr("    id integer NOT NULL (key)\n"));
+
+  // The server stops; the pipeline is updated (silver no longer reads region), its state
+  // recomputed from bronze, and the views catch up with PostgreSQL.
+  EXPECT_TRUE(service_->Stop().ok());
+  service_.reset();
+  engine_.reset();
+  store_.reset();
+  runtime::PipelinePaths paths(data());
+  for (const std::string& state : {paths.streaming, paths.batch}) {
+    if (FileSystem::Default()->Exists(state)) {
+      ASSERT_TRUE(FileSystem::Default()->Remove(state).ok());
+    }
+  }
+  sql_ = ItemsPipeline(server_->conninfo(), /*with_region=*/false);
+  ASSERT_NO_FATAL_FAILURE(StartStrata());
+  changes += db.Run("INSERT INTO items VALUES (300, 'c5', 5.55, NULL)");
+  ASSERT_NO_FATAL_FAILURE(ExpectBronzeRecords(changes));
+  ASSERT_NO_FATAL_FAILURE(expect_views_match());
+  EXPECT_EQ(service_->stats().last_error, "");
 }
 
 // Without a server to connect to, the connector's failures are reported through the

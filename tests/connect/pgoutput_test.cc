@@ -10,6 +10,7 @@
 #include "connect/lsn.h"
 #include "connect/pg_value.h"
 #include "connect/pgoutput.h"
+#include "testing/temp_dir.h"
 
 namespace strata::connect {
 namespace {
@@ -200,23 +201,40 @@ TEST(PgValueTest, MapsTypes) {
   EXPECT_EQ(key, "a\"b");
 }
 
-TEST(CdcSchemaTest, HistoryRoundTrips) {
+TEST(CdcSchemaTest, HistoryRoundTripsThroughTheRegistry) {
   std::vector<SchemaVersion> versions = {
-      {1, {{"id", 23, -1, true}, {"qty", 23, -1, false}}},
-      {2, {{"id", 23, -1, true}, {"qty", 23, -1, false}, {"n\"ote", 1043, 24, false}}},
+      {1, {{"id", 23, -1, true, false}, {"qty", 23, -1, false, false}}},
+      {2,
+       {{"id", 23, -1, true, false},
+        {"qty", 23, -1, false, false},
+        {"n\"ote", 1043, 24, false, true}}},
   };
-  const std::string text = EncodeSchemaHistory("public.t", versions);
-  auto decoded = DecodeSchemaHistory(text, "h.json");
+  testing::TempDir dir;
+  const std::string path = catalog::SchemaHistoryPath(dir.path(), "bronze.t");
+  FileSystem* fs = FileSystem::Default();
+  ASSERT_TRUE(
+      SaveSchemaHistory(fs, path, "bronze.t", {versions[0]}, catalog::Compatibility::kBackward)
+          .ok());
+  ASSERT_TRUE(
+      SaveSchemaHistory(fs, path, "bronze.t", versions, catalog::Compatibility::kFull).ok());
+  auto decoded = LoadSchemaHistory(fs, path);
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
-  EXPECT_EQ(*decoded, versions);
+  ASSERT_TRUE(decoded->has_value());
+  EXPECT_EQ(**decoded, versions);
+  auto registry = catalog::LoadSchemaHistory(fs, path);
+  ASSERT_TRUE(registry.ok() && registry->has_value());
+  EXPECT_EQ((*registry)->compatibility, catalog::Compatibility::kFull);
+  EXPECT_EQ((*registry)->versions[1].columns[2].type, "character varying(20)");
+  EXPECT_EQ((*registry)->versions[1].change, "added nullable column n\"ote");
+  EXPECT_EQ((*registry)->versions[1].source, "postgres relation");
+  // The file never holds more versions than the connector knows.
+  EXPECT_TRUE(SaveSchemaHistory(fs, path, "bronze.t", {versions[0]}, catalog::Compatibility::kFull)
+                  .code() == StatusCode::kFailedPrecondition);
   EXPECT_TRUE(SameColumns(versions[0].columns, versions[0].columns));
   EXPECT_FALSE(SameColumns(versions[0].columns, versions[1].columns));
-  EXPECT_TRUE(DecodeSchemaHistory("{}", "h.json").status().IsCorruption());
-  EXPECT_TRUE(
-      DecodeSchemaHistory(R"({"versions":[{"version":2,"columns":[]},{"version":1,"columns":[]}]})",
-                          "h.json")
-          .status()
-          .IsCorruption());
+  EXPECT_EQ(PgTypeName(1700, ((12 << 16) | 2) + 4), "numeric(12,2)");
+  EXPECT_EQ(PgTypeName(23, -1), "integer");
+  EXPECT_EQ(PgTypeName(600, -1), "oid 600");
 }
 
 }  // namespace

@@ -238,7 +238,7 @@ TEST(BindPipeline, PostgresCdcBronze) {
       "        source_table = 'public.orders', key = 'order_id', partitions = 8);\n"
       "CREATE TABLE bronze.refunds (id bigint) WITH (connector = 'postgres-cdc',\n"
       "  conninfo = 'postgresql://app:pw@db/shop', source_table = 'refunds',\n"
-      "  slot = 'refund_slot', publication = '_refunds');\n");
+      "  slot = 'refund_slot', publication = '_refunds', compatibility = 'forward');\n");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const BronzeTable& b = r->bronze[0];
   EXPECT_EQ(b.connector, Connector::kPostgresCdc);
@@ -254,6 +254,8 @@ TEST(BindPipeline, PostgresCdcBronze) {
   EXPECT_EQ(refunds.source_table, "refunds");
   EXPECT_EQ(refunds.slot, "refund_slot");
   EXPECT_EQ(refunds.publication, "_refunds");
+  EXPECT_EQ(b.compatibility, catalog::Compatibility::kBackward);  // the default
+  EXPECT_EQ(refunds.compatibility, catalog::Compatibility::kForward);
   const std::string plan = ExplainPipeline(*r);
   EXPECT_THAT(plan, HasSubstr("bronze.orders  [debezium, connector postgres-cdc, 8 partitions, "
                               "key order_id]\n"
@@ -503,7 +505,11 @@ TEST(BindPipelineErrors, BronzeOptions) {
   EXPECT_EQ(ErrorOf(t), At(t, 1, "retention") +
                             "unknown option \"retention\" for a bronze table (known options: "
                             "layer, connector, location, partitions, key, format, watermark, "
-                            "conninfo, source_table, slot, publication)");
+                            "conninfo, source_table, slot, publication, compatibility)");
+  t = bronze("compatibility = 'full_transitive'");
+  EXPECT_EQ(ErrorOf(t), At(t, 1, "compatibility") +
+                            "compatibility must be 'backward', 'forward', 'full' or 'none', not "
+                            "'full_transitive'");
   t = bronze("key = 'id', key = 'n'");
   EXPECT_EQ(ErrorOf(t), At(t, 1, "key = 'n'") + "option \"key\" is given more than once");
   t = "CREATE TABLE bronze.o (id text NOT NULL);";
