@@ -141,6 +141,7 @@ Result<std::string> Call(const std::string& server, const std::string& method,
                          const std::string& type = "application/json") {
   httplib::Client client(server);
   client.set_connection_timeout(5, 0);
+  client.set_tcp_nodelay(true);
   client.set_read_timeout(24 * 3600, 0);  // a replay answers when it is done
   httplib::Result res = method == "GET" ? client.Get(path) : client.Post(path, body, type);
   if (!res) {

@@ -287,6 +287,7 @@ int RunDemo(const DemoArgs& a, const std::string& self) {
     OrderGenerator gen(options);
     httplib::Client client(url);
     client.set_read_timeout(30, 0);
+    client.set_tcp_nodelay(true);
     const Micros start = MonotonicMicros();
     Micros last = start;
     double budget = 0;  // events the rate allows now (a token bucket of one second)
