@@ -8,6 +8,19 @@ const char* const kStatuses[] = {"created",   "paid",    "completed",
                                  "completed", "shipped", "cancelled"};
 }  // namespace
 
+OrderGeneratorOptions DemoOrderMix(uint64_t seed) {
+  OrderGeneratorOptions o;
+  o.seed = seed;
+  o.duplicate_ratio = 0.02;
+  o.update_ratio = 0.15;
+  o.cancel_ratio = 0.03;
+  o.invalid_ratio = 0.01;
+  o.late_ratio = 0.05;
+  o.malformed_ratio = 0.002;
+  o.missing_key_ratio = 0.001;
+  return o;
+}
+
 OrderGenerator::OrderGenerator(const OrderGeneratorOptions& options)
     : options_(options), rng_(options.seed), ts_(options.start_ts) {}
 

@@ -32,6 +32,10 @@ struct OrderGeneratorOptions {
   Micros start_ts = 1'795'000'000'000'000;  // event time of the first order
 };
 
+// The demo's mix: 2 % duplicates, 15 % updates, 3 % cancellations, 1 % invalid, 5 % late,
+// 0.2 % malformed lines and 0.1 % without a key (the demo and the serving benchmark).
+OrderGeneratorOptions DemoOrderMix(uint64_t seed);
+
 class OrderGenerator {
  public:
   explicit OrderGenerator(const OrderGeneratorOptions& options);

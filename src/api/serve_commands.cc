@@ -275,16 +275,7 @@ int RunDemo(const DemoArgs& a, const std::string& self) {
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> acked{0};
   std::thread producer([&] {
-    OrderGeneratorOptions options;
-    options.seed = static_cast<uint64_t>(NowMicros());
-    options.duplicate_ratio = 0.02;
-    options.update_ratio = 0.15;
-    options.cancel_ratio = 0.03;
-    options.invalid_ratio = 0.01;
-    options.late_ratio = 0.05;
-    options.malformed_ratio = 0.002;
-    options.missing_key_ratio = 0.001;
-    OrderGenerator gen(options);
+    OrderGenerator gen(DemoOrderMix(static_cast<uint64_t>(NowMicros())));
     httplib::Client client(url);
     client.set_read_timeout(30, 0);
     client.set_tcp_nodelay(true);

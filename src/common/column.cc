@@ -167,6 +167,16 @@ void Batch::AppendRow(const Batch& other, size_t row, int64_t weight) {
   }
 }
 
+Batch Batch::Select(const std::vector<uint8_t>& keep) const {
+  Batch out;
+  for (const Column& c : columns)
+    out.columns.emplace_back(c.type());
+  for (size_t r = 0; r < num_rows(); ++r) {
+    if (keep[r]) out.AppendRow(*this, r, weights[r]);
+  }
+  return out;
+}
+
 std::vector<Value> Batch::Row(size_t row) const {
   std::vector<Value> out;
   out.reserve(columns.size());

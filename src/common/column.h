@@ -93,6 +93,8 @@ struct Batch {
   // Appends row `row` of `other` (same column types) with weight `weight`, and its origin
   // when both batches track origins.
   void AppendRow(const Batch& other, size_t row, int64_t weight);
+  // The rows whose `keep` flag is set (one flag per row), with their weights and origins.
+  Batch Select(const std::vector<uint8_t>& keep) const;
   std::vector<Value> Row(size_t row) const;
 };
 

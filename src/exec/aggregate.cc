@@ -64,10 +64,6 @@ bool ValidNumericType(const Type& t) {
 
 }  // namespace
 
-size_t AggregateOperator::KeyHash::operator()(std::string_view s) const {
-  return static_cast<size_t>(StableHash64(s));
-}
-
 Result<std::unique_ptr<AggregateOperator>> AggregateOperator::Make(
     std::vector<Type> input_types, std::vector<int> group_columns,
     std::vector<AggregateSpec> aggregates) {

@@ -62,6 +62,7 @@
 
 #include "absl/container/btree_map.h"
 #include "common/column.h"
+#include "common/hash.h"
 #include "common/numeric.h"
 #include "common/status.h"
 #include "common/value.h"
@@ -141,11 +142,7 @@ class AggregateOperator final : public Operator {
     bool existed;
     std::vector<Value> old_aggs;
   };
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const;
-  };
-  using Table = std::unordered_map<std::string, Group, KeyHash, std::equal_to<>>;
+  using Table = std::unordered_map<std::string, Group, BytesHash, std::equal_to<>>;
 
   AggregateOperator(std::vector<Type> input_types, std::vector<int> group_columns,
                     std::vector<Agg> aggs);

@@ -8,9 +8,10 @@
 
 namespace strata::exec {
 
-void ConsolidatedChanges::AddRow(std::string row, int64_t weight) {
+void ConsolidatedChanges::AddRow(std::string_view row, int64_t weight) {
   if (weight == 0) return;
-  auto [it, inserted] = rows_.try_emplace(std::move(row), 0);
+  auto it = rows_.find(row);  // the string is built only for a new row
+  if (it == rows_.end()) it = rows_.emplace(std::string(row), 0).first;
   it->second += weight;
   if (it->second == 0) rows_.erase(it);
 }

@@ -15,6 +15,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "common/column.h"
+#include "common/hash.h"
 #include "common/status.h"
 #include "common/types.h"
 
@@ -39,10 +40,10 @@ class ConsolidatedChanges {
   Status Load(std::string_view in);
 
  private:
-  void AddRow(std::string row, int64_t weight);
+  void AddRow(std::string_view row, int64_t weight);
 
   std::vector<Type> types_;
-  absl::flat_hash_map<std::string, int64_t> rows_;
+  absl::flat_hash_map<std::string, int64_t, BytesHash, std::equal_to<>> rows_;
 };
 
 }  // namespace strata::exec

@@ -29,10 +29,6 @@ Status Malformed(size_t entry, size_t position) {
 
 }  // namespace
 
-size_t UpsertOperator::KeyHash::operator()(std::string_view s) const {
-  return static_cast<size_t>(StableHash64(s));
-}
-
 Result<std::unique_ptr<UpsertOperator>> UpsertOperator::Make(std::vector<Type> types,
                                                              std::vector<int> key_columns,
                                                              std::optional<int> dedupe_column) {

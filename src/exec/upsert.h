@@ -58,6 +58,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "common/column.h"
+#include "common/hash.h"
 #include "common/status.h"
 #include "common/value.h"
 #include "exec/operator.h"
@@ -107,12 +108,8 @@ class UpsertOperator final : public Operator {
     uint32_t old_partition;
     uint64_t old_offset;
   };
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const;
-  };
   // Key encoding → index into versions_ (transparent: lookups take a string_view).
-  using Index = absl::flat_hash_map<std::string, uint32_t, KeyHash, std::equal_to<>>;
+  using Index = absl::flat_hash_map<std::string, uint32_t, BytesHash, std::equal_to<>>;
 
   UpsertOperator(std::vector<Type> types, std::vector<int> key_columns,
                  std::optional<int> dedupe_column);

@@ -54,17 +54,6 @@ std::vector<Type> TypesOf(const std::vector<sql::ColumnSchema>& columns) {
   return types;
 }
 
-// Keeps the rows of `in` whose flag is set.
-Batch Select(const Batch& in, const std::vector<uint8_t>& keep) {
-  Batch out;
-  for (const Column& c : in.columns)
-    out.columns.emplace_back(c.type());
-  for (size_t r = 0; r < in.num_rows(); ++r) {
-    if (keep[r]) out.AppendRow(in, r, in.weights[r]);
-  }
-  return out;
-}
-
 exec::QuarantineRecord Quarantined(const sql::BronzeTable& bronze, const RowOrigin& origin,
                                    std::string reason, std::string constraint) {
   exec::QuarantineRecord q;
@@ -95,10 +84,10 @@ Result<std::unique_ptr<PipelineExecutor>> PipelineExecutor::Make(const sql::Pipe
 Status PipelineExecutor::Init() {
   for (const sql::BronzeTable& b : plan_.bronze) {
     offsets_[b.name].assign(b.partitions, 0);
-    logic_ += "bronze " + b.name + " " + format::PayloadFormatName(b.format);
+    std::string line = "bronze " + b.name + " " + format::PayloadFormatName(b.format);
     for (const auto& c : b.columns)
-      logic_ += " " + c.name + ":" + c.type.ToString();
-    logic_ += "\n";
+      line += " " + c.name + ":" + c.type.ToString();
+    AddLogic(b.name, line + "\n");
   }
   for (const sql::SilverTable& s : plan_.silver) {
     auto node = std::make_unique<SilverNode>();
@@ -137,14 +126,15 @@ Status PipelineExecutor::Init() {
       ASSIGN_OR_RETURN(node->multiset,
                        exec::AggregateOperator::Make(types, all, {exec::AggregateSpec{}}));
     }
-    logic_ += "silver " + s.name + " " + sql::OnViolationName(s.on_violation) + " " + s.insert_sql;
+    std::string line =
+        "silver " + s.name + " " + sql::OnViolationName(s.on_violation) + " " + s.insert_sql;
     for (const auto& c : s.columns)
-      logic_ += " " + c.name + ":" + c.type.ToString();
+      line += " " + c.name + ":" + c.type.ToString();
     for (const auto& c : s.constraints)
-      logic_ += " [" + c.name + ": " + c.sql + "]";
+      line += " [" + c.name + ": " + c.sql + "]";
     for (int k : s.primary_key)
-      logic_ += " pk" + std::to_string(k);
-    logic_ += " dedupe" + std::to_string(s.dedupe_order) + "\n";
+      line += " pk" + std::to_string(k);
+    AddLogic(s.name, line + " dedupe" + std::to_string(s.dedupe_order) + "\n");
     silver_.push_back(std::move(node));
   }
   for (const sql::GoldView& g : plan_.gold) {
@@ -188,7 +178,7 @@ Status PipelineExecutor::Init() {
     for (auto& s : silver_) {
       if (s->table->name == g.source) s->consumers.push_back(node.get());
     }
-    logic_ += "gold " + g.name + " " + g.sql + "\n";
+    AddLogic(g.name, "gold " + g.name + " " + g.sql + "\n");
     if (g.serving == sql::Serving::kLambda) {
       node->epochs.emplace_back(node->input_types);
       // batch(∅) ⊕ everything: until a batch is published, the speed path alone.
@@ -203,6 +193,26 @@ Status PipelineExecutor::Init() {
     lambda = lambda || g->view->serving == sql::Serving::kLambda;
   if (lambda) epoch_starts_.push_back(offsets_);
   return Status::OK();
+}
+
+void PipelineExecutor::AddLogic(const std::string& node, std::string line) {
+  logic_ += line;
+  node_logic_[node] = std::move(line);
+}
+
+std::string PipelineExecutor::LogicOf(std::string_view table) const {
+  std::string_view silver = table;
+  std::string gold;
+  for (const auto& g : plan_.gold) {
+    if (g.name == table) {
+      silver = g.source;
+      gold = node_logic_.at(g.name);
+    }
+  }
+  for (const auto& s : plan_.silver) {
+    if (s.name == silver) return node_logic_.at(s.source) + node_logic_.at(s.name) + gold;
+  }
+  return "";
 }
 
 uint64_t PipelineExecutor::next_offset(std::string_view bronze, uint32_t partition) const {
@@ -430,7 +440,7 @@ Status PipelineExecutor::PushSilver(SilverNode& node, uint32_t partition,
     for (uint8_t k : keep)
       kept += k;
     node.counters.filtered += rows.num_rows() - kept - errors.size();
-    rows = Select(rows, keep);
+    rows = rows.Select(keep);
   }
   // 3. Project to the silver columns.
   Batch silver;
@@ -450,7 +460,7 @@ Status PipelineExecutor::PushSilver(SilverNode& node, uint32_t partition,
     }
     silver.columns.push_back(std::move(out));
   }
-  if (std::find(keep.begin(), keep.end(), 0) != keep.end()) silver = Select(silver, keep);
+  if (std::find(keep.begin(), keep.end(), 0) != keep.end()) silver = silver.Select(keep);
   // 4. Expectations.
   RETURN_IF_ERROR(ApplyConstraints(node, &silver));
   // 5. Upsert (or keep every row), and pass the changes on.
@@ -528,7 +538,7 @@ Status PipelineExecutor::ApplyConstraints(SilverNode& node, Batch* rows) {
             " breaks constraint " + broken[r] + ": " + reasons[r] + " (on_violation = 'fail')");
     }
   }
-  if (any) *rows = Select(*rows, keep);
+  if (any) *rows = rows->Select(keep);
   return Status::OK();
 }
 
@@ -548,7 +558,7 @@ Status PipelineExecutor::PushGold(GoldNode& node, const Batch& changes) {
     exec::RowErrors errors;
     ASSIGN_OR_RETURN(std::vector<uint8_t> keep, node.where->EvaluatePredicate(changes, &errors));
     if (!errors.empty()) return fail(errors);
-    filtered = Select(changes, keep);
+    filtered = changes.Select(keep);
     rows = &filtered;
   }
   Batch input;

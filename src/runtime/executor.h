@@ -114,6 +114,9 @@ class PipelineExecutor {
 
   // A fingerprint of everything that decides results (the normalized SQL of every node).
   const std::string& logic() const { return logic_; }
+  // The same for one silver table or gold view and the nodes it reads from (the logic
+  // hash of its versions); empty for another name.
+  std::string LogicOf(std::string_view table) const;
 
  private:
   struct SilverNode;
@@ -125,10 +128,12 @@ class PipelineExecutor {
   Status PushGold(GoldNode& node, const Batch& silver_changes);
   Result<Batch> GoldRows(const GoldNode& node, const exec::AggregateOperator& aggregate) const;
   void OpenEpochIfAtBoundary();
+  void AddLogic(const std::string& node, std::string line);
   void DropEpochsBefore(const Offsets& t);
 
   const sql::Pipeline plan_;
   std::string logic_;
+  std::map<std::string, std::string, std::less<>> node_logic_;  // node → its line of logic_
   Offsets offsets_;                    // bronze → next offset per partition
   std::vector<Offsets> pending_;       // boundaries registered, not reached yet, ascending
   std::vector<Offsets> epoch_starts_;  // open epochs, oldest first

@@ -27,13 +27,7 @@ Result<Batch> Filter(const sql::BoundExpr& predicate, const Batch& in) {
   exec::RowErrors errors;
   ASSIGN_OR_RETURN(std::vector<uint8_t> keep, exec::EvaluatePredicate(predicate, in, &errors));
   if (!errors.empty()) return Status::InvalidArgument(errors[0].message);
-  Batch out;
-  for (const Column& c : in.columns)
-    out.columns.emplace_back(c.type());
-  for (size_t r = 0; r < in.num_rows(); ++r) {
-    if (keep[r]) out.AppendRow(in, r, in.weights[r]);
-  }
-  return out;
+  return in.Select(keep);
 }
 
 Status EvaluateInto(const sql::BoundExpr& e, const Batch& in, Batch* out) {

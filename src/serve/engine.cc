@@ -127,32 +127,6 @@ std::vector<int> KeyColumns(const sql::Pipeline& plan, std::string_view table) {
   return keys;
 }
 
-std::string LogicHash(const sql::Pipeline& plan, std::string_view view) {
-  std::string logic;
-  const sql::GoldView* g = FindGold(plan, view);
-  std::string_view silver_name = g ? std::string_view(g->source) : view;
-  for (const auto& s : plan.silver) {
-    if (s.name != silver_name) continue;
-    for (const auto& b : plan.bronze) {
-      if (b.name != s.source) continue;
-      logic += "bronze " + b.name + " " + format::PayloadFormatName(b.format);
-      for (const auto& c : b.columns)
-        logic += " " + c.name + ":" + c.type.ToString();
-      logic += "\n";
-    }
-    logic += "silver " + s.name + " " + sql::OnViolationName(s.on_violation) + " " + s.insert_sql;
-    for (const auto& c : s.columns)
-      logic += " " + c.name + ":" + c.type.ToString();
-    for (const auto& c : s.constraints)
-      logic += " [" + c.name + ": " + c.sql + "]";
-    logic += "\n";
-  }
-  if (g) logic += "gold " + g->name + " " + g->sql + "\n";
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(StableHash64(logic)));
-  return hex;
-}
-
 std::string ReplayResult::ToJson() const {
   JsonObject o;
   o.Add("name", name)
@@ -339,6 +313,9 @@ Status Engine::Restore(std::string sql_text, std::string sql_name) {
     RETURN_IF_ERROR(LoadLane(lane.get()));
     replays_[name] = std::move(lane);
   }
+  for (const auto& g : main_->plan.gold) {
+    if (g.serving == sql::Serving::kKappa) RETURN_IF_ERROR(RefreshServingLocked(g.name));
+  }
   return Status::OK();
 }
 
@@ -403,7 +380,10 @@ Result<VersionInfo> Engine::PublishLocked(std::string_view view, const Lane& lan
   VersionInfo info;
   info.name = std::move(name);
   info.origin = std::move(origin);
-  info.logic_hash = LogicHash(lane.plan, view);
+  char hash[17];
+  std::snprintf(hash, sizeof(hash), "%016llx",
+                static_cast<unsigned long long>(StableHash64(lane.executor->LogicOf(view))));
+  info.logic_hash = hash;
   info.boundary = boundary;
   ASSIGN_OR_RETURN(auto current, versions_->Live(view));
   ASSIGN_OR_RETURN(VersionInfo published,
@@ -459,13 +439,21 @@ Result<BatchRunResult> Engine::RunBatch() {
 }
 
 Result<const Engine::Lane*> Engine::ServingLaneLocked(std::string_view view) const {
-  ASSIGN_OR_RETURN(auto live, versions_->Live(view));
-  if (live) {
-    ASSIGN_OR_RETURN(VersionInfo info, versions_->Get(view, *live));
-    auto it = replays_.find(info.name);
+  auto serving = serving_.find(view);
+  if (serving != serving_.end()) {
+    auto it = replays_.find(serving->second);
     if (it != replays_.end()) return it->second.get();
   }
   return main_.get();
+}
+
+Status Engine::RefreshServingLocked(std::string_view view) {
+  serving_.erase(std::string(view));
+  ASSIGN_OR_RETURN(auto live, versions_->Live(view));
+  if (!live) return Status::OK();
+  ASSIGN_OR_RETURN(VersionInfo marker, versions_->Get(view, *live));
+  if (replays_.count(marker.name)) serving_[std::string(view)] = marker.name;
+  return Status::OK();
 }
 
 Result<Batch> Engine::LiveRowsLocked(std::string_view table) const {
@@ -848,11 +836,14 @@ Result<VersionInfo> Engine::Cutover(std::string_view view, std::string_view name
   auto newest = versions_->GetByName(view, lane.name);
   if (newest.ok() && newest->boundary == lane.executor->offsets()) {
     RETURN_IF_ERROR(versions_->SetLive(view, newest->version));
+    serving_[std::string(view)] = lane.name;
     return *newest;
   }
   ASSIGN_OR_RETURN(Batch rows, lane.executor->Rows(view));
-  return PublishLocked(view, lane, rows, "replay", lane.name, /*live=*/true,
-                       lane.executor->offsets());
+  ASSIGN_OR_RETURN(VersionInfo v, PublishLocked(view, lane, rows, "replay", lane.name,
+                                                /*live=*/true, lane.executor->offsets()));
+  serving_[std::string(view)] = lane.name;
+  return v;
 }
 
 Result<VersionInfo> Engine::Rollback(std::string_view view) {
@@ -863,6 +854,7 @@ Result<VersionInfo> Engine::Rollback(std::string_view view) {
   }
   RETURN_IF_ERROR(versions_->Rollback(view).status());
   published_at_.erase(std::string(view));
+  RETURN_IF_ERROR(RefreshServingLocked(view));
   ASSIGN_OR_RETURN(auto serving, LiveVersionLocked(view));
   return versions_->Get(view, *serving);
 }

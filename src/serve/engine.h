@@ -184,8 +184,10 @@ class Engine {
   };
   Result<StateSnapshot> SerializeLocked() const;
   Status Write(StateSnapshot snapshot);
-  // The lane that serves a Kappa view (main when its live version names no lane).
+  // The lane that serves a Kappa view (main when its live version names no lane), from
+  // serving_, which mirrors the version store's live markers (no I/O per query).
   Result<const Lane*> ServingLaneLocked(std::string_view view) const;
+  Status RefreshServingLocked(std::string_view view);
   // The live rows of `table` and how they are computed.
   Result<Batch> LiveRowsLocked(std::string_view table) const;
   Result<Batch> RowsAsOf(const sql::BoundQuery& query) const;
@@ -211,17 +213,15 @@ class Engine {
   std::unique_ptr<runtime::PipelineExecutor> batch_;                   // published batch(T)
   std::optional<Micros> last_batch_;                                   // when batch_ was published
   std::map<std::string, runtime::Offsets, std::less<>> published_at_;  // Kappa view → lane offsets
-  std::mutex batch_mu_;                                                // one batch run at a time
-  mutable uint64_t serialized_ = 0;                                    // guarded by mu_
-  std::mutex write_mu_;   // state files are written under it
-  uint64_t written_ = 0;  // guarded by write_mu_
+  std::map<std::string, std::string, std::less<>> serving_;  // Kappa view → its replay lane
+  std::mutex batch_mu_;                                      // one batch run at a time
+  mutable uint64_t serialized_ = 0;                          // guarded by mu_
+  std::mutex write_mu_;                                      // state files are written under it
+  uint64_t written_ = 0;                                     // guarded by write_mu_
 };
 
 // The key columns of `table` in `plan`: a gold view's outputs that depend only on group
 // keys, a silver table's primary key; empty for anything else.
 std::vector<int> KeyColumns(const sql::Pipeline& plan, std::string_view table);
-
-// The logic hash of a view: a hex hash of the normalized SQL of everything it depends on.
-std::string LogicHash(const sql::Pipeline& plan, std::string_view view);
 
 }  // namespace strata::serve

@@ -12,11 +12,6 @@
 // changes keep committing, bronze holds exactly one record per row change (nothing lost,
 // nothing stored twice), and every gold view strata serves equals, row for row and as
 // text, the same aggregate computed by PostgreSQL over the source table. Drift is zero.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -38,11 +33,15 @@
 #include "runtime/query.h"
 #include "runtime/runner.h"
 #include "serve/engine.h"
+#include "testing/pg_server.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
 namespace strata::api {
 namespace {
+
+using testing::FreePort;
+using testing::PgServer;
 
 using ::testing::HasSubstr;
 using Clock = std::chrono::steady_clock;
@@ -119,53 +118,6 @@ std::string Show(const Rows& rows) {
   }
   return out + (rows.size() > 40 ? "  ...\n" : "");
 }
-
-// --- The server (as in tests/connect/postgres_cdc_test.cc) ---
-
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
-class PgServer {
- public:
-  PgServer() : port_(std::to_string(FreePort())) {
-    // The script's watchdog removes the server if this process dies before ~PgServer.
-    ::setenv("PG_TEST_OWNER_PID", std::to_string(::getpid()).c_str(), 1);
-    auto r = Script("start");
-    if (r.exit_code == 0 && !r.out.empty()) {
-      conninfo_ = r.out.substr(0, r.out.find('\n'));
-    } else {
-      error_ = "exit " + std::to_string(r.exit_code) + ": " + r.err + r.out;
-    }
-  }
-  ~PgServer() { Script("stop"); }
-
-  bool ok() const { return error_.empty(); }
-  const std::string& error() const { return error_; }
-  const std::string& conninfo() const { return conninfo_; }
-
- private:
-  testing::ProcessResult Script(const std::string& command) {
-    return testing::RunProcess(
-        {"/bin/bash", std::string(STRATA_SOURCE_DIR) + "/scripts/pg_test_server.sh", command,
-         dir_.path(), port_},
-        {}, std::chrono::seconds(60));
-  }
-
-  testing::TempDir dir_;
-  std::string port_, conninfo_, error_;
-};
 
 // A SQL session that counts the rows its statements change: bronze must end up with one
 // record per row change.

@@ -129,8 +129,10 @@ TEST_F(PipelineCliTest, LambdaAnswersBatchPlusSpeedAndKeepsVersions) {
   Ok({"batch", "--data", data_, "--pipeline", pipeline_});
   EXPECT_EQ(Query("SELECT * FROM gold.revenue ORDER BY status", {"--runtime", "batch"}), second);
   ProcessResult v = Ok({"versions", "--data", data_, "gold.revenue"});
-  EXPECT_THAT(v.out, HasSubstr("\n1 "));
-  EXPECT_THAT(v.out, HasSubstr("\n2        *    batch"));
+  // Version 1 (first batch: open, paid) is kept; version 2 (adds refunded) is what
+  // readers see.
+  EXPECT_THAT(v.out, HasSubstr("\n1             batch            batch              2  "));
+  EXPECT_THAT(v.out, HasSubstr("\n2        *    batch            batch              3  "));
   EXPECT_EQ(Query("SELECT * FROM gold.revenue AS OF VERSION 1 ORDER BY status"), first);
   EXPECT_EQ(Query("SELECT * FROM gold.revenue AS OF VERSION 2 ORDER BY status"), second);
   EXPECT_EQ(Query("SELECT * FROM gold.revenue AS OF TIMESTAMP '2999-01-01 00:00:00' ORDER BY "
