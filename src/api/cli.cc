@@ -509,8 +509,8 @@ int Main(int argc, char** argv) {
   ViewArgs drift;
   auto* drift_cmd = app.add_subcommand(
       "drift",
-      "Compare VIEW's live answer with a fresh batch recompute over the same input; exits 1 "
-      "when they differ");
+      "Compare VIEW's live answer with a fresh authoritative recompute over the same input; "
+      "exits 1 on a difference that late records (windowed views) do not explain");
   AddTarget(drift_cmd, &drift.target);
   drift_cmd->add_option("VIEW", drift.view, "A gold view or silver table")->required();
   drift_cmd->add_flag("--json", drift.json, "Print JSON");

@@ -440,7 +440,7 @@ int PrintDiff(const Result<std::string>& body, bool json, bool fail_on_differenc
   auto d = serve::Diff::FromJson(*body);
   if (!d.ok()) return Fail(d.status());
   Print(json ? *body + "\n" : d->ToText());
-  return fail_on_difference && !d->identical() ? 1 : 0;
+  return fail_on_difference && !d->explained() ? 1 : 0;
 }
 
 int DiffCommand(const ViewArgs& a, const std::string& action, bool fail_on_difference) {

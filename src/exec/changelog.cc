@@ -26,6 +26,24 @@ void ConsolidatedChanges::Add(const Batch& in) {
   }
 }
 
+namespace {
+std::string EncodeRow(const Batch& in, size_t row) {
+  std::string out;
+  for (const Column& c : in.columns)
+    EncodeCell(c, row, &out);
+  return out;
+}
+}  // namespace
+
+void ConsolidatedChanges::AddRow(const Batch& in, size_t row, int64_t weight) {
+  AddRow(EncodeRow(in, row), weight);
+}
+
+int64_t ConsolidatedChanges::Weight(const Batch& in, size_t row) const {
+  auto it = rows_.find(EncodeRow(in, row));
+  return it == rows_.end() ? 0 : it->second;
+}
+
 void ConsolidatedChanges::Add(const ConsolidatedChanges& other) {
   for (const auto& [row, weight] : other.rows_)
     AddRow(row, weight);

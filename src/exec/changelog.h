@@ -29,6 +29,9 @@ class ConsolidatedChanges {
   // Adds every row of `in` (columns of types(); origins ignored).
   void Add(const Batch& in);
   void Add(const ConsolidatedChanges& other);
+  // Adds row `row` of `in` with `weight`; the net weight of that row.
+  void AddRow(const Batch& in, size_t row, int64_t weight);
+  int64_t Weight(const Batch& in, size_t row) const;
   // Appends each distinct row with its net weight, in encoding order (canonical).
   void AppendTo(Batch* out) const;
   // Distinct rows with a non-zero net weight.

@@ -1,14 +1,18 @@
 #include "runtime/executor.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 
+#include "common/clock.h"
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "common/datetime.h"
 #include "exec/aggregate.h"
 #include "exec/changelog.h"
 #include "exec/expression.h"
 #include "exec/upsert.h"
+#include "exec/window.h"
 #include "format/decoder.h"
 #include "runtime/query.h"
 
@@ -29,6 +33,25 @@ struct PipelineExecutor::GoldNode {
   std::vector<Type> input_types;  // how to make another aggregate like `aggregate`
   std::vector<int> group_columns;
   std::vector<exec::AggregateSpec> specs;
+  // With a window (see the header comment): the time over the silver row, the windowed
+  // row's types (silver columns, window_start, window_end, time), the session operator
+  // (sessions only), the late rows counted so far by their windowed row (a retraction of
+  // one is late too), the late table and its counters.
+  std::optional<CompiledExpression> time;
+  std::vector<Type> windowed_types;
+  std::unique_ptr<exec::SessionOperator> session;
+  std::optional<exec::ConsolidatedChanges> late_rows;
+  std::vector<LateRecord> late;
+  LateCounters late_counters;
+};
+
+struct PipelineExecutor::LateRecord {
+  std::string reason;
+  uint32_t partition = 0;
+  uint64_t offset = 0;
+  Micros event_time = 0;
+  std::optional<Micros> watermark;
+  std::optional<Micros> window_start, window_end;
 };
 
 struct PipelineExecutor::SilverNode {
@@ -43,9 +66,20 @@ struct PipelineExecutor::SilverNode {
   std::vector<exec::QuarantineRecord> quarantine;
   SilverCounters counters;
   std::vector<GoldNode*> consumers;
+  // Event time: the bronze column the watermark follows (-1: none), per partition the
+  // greatest time seen (kNoTime: none yet) and when it last received a record (wall clock,
+  // not saved), and during a push the watermark at arrival of each of its records.
+  int watermark_column = -1;
+  std::vector<Micros> max_time;
+  std::vector<Micros> last_seen;
+  uint64_t push_first = 0;
+  uint32_t push_partition = 0;
+  std::vector<Micros> push_watermarks;
 };
 
 namespace {
+
+constexpr Micros kNoTime = std::numeric_limits<Micros>::min();
 
 std::vector<Type> TypesOf(const std::vector<sql::ColumnSchema>& columns) {
   std::vector<Type> types;
@@ -87,6 +121,10 @@ Status PipelineExecutor::Init() {
     std::string line = "bronze " + b.name + " " + format::PayloadFormatName(b.format);
     for (const auto& c : b.columns)
       line += " " + c.name + ":" + c.type.ToString();
+    if (b.watermark_column >= 0) {
+      line += " watermark " + std::to_string(b.watermark_column) + " - " +
+              std::to_string(b.watermark_delay);
+    }
     AddLogic(b.name, line + "\n");
   }
   for (const sql::SilverTable& s : plan_.silver) {
@@ -98,6 +136,9 @@ Status PipelineExecutor::Init() {
     for (const auto& c : node->bronze->columns)
       specs.push_back({c.name, c.type});
     node->decoder = std::make_unique<format::PayloadDecoder>(specs, node->bronze->format);
+    node->watermark_column = node->bronze->watermark_column;
+    node->max_time.assign(node->bronze->partitions, kNoTime);
+    node->last_seen.assign(node->bronze->partitions, NowMicros());
     if (s.where) {
       ASSIGN_OR_RETURN(auto w, Compile(*s.where));
       node->where.emplace(std::move(w));
@@ -144,6 +185,16 @@ Status PipelineExecutor::Init() {
       ASSIGN_OR_RETURN(auto w, Compile(*g.where));
       node->where.emplace(std::move(w));
     }
+    if (g.window) {
+      ASSIGN_OR_RETURN(auto t, Compile(g.window->time));
+      node->time.emplace(std::move(t));
+      const sql::SilverTable* silver = plan_.FindSilver(g.source);
+      STRATA_ASSERT(silver != nullptr);
+      node->windowed_types = TypesOf(silver->columns);
+      for (int i = 0; i < 3; ++i)
+        node->windowed_types.push_back(g.window->time.type);
+      node->late_rows.emplace(node->windowed_types);
+    }
     std::vector<Type> input_types;
     std::vector<int> group_columns;
     for (const auto& k : g.group_keys) {
@@ -175,10 +226,32 @@ Status PipelineExecutor::Init() {
       ASSIGN_OR_RETURN(auto c, Compile(o.expr));
       node->outputs.push_back(std::move(c));
     }
+    if (g.window && g.window->kind == sql::WindowKind::kSession) {
+      // The session operator reads the aggregate's input plus the time; the group keys
+      // other than the window's group its sessions.
+      std::vector<int> keys;
+      int start = -1, end = -1;
+      for (size_t k = 0; k < g.group_keys.size(); ++k) {
+        const sql::BoundExpr& key = g.group_keys[k];
+        if (key.kind == sql::BoundKind::kColumn && key.column == g.window->start_column) {
+          start = static_cast<int>(k);
+        } else if (key.kind == sql::BoundKind::kColumn && key.column == g.window->end_column) {
+          end = static_cast<int>(k);
+        } else {
+          keys.push_back(static_cast<int>(k));
+        }
+      }
+      std::vector<Type> types = input_types;
+      types.push_back(g.window->time.type);
+      ASSIGN_OR_RETURN(node->session,
+                       exec::SessionOperator::Make(types, keys, start, end, g.window->gap));
+    }
     for (auto& s : silver_) {
       if (s->table->name == g.source) s->consumers.push_back(node.get());
     }
-    AddLogic(g.name, "gold " + g.name + " " + g.sql + "\n");
+    AddLogic(g.name, "gold " + g.name + " " + g.sql +
+                         (g.window ? " lateness " + std::to_string(g.allowed_lateness) : "") +
+                         "\n");
     if (g.serving == sql::Serving::kLambda) {
       node->epochs.emplace_back(node->input_types);
       // batch(∅) ⊕ everything: until a batch is published, the speed path alone.
@@ -426,6 +499,23 @@ Status PipelineExecutor::PushSilver(SilverNode& node, uint32_t partition,
     node.quarantine.push_back(std::move(q));
     ++node.counters.quarantined;
   }
+  // Event time: each record's watermark at arrival, then the partition's greatest time.
+  if (node.watermark_column >= 0) {
+    node.push_partition = partition;
+    node.push_first = records.front().offset;
+    node.push_watermarks.assign(records.size(), kNoTime);
+    node.last_seen[partition] = NowMicros();
+    Micros& max_time = node.max_time[partition];
+    const Micros delay = node.bronze->watermark_delay;
+    const Column& time = decoded.columns[node.watermark_column];
+    for (size_t r = 0; r < decoded.num_rows(); ++r) {
+      if (max_time != kNoTime) {
+        node.push_watermarks[decoded.origins[r].offset - node.push_first] =
+            max_time < kNoTime + delay ? kNoTime : max_time - delay;
+      }
+      if (!time.is_null(r)) max_time = std::max(max_time, time.int64s()[r]);
+    }
+  }
   // 2. WHERE over the bronze columns.
   Batch rows = std::move(decoded);
   if (node.where) {
@@ -463,6 +553,7 @@ Status PipelineExecutor::PushSilver(SilverNode& node, uint32_t partition,
   if (std::find(keep.begin(), keep.end(), 0) != keep.end()) silver = silver.Select(keep);
   // 4. Expectations.
   RETURN_IF_ERROR(ApplyConstraints(node, &silver));
+  RETURN_IF_ERROR(RecordLate(node, silver));
   // 5. Upsert (or keep every row), and pass the changes on.
   Batch changes;
   exec::SideOutput side;
@@ -475,7 +566,7 @@ Status PipelineExecutor::PushSilver(SilverNode& node, uint32_t partition,
     changes = std::move(silver);
   }
   for (GoldNode* gold : node.consumers)
-    RETURN_IF_ERROR(PushGold(*gold, changes));
+    RETURN_IF_ERROR(PushGold(*gold, node, changes));
   return Status::OK();
 }
 
@@ -542,7 +633,98 @@ Status PipelineExecutor::ApplyConstraints(SilverNode& node, Batch* rows) {
   return Status::OK();
 }
 
-Status PipelineExecutor::PushGold(GoldNode& node, const Batch& changes) {
+Status PipelineExecutor::Windowed(const GoldNode& node, const SilverNode& silver, const Batch& rows,
+                                  Batch* windowed, std::vector<uint8_t>* late) const {
+  const sql::GoldView& view = *node.view;
+  const sql::WindowSpec& window = *view.window;
+  Column time(window.time.type);
+  exec::RowErrors errors;
+  RETURN_IF_ERROR(node.time->Evaluate(rows, &time, &errors));
+  if (!errors.empty()) {
+    return Status::FailedPrecondition(view.name + ": " + window.sql + ": " + errors[0].message);
+  }
+  // The silver columns, window_start, window_end (AssignWindows), then the time.
+  Batch assigned = exec::MakeBatch(
+      std::vector<Type>(node.windowed_types.begin(), node.windowed_types.end() - 1));
+  if (rows.origins.size() == rows.num_rows()) assigned.origins.reserve(rows.num_rows());
+  std::vector<uint32_t> source;
+  exec::AssignWindows(window, rows, time, &assigned, &source);
+  Column times(window.time.type);
+  for (uint32_t r : source)
+    times.AppendFrom(time, r);
+  assigned.columns.push_back(std::move(times));
+  *windowed = std::move(assigned);
+  late->assign(windowed->num_rows(), 0);
+  if (silver.watermark_column < 0) return Status::OK();
+  const size_t n = windowed->num_rows();
+  const Column& ends = windowed->columns[window.end_column];
+  const Column& t = windowed->columns.back();
+  for (size_t r = 0; r < n; ++r) {
+    if (windowed->weights[r] < 0) {
+      (*late)[r] = node.late_rows->Weight(*windowed, r) > 0;
+      continue;
+    }
+    if (t.is_null(r) || windowed->origins.size() != n) continue;
+    const RowOrigin& o = windowed->origins[r];
+    if (o.partition != silver.push_partition || o.offset < silver.push_first ||
+        o.offset - silver.push_first >= silver.push_watermarks.size()) {
+      continue;  // not a record of this push: never late
+    }
+    const Micros watermark = silver.push_watermarks[o.offset - silver.push_first];
+    if (watermark == kNoTime) continue;
+    Micros end =
+        window.kind == sql::WindowKind::kSession ? t.int64s()[r] + window.gap : ends.int64s()[r];
+    (*late)[r] = end + view.allowed_lateness <= watermark;
+  }
+  return Status::OK();
+}
+
+Status PipelineExecutor::RecordLate(const SilverNode& silver, const Batch& rows) {
+  if (silver.watermark_column < 0) return Status::OK();
+  for (GoldNode* node : silver.consumers) {
+    if (!node->view->window) continue;
+    const sql::GoldView& view = *node->view;
+    std::vector<uint8_t> keep(rows.num_rows(), 0);
+    for (size_t r = 0; r < rows.num_rows(); ++r)
+      keep[r] = rows.weights[r] > 0;  // versions, not deletes
+    if (node->where) {
+      exec::RowErrors errors;
+      ASSIGN_OR_RETURN(std::vector<uint8_t> pass, node->where->EvaluatePredicate(rows, &errors));
+      for (const auto& e : errors)
+        pass[e.row] = 0;  // PushGold reports it
+      for (size_t r = 0; r < keep.size(); ++r)
+        keep[r] = keep[r] && pass[r];
+    }
+    Batch versions = rows.Select(keep);
+    Batch windowed;
+    std::vector<uint8_t> late;
+    Status s = Windowed(*node, silver, versions, &windowed, &late);
+    if (!s.ok()) continue;  // PushGold reports it
+    node->late_counters.rows += windowed.num_rows();
+    const sql::WindowSpec& window = *view.window;
+    for (size_t r = 0; r < windowed.num_rows(); ++r) {
+      if (!late[r]) continue;
+      ++node->late_counters.late;
+      const RowOrigin& o = windowed.origins[r];
+      LateRecord rec;
+      rec.partition = o.partition;
+      rec.offset = o.offset;
+      rec.event_time = windowed.columns.back().int64s()[r];
+      rec.watermark = silver.push_watermarks[o.offset - silver.push_first];
+      if (window.kind == sql::WindowKind::kSession) {
+        rec.reason = "session closed: event time + gap + allowed_lateness <= watermark";
+      } else {
+        rec.window_start = windowed.columns[window.start_column].int64s()[r];
+        rec.window_end = windowed.columns[window.end_column].int64s()[r];
+        rec.reason = "window closed: window end + allowed_lateness <= watermark";
+      }
+      node->late.push_back(std::move(rec));
+    }
+  }
+  return Status::OK();
+}
+
+Status PipelineExecutor::PushGold(GoldNode& node, const SilverNode& silver, const Batch& changes) {
   const sql::GoldView& view = *node.view;
   const Batch* rows = &changes;
   Batch filtered;
@@ -561,6 +743,23 @@ Status PipelineExecutor::PushGold(GoldNode& node, const Batch& changes) {
     filtered = changes.Select(keep);
     rows = &filtered;
   }
+  Batch windowed;
+  if (view.window) {
+    std::vector<uint8_t> late;
+    RETURN_IF_ERROR(Windowed(node, silver, *rows, &windowed, &late));
+    bool any = false;
+    for (size_t r = 0; r < late.size(); ++r) {
+      if (!late[r]) continue;
+      any = true;
+      node.late_rows->AddRow(windowed, r, windowed.weights[r]);
+    }
+    if (any && !include_late_) {
+      for (uint8_t& l : late)
+        l = !l;
+      windowed = windowed.Select(late);
+    }
+    rows = &windowed;
+  }
   Batch input;
   input.weights = rows->weights;
   for (const CompiledExpression& e : node.inputs) {
@@ -570,8 +769,15 @@ Status PipelineExecutor::PushGold(GoldNode& node, const Batch& changes) {
     if (!errors.empty()) return fail(errors);
     input.columns.push_back(std::move(out));
   }
-  Batch out = exec::MakeBatch(node.aggregate->output_types());
   exec::SideOutput side;
+  if (node.session) {
+    // Sessions: the aggregate's input with each row's session filled in.
+    input.columns.push_back(rows->columns.back());
+    Batch sessions = exec::MakeBatch(node.session->output_types());
+    RETURN_IF_ERROR(node.session->Push(input, &sessions, &side).WithContext(view.name));
+    input = std::move(sessions);
+  }
+  Batch out = exec::MakeBatch(node.aggregate->output_types());
   RETURN_IF_ERROR(node.aggregate->Push(input, &out, &side));
   if (!node.epochs.empty()) node.epochs.back().Add(input);
   // Without an open epoch the speed path is still short of the published T: batch(T)
@@ -629,8 +835,71 @@ Result<Batch> PipelineExecutor::Rows(std::string_view table) const {
   }
   for (const auto& g : gold_) {
     if (g->view->name == table) return GoldRows(*g, *g->aggregate);
+    if (g->view->late_table.empty() || g->view->late_table != table) continue;
+    Batch out = exec::MakeBatch(TypesOf(sql::LateColumns()));
+    auto time = [](Column& c, const std::optional<Micros>& t) {
+      if (t) {
+        c.AppendInt64(*t);
+      } else {
+        c.AppendNull();
+      }
+    };
+    for (const LateRecord& l : g->late) {
+      out.columns[0].AppendString(l.reason);
+      out.columns[1].AppendString(plan_.FindSilver(g->view->source)->source);
+      out.columns[2].AppendInt64(l.partition);
+      out.columns[3].AppendInt64(static_cast<int64_t>(l.offset));
+      out.columns[4].AppendInt64(l.event_time);
+      time(out.columns[5], l.watermark);
+      time(out.columns[6], l.window_start);
+      time(out.columns[7], l.window_end);
+      out.weights.push_back(1);
+    }
+    return out;
   }
   return Status::NotFound("the pipeline has no table " + std::string(table));
+}
+
+const LateCounters* PipelineExecutor::late_counters(std::string_view view) const {
+  for (const auto& g : gold_) {
+    if (g->view->name == view && g->view->window) return &g->late_counters;
+  }
+  return nullptr;
+}
+
+std::vector<WatermarkInfo> PipelineExecutor::Watermarks(Micros now) const {
+  std::vector<WatermarkInfo> out;
+  for (const auto& s : silver_) {
+    if (s->watermark_column < 0) continue;
+    bool seen = false;
+    for (const auto& w : out)
+      seen = seen || w.table == s->bronze->name;
+    if (seen) continue;
+    WatermarkInfo info;
+    info.table = s->bronze->name;
+    for (size_t p = 0; p < s->max_time.size(); ++p) {
+      std::optional<Micros> w;
+      if (s->max_time[p] != kNoTime) w = s->max_time[p] - s->bronze->watermark_delay;
+      info.partitions.push_back(w);
+      info.idle.push_back(now - s->last_seen[p] > s->bronze->idle_timeout);
+    }
+    // The minimum over active partitions (over all when every one is idle); an active
+    // partition without a time yet holds it back.
+    bool all_idle = std::find(info.idle.begin(), info.idle.end(), false) == info.idle.end();
+    bool unknown = false;
+    for (size_t p = 0; p < info.partitions.size(); ++p) {
+      if (info.idle[p] && !all_idle) continue;
+      const std::optional<Micros>& w = info.partitions[p];
+      if (!w) {
+        unknown = unknown || !all_idle;
+        continue;
+      }
+      info.watermark = info.watermark ? std::min(*info.watermark, *w) : *w;
+    }
+    if (unknown) info.watermark.reset();
+    out.push_back(std::move(info));
+  }
+  return out;
 }
 
 Result<Batch> PipelineExecutor::GoldRows(const GoldNode& node,
@@ -652,14 +921,15 @@ Result<Batch> PipelineExecutor::GoldRows(const GoldNode& node,
   return out;
 }
 
-// State layout: "STEX" u32 version 2, the logic text, then per bronze table its offsets,
-// per silver node its operator state, counters and quarantine, per gold node its operator
-// state; then the pending Lambda boundaries and the epoch starts (each a count, then
-// offsets like the executor's), and per Lambda view its epochs' changelogs; all
-// length-prefixed; a CRC32C of everything before it closes the blob.
+// State layout: "STEX" u32 version 3, the logic text, then per bronze table its offsets,
+// per silver node its operator state, counters, quarantine and greatest event time per
+// partition, per gold node its operator state (and with a window: the session state, the
+// late rows, the late records and counters); then the pending Lambda boundaries and the epoch
+// starts (each a count, then offsets like the executor's), and per Lambda view its epochs'
+// changelogs; all length-prefixed; a CRC32C of everything before it closes the blob.
 namespace {
 constexpr uint32_t kStateMagic = 0x58455453;  // "STEX"
-constexpr uint32_t kStateVersion = 2;
+constexpr uint32_t kStateVersion = 3;
 
 // Offsets in the plan's bronze order (std::map order: by name), partitions in order.
 void PutOffsets(const Offsets& o, std::string* out) {
@@ -719,11 +989,33 @@ Status PipelineExecutor::Save(std::string* out) const {
     PutVarint64(out, s->quarantine.size());
     for (const auto& q : s->quarantine)
       PutQuarantine(q, out);
+    for (Micros t : s->max_time)
+      PutVarint64(out, static_cast<uint64_t>(t));
   }
   for (const auto& g : gold_) {
     state.clear();
     RETURN_IF_ERROR(g->aggregate->SaveState(&state));
     PutLengthPrefixed(out, state);
+    if (!g->view->window) continue;
+    state.clear();
+    if (g->session) RETURN_IF_ERROR(g->session->SaveState(&state));
+    PutLengthPrefixed(out, state);
+    state.clear();
+    g->late_rows->Save(&state);
+    PutLengthPrefixed(out, state);
+    PutVarint64(out, g->late_counters.rows);
+    PutVarint64(out, g->late_counters.late);
+    PutVarint64(out, g->late.size());
+    for (const LateRecord& l : g->late) {
+      PutLengthPrefixed(out, l.reason);
+      PutVarint64(out, l.partition);
+      PutVarint64(out, l.offset);
+      for (const std::optional<Micros>& t :
+           {std::optional<Micros>(l.event_time), l.watermark, l.window_start, l.window_end}) {
+        out->push_back(t ? 1 : 0);
+        if (t) PutVarint64(out, static_cast<uint64_t>(*t));
+      }
+    }
   }
   for (const std::vector<Offsets>* list : {&pending_, &epoch_starts_}) {
     PutVarint64(out, list->size());
@@ -775,15 +1067,54 @@ Status PipelineExecutor::Load(std::string_view in) {
         !d.GetVarint64(&c.quarantined) || !d.GetVarint64(&c.dropped) || !d.GetVarint64(&n)) {
       return corrupt("truncated counters");
     }
+    if (n > d.remaining()) return corrupt("truncated quarantine");
     s->quarantine.resize(n);
     for (auto& q : s->quarantine) {
       if (!GetQuarantine(&d, &q)) return corrupt("truncated quarantine");
+    }
+    for (Micros& t : s->max_time) {
+      uint64_t v;
+      if (!d.GetVarint64(&v)) return corrupt("truncated event times");
+      t = static_cast<Micros>(v);
     }
   }
   for (auto& g : gold_) {
     std::string_view state;
     if (!d.GetLengthPrefixed(&state)) return corrupt("truncated gold state");
     RETURN_IF_ERROR(g->aggregate->LoadState(state));
+    if (!g->view->window) continue;
+    if (!d.GetLengthPrefixed(&state)) return corrupt("truncated session state");
+    if (g->session) RETURN_IF_ERROR(g->session->LoadState(state));
+    if (!d.GetLengthPrefixed(&state)) return corrupt("truncated late rows");
+    RETURN_IF_ERROR(g->late_rows->Load(state));
+    uint64_t n;
+    if (!d.GetVarint64(&g->late_counters.rows) || !d.GetVarint64(&g->late_counters.late) ||
+        !d.GetVarint64(&n) || n > d.remaining()) {
+      return corrupt("truncated late records");
+    }
+    g->late.resize(n);
+    for (LateRecord& l : g->late) {
+      std::string_view reason;
+      uint64_t partition;
+      if (!d.GetLengthPrefixed(&reason) || !d.GetVarint64(&partition) ||
+          !d.GetVarint64(&l.offset)) {
+        return corrupt("truncated late records");
+      }
+      l.reason = std::string(reason);
+      l.partition = static_cast<uint32_t>(partition);
+      std::optional<Micros> event_time;
+      for (std::optional<Micros>* t : {&event_time, &l.watermark, &l.window_start, &l.window_end}) {
+        uint8_t flag;
+        uint64_t v;
+        if (!d.GetByte(&flag) || flag > 1) return corrupt("truncated late records");
+        t->reset();
+        if (flag == 0) continue;
+        if (!d.GetVarint64(&v)) return corrupt("truncated late records");
+        *t = static_cast<Micros>(v);
+      }
+      if (!event_time) return corrupt("late record without an event time");
+      l.event_time = *event_time;
+    }
   }
   for (std::vector<Offsets>* list : {&pending_, &epoch_starts_}) {
     uint64_t n;

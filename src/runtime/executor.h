@@ -28,12 +28,28 @@
 // [0, max(T, offsets)) by construction: the same operators computed both parts over a
 // partition of the same input.
 //
+// Event time (DESIGN.md §4). A bronze table with a watermark has, per partition, the
+// greatest event time seen so far; a record's "watermark at arrival" is that maximum over
+// the partition's earlier records minus the declared delay: a function of the log alone, so
+// every schedule (batch sizes, restarts, replays, the batch runtime) makes the same late
+// decisions. A windowed gold view checks each silver row against it: a row whose window
+// closed (window end + allowed_lateness, for a session the row's time + gap + lateness, at
+// or before the watermark at its record's arrival) is late. Every late record is listed in
+// the view's late table (gold.x__late) once, when its record is pushed; its effect on the
+// view depends on the mode:
+//   - streaming (the default): late rows are left out of the view (and a retraction of a
+//     late row too, so a row is either counted with its whole history or not at all);
+//   - authoritative (set_include_late(true), the batch runtime and recomputes): late rows
+//     are counted like any other. The difference between the two is exactly the effect of
+//     the late rows, which is how drift is explained (serve::Engine::Drift).
+//
 // Not thread-safe: one runtime drives it at a time.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -52,6 +68,24 @@ namespace strata::runtime {
 
 // End offset (exclusive) per partition, per bronze table.
 using Offsets = std::map<std::string, std::vector<uint64_t>, std::less<>>;
+
+// A bronze table's watermarks (see above): per partition the greatest event time seen minus
+// the delay (none before a record with an event time), and the table's: the minimum over
+// partitions that are not idle (no record within the table's idle_timeout, by the wall
+// clock; it decides nothing, it tells readers which windows are final).
+struct WatermarkInfo {
+  std::string table;
+  std::vector<std::optional<Micros>> partitions;
+  std::vector<bool> idle;
+  std::optional<Micros> watermark;
+};
+
+// A windowed view's late accounting: windowed rows checked (a hopping window counts a row
+// once per window) and those late.
+struct LateCounters {
+  uint64_t rows = 0;
+  uint64_t late = 0;
+};
 
 struct SilverCounters {
   uint64_t records = 0;      // bronze records pushed
@@ -100,10 +134,19 @@ class PipelineExecutor {
   // state, rebuilt rather than saved.
   Result<Batch> LambdaRows(std::string_view view) const;
 
-  // The current rows of a silver table, a gold view or a quarantine table, each with
-  // weight +1 (a row present twice appears twice). NotFound for other names.
+  // The current rows of a silver table, a gold view, a quarantine or a late table, each
+  // with weight +1 (a row present twice appears twice). NotFound for other names.
   Result<Batch> Rows(std::string_view table) const;
   const SilverCounters* counters(std::string_view silver) const;
+  // A windowed view's late counters; null for another name.
+  const LateCounters* late_counters(std::string_view view) const;
+  // Per bronze table with a watermark that a silver table reads; `now` decides idleness.
+  std::vector<WatermarkInfo> Watermarks(Micros now) const;
+
+  // Authoritative mode (see above): late rows count in the views. Off by default; may be
+  // switched between pushes (a Lambda recompute is authoritative up to its boundary).
+  void set_include_late(bool include) { include_late_ = include; }
+  bool include_late() const { return include_late_; }
 
   // Everything needed to continue later: offsets, operator states, quarantine, counters,
   // Lambda boundaries and epochs.
@@ -121,11 +164,18 @@ class PipelineExecutor {
  private:
   struct SilverNode;
   struct GoldNode;
+  struct LateRecord;
   explicit PipelineExecutor(const sql::Pipeline& plan);
   Status Init();
   Status PushSilver(SilverNode& node, uint32_t partition, std::span<const log::RecordView> in);
   Status ApplyConstraints(SilverNode& node, Batch* rows);
-  Status PushGold(GoldNode& node, const Batch& silver_changes);
+  Status PushGold(GoldNode& node, const SilverNode& silver, const Batch& silver_changes);
+  // Lists the late records of this push of `silver` for each windowed consumer.
+  Status RecordLate(const SilverNode& silver, const Batch& rows);
+  // The windowed rows of `rows` (silver rows) for `node`: the silver columns, window_start,
+  // window_end and the row's time; with `late` the flag of each (see the header comment).
+  Status Windowed(const GoldNode& node, const SilverNode& silver, const Batch& rows,
+                  Batch* windowed, std::vector<uint8_t>* late) const;
   Result<Batch> GoldRows(const GoldNode& node, const exec::AggregateOperator& aggregate) const;
   void OpenEpochIfAtBoundary();
   void AddLogic(const std::string& node, std::string line);
@@ -138,6 +188,7 @@ class PipelineExecutor {
   std::vector<Offsets> pending_;       // boundaries registered, not reached yet, ascending
   std::vector<Offsets> epoch_starts_;  // open epochs, oldest first
   bool lambda_ready_ = true;           // the Lambda answers are built (false after Load)
+  bool include_late_ = false;
   std::vector<std::unique_ptr<SilverNode>> silver_;
   std::vector<std::unique_ptr<GoldNode>> gold_;
 };

@@ -146,6 +146,15 @@ std::string Diff::ToText() const {
   if (identical()) return out + "no difference\n";
   out += "rows added " + std::to_string(added) + ", removed " + std::to_string(removed) +
          ", changed " + std::to_string(changed) + "\n";
+  if (unexplained) {
+    out += *unexplained == 0
+               ? "explained: every difference is the effect of the " +
+                     std::to_string(late_records) + " late records (" + view +
+                     "__late), which the authoritative recompute counts\n"
+               : "UNEXPLAINED: " + std::to_string(*unexplained) +
+                     " rows differ from what the speed path computes from the same input (" +
+                     std::to_string(late_records) + " late records)\n";
+  }
   for (const auto& [column, change] : largest_relative_change) {
     char line[160];
     std::snprintf(line, sizeof(line), "largest relative change in %s: %.6g%%\n", column.c_str(),
@@ -183,9 +192,12 @@ std::string Diff::ToJson() const {
       .Add("removed", removed)
       .Add("changed", changed)
       .Add("identical", identical())
+      .Add("explained", explained())
+      .Add("late_records", late_records)
       .AddRaw("largest_relative_change", changes + "}")
       .AddRaw("examples", examples_json + "]");
   if (!boundary.empty()) o.AddRaw("boundary", BoundaryJson(boundary));
+  if (unexplained) o.Add("unexplained", *unexplained);
   return o.Finish();
 }
 
@@ -213,6 +225,9 @@ Result<Diff> Diff::FromJson(std::string_view json) {
   number("added", &d.added);
   number("removed", &d.removed);
   number("changed", &d.changed);
+  number("late_records", &d.late_records);
+  uint64_t unexplained = 0;
+  if (o["unexplained"].get(unexplained) == simdjson::SUCCESS) d.unexplained = unexplained;
   simdjson::dom::object changes;
   if (o["largest_relative_change"].get(changes) == simdjson::SUCCESS) {
     for (auto kv : changes) {
@@ -415,6 +430,7 @@ Result<BatchRunResult> Engine::RunBatch() {
   // then finds the epoch (or the pending boundary) that batch(T) needs.
   RETURN_IF_ERROR(Write(std::move(snapshot)));
   ASSIGN_OR_RETURN(executor, PipelineExecutor::Make(plan));
+  executor->set_include_late(true);  // the batch view is authoritative
   ASSIGN_OR_RETURN(result.records, runtime::CatchUp(store_, executor.get(), plan,
                                                     options_.batch_run_records, &result.boundary));
   if (executor->offsets() != result.boundary) {
@@ -580,7 +596,9 @@ std::string Engine::ViewsJson() const {
       auto lane = ServingLaneLocked(g.name);
       if (lane.ok()) o.Add("lane", (*lane)->name);
     }
+    if (g.window) o.Add("window", g.window->sql).Add("late_table", g.late_table);
     add(o.Finish());
+    if (g.window) add(JsonObject().Add("name", g.late_table).Add("layer", "late").Finish());
   }
   for (const auto& s : main_->plan.silver) {
     add(JsonObject().Add("name", s.name).Add("layer", "silver").Finish());
@@ -864,6 +882,8 @@ Result<Diff> Engine::Drift(std::string_view view) {
   sql::Pipeline plan;
   Offsets covered;
   std::optional<uint64_t> from;
+  bool windowed = false;
+  std::optional<Offsets> lambda_boundary;  // T of the published batch(T)
   {
     std::lock_guard<std::mutex> lock(mu_);
     const sql::GoldView* g = FindGold(main_->plan, view);
@@ -878,7 +898,9 @@ Result<Diff> Engine::Drift(std::string_view view) {
     plan = lane->plan;
     from = lane->from_offset;
     covered = lane->executor->offsets();
+    windowed = g != nullptr && g->window.has_value();
     if (g != nullptr && g->serving == sql::Serving::kLambda) {
+      lambda_boundary = batch_->offsets();
       for (auto& [table, offsets] : covered) {
         const auto& t = batch_->offsets().at(table);
         for (size_t p = 0; p < offsets.size(); ++p)
@@ -886,13 +908,32 @@ Result<Diff> Engine::Drift(std::string_view view) {
       }
     }
   }
-  ASSIGN_OR_RETURN(auto fresh, PipelineExecutor::Make(plan));
-  if (from) RETURN_IF_ERROR(fresh->StartAt(Uniform(plan, *from)));
-  RETURN_IF_ERROR(
-      runtime::CatchUp(store_, fresh.get(), plan, options_.batch_run_records, &covered).status());
+  auto recompute = [&](bool speed) -> Result<std::unique_ptr<PipelineExecutor>> {
+    ASSIGN_OR_RETURN(auto fresh, PipelineExecutor::Make(plan));
+    if (from) RETURN_IF_ERROR(fresh->StartAt(Uniform(plan, *from)));
+    fresh->set_include_late(true);
+    if (speed && lambda_boundary) {
+      // The speed path of a Lambda view: batch(T), authoritative, then the epochs after T.
+      RETURN_IF_ERROR(
+          runtime::CatchUp(store_, fresh.get(), plan, options_.batch_run_records, &*lambda_boundary)
+              .status());
+    }
+    if (speed) fresh->set_include_late(false);
+    RETURN_IF_ERROR(
+        runtime::CatchUp(store_, fresh.get(), plan, options_.batch_run_records, &covered).status());
+    return fresh;
+  };
+  ASSIGN_OR_RETURN(auto fresh, recompute(false));
   ASSIGN_OR_RETURN(Batch recomputed, fresh->Rows(view));
   ASSIGN_OR_RETURN(Diff d, Compare(view, live, "live", recomputed, "recompute"));
   d.boundary = covered;
+  if (windowed) {
+    ASSIGN_OR_RETURN(auto speed, recompute(true));
+    ASSIGN_OR_RETURN(Batch expected, speed->Rows(view));
+    ASSIGN_OR_RETURN(Diff u, Compare(view, live, "live", expected, "speed recompute"));
+    d.unexplained = u.added + u.removed + u.changed;
+    d.late_records = speed->late_counters(view)->late;
+  }
   return d;
 }
 
@@ -1004,11 +1045,38 @@ std::string Engine::StatusJson() const {
       auto lane = ServingLaneLocked(g.name);
       if (lane.ok()) o.Add("lane", (*lane)->name);
     }
+    if (const runtime::LateCounters* late = main_->executor->late_counters(g.name)) {
+      char pct[32];
+      std::snprintf(pct, sizeof(pct), "%.3f",
+                    late->rows ? 100.0 * static_cast<double>(late->late) / late->rows : 0.0);
+      o.Add("window", g.window->sql)
+          .Add("allowed_lateness_ms", static_cast<uint64_t>(g.allowed_lateness / 1000))
+          .Add("late_records", late->late)
+          .AddRaw("late_pct", pct)
+          .Add("late_table", g.late_table);
+    }
     gold += (i ? "," : "") + o.Finish();
   }
   gold += "]";
+  std::string watermarks = "[";
+  for (const runtime::WatermarkInfo& w : main_->executor->Watermarks(NowMicros())) {
+    std::string partitions = "[";
+    for (size_t p = 0; p < w.partitions.size(); ++p) {
+      JsonObject part;
+      part.Add("partition", static_cast<uint64_t>(p)).Add("idle", static_cast<bool>(w.idle[p]));
+      if (w.partitions[p]) part.Add("watermark", FormatTimestamp(*w.partitions[p]));
+      partitions += (p ? "," : "") + part.Finish();
+    }
+    JsonObject o;
+    o.Add("table", w.table);
+    if (w.watermark) o.Add("watermark", FormatTimestamp(*w.watermark));
+    o.AddRaw("partitions", partitions + "]");
+    watermarks += (watermarks.size() > 1 ? "," : "") + o.Finish();
+  }
+  watermarks += "]";
   JsonObject out;
   out.AddRaw("lanes", lanes).AddRaw("silver", silver).AddRaw("gold", gold);
+  out.AddRaw("watermarks", watermarks);
   out.AddRaw("last_batch_boundary", BoundaryJson(batch_->offsets()));
   if (last_batch_) out.Add("last_batch_at", FormatTimestamp(*last_batch_));
   return out.Finish();

@@ -107,7 +107,16 @@ struct Diff {
   std::vector<std::pair<std::string, double>> largest_relative_change;
   std::vector<std::string> examples;  // a few differing rows, as text
   runtime::Offsets boundary;          // drift: the input both sides cover
+  // Drift of a windowed view (left = live, right = the authoritative recompute, which counts
+  // late records): `late_records`, the late records in the input covered (the view's late
+  // table), and `unexplained`, the rows in which live differs from what the speed path
+  // computes from that input with its late decisions (set only for windowed views). The
+  // difference is explained when that is zero: every differing row is the effect of late
+  // records.
+  uint64_t late_records = 0;
+  std::optional<uint64_t> unexplained;
   bool identical() const { return added == 0 && removed == 0 && changed == 0; }
+  bool explained() const { return identical() || (unexplained && *unexplained == 0); }
   std::string ToText() const;
   std::string ToJson() const;
   // Reads ToJson's form back (what a `--server` client receives).
@@ -157,7 +166,11 @@ class Engine {
   Result<VersionInfo> Cutover(std::string_view view, std::string_view name);
   Result<VersionInfo> Rollback(std::string_view view);
 
-  // The live answer against a fresh batch recompute over the same input.
+  // The live answer against a fresh authoritative recompute over the same input (DESIGN.md
+  // §4). For a windowed view the recompute counts the late records that the live answer
+  // left out; Drift also recomputes what the speed path should serve (the same input with
+  // the same late decisions) and reports the rows in which live differs from it as
+  // unexplained (see Diff).
   Result<Diff> Drift(std::string_view view);
 
   // Publishes a version of each Kappa view whose serving lane moved since its last

@@ -128,6 +128,12 @@ Result<Typed> ExprBinder::BindFunction(const Expr& call) {
                                          " is not supported in queries yet: strata evaluates "
                                          "only deterministic expressions");
   }
+  if (call.name == "tumble" || call.name == "hop" || call.name == "session") {
+    return errors_.At(call.location,
+                      call.name +
+                          "() is an event-time window: write it as an item of a gold view's "
+                          "GROUP BY and select window_start and window_end");
+  }
   if (call.star) {
     return errors_.At(call.location, call.name +
                                          "(*) is not a function strata knows: only "

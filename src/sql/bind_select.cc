@@ -83,10 +83,23 @@ Result<ExpandedItems> ExpandItems(const std::vector<SelectItem>& items, const Ex
 }
 
 Status BindGroupBy(const Select& select, const std::vector<SelectOutput>& outputs,
-                   const ErrorSink& errors, bool pipeline, Grouping* grouping) {
+                   const ErrorSink& errors, bool pipeline, Grouping* grouping,
+                   const Expr* window_item) {
   const Scope& scope = grouping->input();
   for (const ExprPtr& item : select.group_by) {
     const Expr* target = item.get();
+    if (target == window_item) {
+      ExprBinder binder(errors, scope, BindOptions{"GROUP BY", pipeline});
+      for (const char* name : {"window_start", "window_end"}) {
+        Expr column;
+        column.kind = ExprKind::kColumn;
+        column.name = name;
+        column.location = item->location;
+        ASSIGN_OR_RETURN(BoundExpr key, binder.Bind(column));
+        grouping->AddKey(std::move(key), column);
+      }
+      continue;
+    }
     if (item->kind == ExprKind::kLiteral && item->literal_kind == LiteralKind::kInteger) {
       int64_t n = 0;
       std::from_chars(item->text.data(), item->text.data() + item->text.size(), n);

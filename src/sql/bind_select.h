@@ -34,9 +34,12 @@ inline constexpr std::string_view kUnnamed = "?column?";
 
 // Resolves every GROUP BY item into `grouping`'s keys: an integer literal is an ordinal of
 // the outputs (GROUP BY 1), a bare name that is no input column but an output's name is
-// that output (GROUP BY hour), anything else an expression over the input.
+// that output (GROUP BY hour), anything else an expression over the input. `window_item`, if
+// not null, is an event-time window call among the items: it stands for two keys, the input
+// columns window_start and window_end.
 Status BindGroupBy(const Select& select, const std::vector<SelectOutput>& outputs,
-                   const ErrorSink& errors, bool pipeline, Grouping* grouping);
+                   const ErrorSink& errors, bool pipeline, Grouping* grouping,
+                   const Expr* window_item = nullptr);
 
 // The SELECT as normalized SQL (ast ToString), for logic hashes and plans.
 std::string NormalizedSelect(const Select& select);

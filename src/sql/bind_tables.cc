@@ -1,6 +1,8 @@
 // CREATE TABLE: bronze tables (options) and silver tables (keys, options, constraints).
 #include "sql/pipeline_binder.h"
 
+#include "sql/binder.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -114,12 +116,12 @@ Result<std::vector<ColumnSchema>> PipelineBinder::BindColumns(const CreateTable&
 }
 
 Status PipelineBinder::BindBronze(const CreateTable& create, std::string name, SourceLocation at) {
-  ASSIGN_OR_RETURN(
-      Options options,
-      Options::Read(create.options,
-                    {"layer", "connector", "location", "partitions", "key", "format", "watermark",
-                     "conninfo", "source_table", "slot", "publication", "compatibility"},
-                    "a bronze table", errors_));
+  ASSIGN_OR_RETURN(Options options,
+                   Options::Read(create.options,
+                                 {"layer", "connector", "location", "partitions", "key", "format",
+                                  "watermark", "idle_timeout", "conninfo", "source_table", "slot",
+                                  "publication", "compatibility"},
+                                 "a bronze table", errors_));
   RETURN_IF_ERROR(CheckLayerOption(options, name));
   BronzeTable table;
   table.name = name;
@@ -181,12 +183,51 @@ Status PipelineBinder::BindBronzeOptions(const Options& options, BronzeTable* t)
     ASSIGN_OR_RETURN(size_t i, Choose(*o, {"json", "debezium"}, errors_));
     table.format = i == 0 ? format::PayloadFormat::kJson : format::PayloadFormat::kDebezium;
   }
-  if (const Option* o = options.Get("watermark")) table.watermark = o->value;
+  if (const Option* o = options.Get("watermark")) RETURN_IF_ERROR(BindWatermark(*o, &table));
+  if (const Option* o = options.Get("idle_timeout")) {
+    if (table.watermark_column < 0) {
+      return errors_.At(o->location, "idle_timeout applies to a table with a watermark");
+    }
+    Result<Micros> d = ParseDurationOption(o->value);
+    if (!d.ok()) return errors_.At(o->location, "idle_timeout: " + d.status().message());
+    table.idle_timeout = *d;
+  }
   if (const Option* o = options.Get("compatibility")) {
     ASSIGN_OR_RETURN(size_t i, Choose(*o, {"backward", "forward", "full", "none"}, errors_));
     table.compatibility = static_cast<catalog::Compatibility>(i);
   }
   return BindCdcOptions(options, errors_, &table);
+}
+
+// watermark = '<column>' or '<column> - <duration>'.
+Status PipelineBinder::BindWatermark(const Option& option, BronzeTable* table) {
+  std::string_view text = option.value;
+  size_t minus = text.find('-');
+  std::string column(text.substr(0, minus));
+  while (!column.empty() && column.back() == ' ')
+    column.pop_back();
+  while (!column.empty() && column.front() == ' ')
+    column.erase(column.begin());
+  int index = FindColumn(table->columns, column);
+  if (index < 0) {
+    return NoSuchColumn("watermark column", column, table->name, table->columns, option.location,
+                        errors_);
+  }
+  if (table->columns[index].type.id != TypeId::kTimestamp) {
+    return errors_.At(option.location, "watermark column " + Quoted(column) + " is " +
+                                           table->columns[index].type.ToString() +
+                                           ": the watermark follows a timestamp column");
+  }
+  table->watermark = std::string(text);
+  table->watermark_column = index;
+  if (minus == std::string_view::npos) return Status::OK();
+  Result<Micros> delay = ParseLatenessOption(text.substr(minus + 1));
+  if (!delay.ok()) {
+    return errors_.At(option.location, "watermark: expected '<column> - <duration>' (" +
+                                           delay.status().message() + ")");
+  }
+  table->watermark_delay = *delay;
+  return Status::OK();
 }
 
 Status PipelineBinder::BindSilverTable(const CreateTable& create, std::string name,

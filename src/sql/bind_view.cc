@@ -32,10 +32,10 @@ Status PipelineBinder::BindView(const CreateMaterializedView& view, SourceLocati
 }
 
 Status PipelineBinder::BindViewOptions(const CreateMaterializedView& view, GoldView* gold) {
-  ASSIGN_OR_RETURN(
-      Options options,
-      Options::Read(view.options, {"layer", "owner", "freshness", "serving", "batch_every"},
-                    "a gold view", errors_));
+  ASSIGN_OR_RETURN(Options options, Options::Read(view.options,
+                                                  {"layer", "owner", "freshness", "serving",
+                                                   "batch_every", "allowed_lateness"},
+                                                  "a gold view", errors_));
   RETURN_IF_ERROR(CheckLayerOption(options, gold->name));
   if (const Option* o = options.Get("owner")) gold->owner = o->value;
   if (const Option* o = options.Get("freshness")) {
@@ -63,21 +63,134 @@ Status PipelineBinder::BindViewOptions(const CreateMaterializedView& view, GoldV
     if (!d.ok()) return errors_.At(batch_every->location, "batch_every: " + d.status().message());
     gold->batch_every = *d;
   }
+  if (const Option* o = options.Get("allowed_lateness")) {
+    if (!IsWindowed(view.select)) {
+      return errors_.At(o->location,
+                        "allowed_lateness applies to a view with an event-time window (GROUP BY "
+                        "tumble(...), hop(...) or session(...))");
+    }
+    Result<Micros> d = ParseLatenessOption(o->value);
+    if (!d.ok()) return errors_.At(o->location, "allowed_lateness: " + d.status().message());
+    gold->allowed_lateness = *d;
+  }
   return Status::OK();
+}
+
+namespace {
+
+bool IsWindowCall(const Expr& e) {
+  return e.kind == ExprKind::kFunction &&
+         (e.name == "tumble" || e.name == "hop" || e.name == "session");
+}
+
+// True when `e` reads column `first` or a later one (a window column).
+bool ReadsColumnFrom(const BoundExpr& e, int first) {
+  if (e.kind == BoundKind::kColumn && e.column >= first) return true;
+  for (const BoundExpr& child : e.children) {
+    if (ReadsColumnFrom(child, first)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool PipelineBinder::IsWindowed(const Select& select) {
+  for (const ExprPtr& item : select.group_by) {
+    if (IsWindowCall(*item)) return true;
+  }
+  return false;
+}
+
+Result<WindowSpec> PipelineBinder::BindWindow(const Expr& call, ExprBinder& input,
+                                              int silver_columns) {
+  WindowSpec w;
+  const std::string& name = call.name;
+  size_t durations = name == "hop" ? 2 : 1;
+  const char* usage = name == "tumble" ? "tumble(<time>, '<size>')"
+                      : name == "hop"  ? "hop(<time>, '<size>', '<slide>')"
+                                       : "session(<time>, '<gap>')";
+  if (call.children.size() != durations + 1 || call.distinct || call.star) {
+    return errors_.At(call.location, std::string("expected ") + usage);
+  }
+  ASSIGN_OR_RETURN(w.time, input.Bind(*call.children[0]));
+  if (w.time.type.id != TypeId::kTimestamp) {
+    return errors_.At(call.children[0]->location,
+                      name + "() needs a timestamp, not " + w.time.type.ToString());
+  }
+  std::vector<Micros> d;
+  for (size_t i = 1; i < call.children.size(); ++i) {
+    const Expr& arg = *call.children[i];
+    if (arg.kind != ExprKind::kLiteral || arg.literal_kind != LiteralKind::kString) {
+      return errors_.At(arg.location,
+                        std::string("expected a duration literal such as '1 minute': ") + usage);
+    }
+    Result<Micros> v = ParseDurationOption(arg.text);
+    if (!v.ok()) return errors_.At(arg.location, name + "(): " + v.status().message());
+    d.push_back(*v);
+  }
+  if (name == "tumble") {
+    w.kind = WindowKind::kTumble;
+    w.size = d[0];
+  } else if (name == "hop") {
+    w.kind = WindowKind::kHop;
+    w.size = d[0];
+    w.slide = d[1];
+    if (w.slide > w.size || w.size % w.slide != 0) {
+      return errors_.At(call.children[2]->location,
+                        "hop(): the size must be a multiple of the slide (each row then "
+                        "belongs to size / slide windows)");
+    }
+  } else {
+    w.kind = WindowKind::kSession;
+    w.gap = d[0];
+  }
+  w.start_column = silver_columns;
+  w.end_column = silver_columns + 1;
+  w.sql = ToString(call);
+  return w;
 }
 
 Status PipelineBinder::BindViewSelect(const Select& select, const SilverTable& silver,
                                       GoldView* gold) {
   Scope scope = MakeScope(select.from, silver.name, &silver.columns);
   ExprBinder input(errors_, scope, BindOptions{"WHERE", true});
-  ASSIGN_OR_RETURN(ExpandedItems items, ExpandItems(select.items, input, scope));
+  // With a window, everything after WHERE reads the windowed row: the silver columns, then
+  // window_start and window_end.
+  const Expr* window_item = nullptr;
+  for (const ExprPtr& item : select.group_by) {
+    if (!IsWindowCall(*item)) continue;
+    if (window_item != nullptr) {
+      return errors_.At(item->location, "a view has at most one window in its GROUP BY");
+    }
+    window_item = item.get();
+  }
+  std::vector<ColumnSchema> windowed = silver.columns;
+  if (window_item != nullptr) {
+    ExprBinder time(errors_, scope, BindOptions{"a window", true});
+    ASSIGN_OR_RETURN(WindowSpec w,
+                     BindWindow(*window_item, time, static_cast<int>(silver.columns.size())));
+    for (const char* column : {"window_start", "window_end"}) {
+      if (FindColumn(silver.columns, column) >= 0) {
+        return errors_.At(window_item->location,
+                          silver.name + " has a column " + Quoted(column) +
+                              ", which a window's columns would hide: rename it in the silver "
+                              "table");
+      }
+      windowed.push_back(ColumnSchema{column, w.time.type, false});
+    }
+    gold->window = std::move(w);
+    gold->late_table = gold->name + std::string(kLateSuffix);
+  }
+  Scope windowed_scope = MakeScope(select.from, silver.name, &windowed);
+  ExprBinder items_binder(errors_, windowed_scope, BindOptions{"WHERE", true});
+  ASSIGN_OR_RETURN(ExpandedItems items, ExpandItems(select.items, items_binder, windowed_scope));
   if (select.where) {
     ASSIGN_OR_RETURN(BoundExpr w, input.BindCondition(*select.where, "WHERE"));
     gold->where = std::move(w);
   }
-  Grouping grouping(errors_, scope, true);
-  RETURN_IF_ERROR(BindGroupBy(select, items.outputs, errors_, true, &grouping));
-  ExprBinder output(errors_, scope, BindOptions{"the select list", true}, &grouping);
+  Grouping grouping(errors_, windowed_scope, true);
+  RETURN_IF_ERROR(BindGroupBy(select, items.outputs, errors_, true, &grouping, window_item));
+  ExprBinder output(errors_, windowed_scope, BindOptions{"the select list", true}, &grouping);
   for (size_t i = 0; i < items.outputs.size(); ++i) {
     const SelectOutput& o = items.outputs[i];
     if (o.name == kUnnamed) {
@@ -98,6 +211,27 @@ Status PipelineBinder::BindViewSelect(const Select& select, const SilverTable& s
   }
   gold->group_keys = std::move(grouping.keys());
   gold->aggregates = std::move(grouping.aggregates());
+  if (gold->window && gold->window->kind == WindowKind::kSession) {
+    // A session depends on the other rows of its group: the session operator groups rows by
+    // the other keys before it assigns windows, so those keys and the aggregate arguments
+    // cannot read the window's columns.
+    const int first = gold->window->start_column;
+    for (size_t k = 0; k < gold->group_keys.size(); ++k) {
+      const BoundExpr& key = gold->group_keys[k];
+      bool window_key = key.kind == BoundKind::kColumn && key.column >= first;
+      if (!window_key && ReadsColumnFrom(key, first)) {
+        return errors_.At(window_item->location,
+                          "with session(), the other GROUP BY items cannot use window_start or "
+                          "window_end");
+      }
+    }
+    for (const BoundAggregate& a : gold->aggregates) {
+      if (a.kind != AggregateKind::kCountStar && ReadsColumnFrom(a.arg, first)) {
+        return errors_.At(a.location,
+                          "with session(), aggregates cannot use window_start or window_end");
+      }
+    }
+  }
   return Status::OK();
 }
 

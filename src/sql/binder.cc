@@ -290,4 +290,21 @@ Result<Micros> ParseDurationOption(std::string_view text) {
   return bad();
 }
 
+Result<Micros> ParseLatenessOption(std::string_view text) {
+  size_t first = text.find_first_not_of(' ');
+  if (first != std::string_view::npos && text[first] == '0') {
+    // "0 seconds": a zero duration, when the same text with 1 is one.
+    std::string one(text);
+    one[first] = '1';
+    size_t digits = first + 1;
+    while (digits < one.size() && one[digits] == '0')
+      one.erase(digits, 1);
+    if (digits == one.size() || one[digits] < '0' || one[digits] > '9') {
+      RETURN_IF_ERROR(ParseDurationOption(one).status());
+      return 0;
+    }
+  }
+  return ParseDurationOption(text);
+}
+
 }  // namespace strata::sql

@@ -113,5 +113,7 @@ Result<BoundQuery> BindQuery(const Select& select, const TableLookup& lookup,
 // sec(s), minute(s), min(s), hour(s), day(s), week(s); case-insensitive) or the short
 // forms "500ms", "90s", "15m", "24h", "7d". Must be positive. InvalidArgument otherwise.
 Result<Micros> ParseDurationOption(std::string_view text);
+// The same, but zero is allowed ("0 seconds"): a delay or a lateness.
+Result<Micros> ParseLatenessOption(std::string_view text);
 
 }  // namespace strata::sql

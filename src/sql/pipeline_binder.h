@@ -78,6 +78,7 @@ class PipelineBinder {
   Result<std::vector<ColumnSchema>> BindColumns(const CreateTable& create);
   Status BindBronze(const CreateTable& create, std::string name, SourceLocation at);
   Status BindBronzeOptions(const Options& options, BronzeTable* table);  // after its columns
+  Status BindWatermark(const Option& option, BronzeTable* table);
   Status BindSilverTable(const CreateTable& create, std::string name, SourceLocation at);
   Status BindConstraints(const CreateTable& create, SilverTable* table);
   // bind_insert.cc
@@ -90,6 +91,9 @@ class PipelineBinder {
   // bind_view.cc
   Status BindView(const CreateMaterializedView& view, SourceLocation at);
   Status BindViewOptions(const CreateMaterializedView& view, GoldView* gold);
+  // The window of a GROUP BY item tumble(...), hop(...) or session(...) (see WindowSpec).
+  static bool IsWindowed(const Select& select);
+  Result<WindowSpec> BindWindow(const Expr& call, ExprBinder& input, int silver_columns);
   Status BindViewSelect(const Select& select, const SilverTable& silver, GoldView* gold);
 
   ErrorSink errors_;

@@ -369,6 +369,32 @@ const std::vector<ColumnSchema>& QuarantineColumns() {
   return kColumns;
 }
 
+const std::vector<ColumnSchema>& LateColumns() {
+  static const std::vector<ColumnSchema> kColumns = {
+      {"reason", Type::Text(), true},
+      {"source_table", Type::Text(), true},
+      {"partition", Type::Bigint(), true},
+      {"offset", Type::Bigint(), true},
+      {"event_time", Type::Timestamp(), true},
+      {"watermark", Type::Timestamp(), false},
+      {"window_start", Type::Timestamp(), false},
+      {"window_end", Type::Timestamp(), false},
+  };
+  return kColumns;
+}
+
+const char* WindowKindName(WindowKind kind) {
+  switch (kind) {
+    case WindowKind::kTumble:
+      return "tumble";
+    case WindowKind::kHop:
+      return "hop";
+    case WindowKind::kSession:
+      return "session";
+  }
+  return "?";
+}
+
 std::string QuarantineTableName(std::string_view silver_table) {
   return std::string(silver_table) + std::string(kQuarantineSuffix);
 }
@@ -400,6 +426,9 @@ const std::vector<ColumnSchema>* Pipeline::FindColumns(std::string_view name) co
   if (const GoldView* v = FindGold(name)) return &v->columns;
   for (const SilverTable& t : silver) {
     if (t.quarantine_table == name) return &QuarantineColumns();
+  }
+  for (const GoldView& v : gold) {
+    if (!v.late_table.empty() && v.late_table == name) return &LateColumns();
   }
   return nullptr;
 }

@@ -48,7 +48,14 @@ struct BronzeTable {
   std::string key;  // the column whose value partitions records (key = '...'); empty if none
   format::PayloadFormat format = format::PayloadFormat::kJson;
   uint32_t partitions = 4;  // 1..4096
-  std::string watermark;    // as written ("event_ts - 5 seconds"); not interpreted yet
+  // watermark = '<column> [- <duration>]' (DESIGN.md §4): per partition, the greatest
+  // `watermark_column` value seen so far minus `watermark_delay`; the table's watermark is the
+  // minimum over partitions that received a record within `idle_timeout` (idle_timeout =
+  // '<duration>', default 1 minute, so that a silent partition does not hold it back).
+  std::string watermark;       // as written ("event_ts - 5 seconds"); empty when none
+  int watermark_column = -1;   // index into `columns` (a timestamp column), or -1
+  Micros watermark_delay = 0;  // >= 0
+  Micros idle_timeout = 60'000'000;
   Connector connector = Connector::kHttp;
   std::string location;  // connector = 'file': the file or directory read; empty otherwise
   // connector = 'postgres-cdc' (connect/postgres_cdc.h); all empty otherwise. The format is
@@ -128,6 +135,35 @@ std::string QuarantineTableName(std::string_view silver_table);
 enum class Serving : uint8_t { kKappa, kLambda };
 const char* ServingName(Serving s);  // "kappa", "lambda"
 
+// An event-time window of a gold view (DESIGN.md §4), from a GROUP BY item
+//   tumble(<time>, '<size>')            windows [k·size, (k+1)·size)
+//   hop(<time>, '<size>', '<slide>')    windows [k·slide, k·slide + size) holding the time
+//   session(<time>, '<gap>')            per group, the maximal runs of rows whose times are
+//                                       less than gap apart: [first, last + gap)
+// Each silver row is assigned its window(s) and extended with two columns, window_start and
+// window_end (of the time's type), which the GROUP BY item stands for: the view's group keys,
+// aggregates and outputs read this "windowed row" (the silver columns, then the two).
+enum class WindowKind : uint8_t { kTumble, kHop, kSession };
+const char* WindowKindName(WindowKind kind);  // "tumble", "hop", "session"
+
+struct WindowSpec {
+  WindowKind kind = WindowKind::kTumble;
+  BoundExpr time;        // over the silver row; timestamp
+  Micros size = 0;       // tumble, hop
+  Micros slide = 0;      // hop (size is a multiple of slide)
+  Micros gap = 0;        // session
+  int start_column = 0;  // window_start's index in the windowed row (= silver columns)
+  int end_column = 1;    // window_end's
+  std::string sql;       // "tumble(event_ts, '1 minute')"
+};
+
+// The schema of gold.x__late, where a windowed view's late records go (DESIGN.md §4): reason
+// text, source_table text, partition bigint, offset bigint, event_time timestamp, watermark
+// timestamp (the record's partition watermark when it arrived), window_start timestamp,
+// window_end timestamp.
+const std::vector<ColumnSchema>& LateColumns();
+inline constexpr std::string_view kLateSuffix = "__late";
+
 // An output column of a SELECT with its expression.
 struct OutputColumn {
   std::string name;
@@ -144,8 +180,14 @@ struct GoldView {
   Serving serving = Serving::kKappa;
   Micros batch_every = 0;  // Lambda: how often the batch view is recomputed; 0 for Kappa
 
-  std::string source;                      // "silver.orders"
-  std::optional<BoundExpr> where;          // boolean, over the silver row
+  std::string source;              // "silver.orders"
+  std::optional<BoundExpr> where;  // boolean, over the silver row
+  // With a window, group keys and aggregate arguments read the windowed row (see
+  // WindowSpec); a record whose window closed (its end plus allowed_lateness at or before
+  // its partition's watermark when it arrived) is late: it goes to `late_table`.
+  std::optional<WindowSpec> window;
+  Micros allowed_lateness = 0;
+  std::string late_table;                  // "gold.x__late" with a window; empty otherwise
   std::vector<BoundExpr> group_keys;       // over the silver row; empty: one global group
   std::vector<BoundAggregate> aggregates;  // arguments over the silver row; no duplicates
   std::vector<OutputColumn> outputs;       // over the aggregate row
@@ -167,7 +209,7 @@ struct Pipeline {
   const SilverTable* FindSilver(std::string_view name) const;
   const GoldView* FindGold(std::string_view name) const;
   // The columns of any table a query can read ("bronze.x", "silver.x",
-  // "silver.x__quarantine", "gold.x"); null when there is none.
+  // "silver.x__quarantine", "gold.x", "gold.x__late"); null when there is none.
   const std::vector<ColumnSchema>* FindColumns(std::string_view name) const;
 };
 

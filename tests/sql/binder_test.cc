@@ -505,7 +505,8 @@ TEST(BindPipelineErrors, BronzeOptions) {
   EXPECT_EQ(ErrorOf(t), At(t, 1, "retention") +
                             "unknown option \"retention\" for a bronze table (known options: "
                             "layer, connector, location, partitions, key, format, watermark, "
-                            "conninfo, source_table, slot, publication, compatibility)");
+                            "idle_timeout, conninfo, source_table, slot, publication, "
+                            "compatibility)");
   t = bronze("compatibility = 'full_transitive'");
   EXPECT_EQ(ErrorOf(t), At(t, 1, "compatibility") +
                             "compatibility must be 'backward', 'forward', 'full' or 'none', not "
@@ -634,6 +635,113 @@ TEST(BindPipelineErrors, GoldViews) {
   EXPECT_EQ(ErrorOf(t), At(t, 6, "2;") + "ORDER BY is not supported in a materialized view yet");
 }
 
+TEST(BindPipeline, WatermarksAndWindows) {
+  const std::string tables =
+      "CREATE TABLE bronze.orders (order_id text, amount numeric(18,2), event_ts timestamp)\n"
+      "  WITH (key = 'order_id', watermark = 'event_ts - 5 seconds', idle_timeout = '2 "
+      "minutes');\n"
+      "CREATE TABLE silver.orders (order_id text NOT NULL, amount numeric(18,2),\n"
+      "  event_ts timestamp, PRIMARY KEY (order_id));\n"
+      "INSERT INTO silver.orders SELECT order_id, amount, event_ts FROM bronze.orders;\n";
+  Result<Pipeline> r = Bind(
+      tables +
+      "CREATE MATERIALIZED VIEW gold.h WITH (allowed_lateness = '0 seconds') AS SELECT "
+      "window_start, window_end, count(*) AS n, sum(amount) AS total FROM silver.orders GROUP BY "
+      "hop(event_ts, '10 minutes', '5 minutes');\n"
+      "CREATE MATERIALIZED VIEW gold.s WITH (allowed_lateness = '1 minute') AS SELECT order_id, "
+      "window_start AS s, count(*) AS n FROM silver.orders GROUP BY order_id, session(event_ts, "
+      "'30 minutes');\n");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const BronzeTable& b = r->bronze[0];
+  EXPECT_EQ(b.watermark_column, 2);
+  EXPECT_EQ(b.watermark_delay, 5'000'000);
+  EXPECT_EQ(b.idle_timeout, 120'000'000);
+  const GoldView& h = r->gold[0];
+  ASSERT_TRUE(h.window.has_value());
+  EXPECT_EQ(h.window->kind, WindowKind::kHop);
+  EXPECT_EQ(h.window->size, 600'000'000);
+  EXPECT_EQ(h.window->slide, 300'000'000);
+  EXPECT_EQ(h.window->start_column, 3);  // after the three silver columns
+  EXPECT_EQ(h.window->end_column, 4);
+  EXPECT_EQ(h.allowed_lateness, 0);
+  EXPECT_EQ(h.late_table, "gold.h__late");
+  ASSERT_EQ(h.group_keys.size(), 2u);  // window_start, window_end
+  EXPECT_EQ(h.group_keys[0].column, 3);
+  EXPECT_EQ(h.group_keys[1].column, 4);
+  EXPECT_EQ(r->FindColumns("gold.h__late"), &LateColumns());
+  const GoldView& s = r->gold[1];
+  EXPECT_EQ(s.window->kind, WindowKind::kSession);
+  EXPECT_EQ(s.window->gap, 1'800'000'000);
+  EXPECT_EQ(s.allowed_lateness, 60'000'000);
+  EXPECT_EQ(s.columns[1].name, "s");
+}
+
+TEST(BindPipelineErrors, WatermarksAndWindows) {
+  auto bronze = [](std::string_view with) {
+    return "CREATE TABLE bronze.o (id text, ts timestamp, n bigint) WITH (" + std::string(with) +
+           ");";
+  };
+  std::string t = bronze("watermark = 'tss - 1 second'");
+  EXPECT_EQ(ErrorOf(t), At(t, 1, "watermark") +
+                            "watermark column \"tss\" is not a column of bronze.o (did you mean "
+                            "\"ts\"?)");
+  t = bronze("watermark = 'n'");
+  EXPECT_EQ(ErrorOf(t), At(t, 1, "watermark") +
+                            "watermark column \"n\" is bigint: the watermark follows a timestamp "
+                            "column");
+  t = bronze("watermark = 'ts - soon'");
+  EXPECT_EQ(ErrorOf(t), At(t, 1, "watermark") +
+                            "watermark: expected '<column> - <duration>' (expected a duration "
+                            "like '1 minute', '30 seconds' or '15m', not ' soon')");
+  t = bronze("idle_timeout = '1 minute'");
+  EXPECT_EQ(ErrorOf(t),
+            At(t, 1, "idle_timeout") + "idle_timeout applies to a table with a watermark");
+  t = WithView(
+      "CREATE MATERIALIZED VIEW gold.v AS SELECT window_start, count(*) AS n FROM "
+      "silver.orders GROUP BY tumble(event_ts, 'soon');");
+  EXPECT_EQ(ErrorOf(t), At(t, 6, "'soon'") +
+                            "tumble(): expected a duration like '1 minute', '30 seconds' or "
+                            "'15m', not 'soon'");
+  t = WithView(
+      "CREATE MATERIALIZED VIEW gold.v AS SELECT count(*) AS n FROM silver.orders GROUP BY "
+      "tumble(status, '1 minute');");
+  EXPECT_EQ(ErrorOf(t), At(t, 6, "status,") + "tumble() needs a timestamp, not text");
+  t = WithView(
+      "CREATE MATERIALIZED VIEW gold.v AS SELECT count(*) AS n FROM silver.orders GROUP BY "
+      "hop(event_ts, '10 minutes', '3 minutes');");
+  EXPECT_EQ(ErrorOf(t), At(t, 6, "'3 minutes'") +
+                            "hop(): the size must be a multiple of the slide (each row then "
+                            "belongs to size / slide windows)");
+  t = WithView(
+      "CREATE MATERIALIZED VIEW gold.v AS SELECT count(*) AS n FROM silver.orders GROUP BY "
+      "session(event_ts);");
+  EXPECT_EQ(ErrorOf(t), At(t, 6, "session(") + "expected session(<time>, '<gap>')");
+  t = WithView(
+      "CREATE MATERIALIZED VIEW gold.v AS SELECT tumble(event_ts, '1 minute') AS w, count(*) AS "
+      "n FROM silver.orders GROUP BY 1;");
+  EXPECT_EQ(ErrorOf(t), At(t, 6, "tumble(") +
+                            "tumble() is an event-time window: write it as an item of a gold "
+                            "view's GROUP BY and select window_start and window_end");
+  t = WithView(
+      "CREATE MATERIALIZED VIEW gold.v AS SELECT window_start, count(*) AS n FROM silver.orders "
+      "GROUP BY status;");
+  EXPECT_EQ(
+      ErrorOf(t).rfind(At(t, 6, "window_start") + "column \"window_start\" does not exist", 0), 0u)
+      << ErrorOf(t);
+  t = WithView(
+      "CREATE MATERIALIZED VIEW gold.v WITH (allowed_lateness = '1 minute') AS SELECT count(*) "
+      "AS n FROM silver.orders;");
+  EXPECT_EQ(ErrorOf(t), At(t, 6, "allowed_lateness") +
+                            "allowed_lateness applies to a view with an event-time window (GROUP "
+                            "BY tumble(...), hop(...) or session(...))");
+  t = WithView(
+      "CREATE MATERIALIZED VIEW gold.v AS SELECT count(*) AS n FROM silver.orders GROUP BY "
+      "date_trunc('hour', window_end), session(event_ts, '1 hour');");
+  EXPECT_EQ(ErrorOf(t), At(t, 6, "session(") +
+                            "with session(), the other GROUP BY items cannot use window_start or "
+                            "window_end");
+}
+
 TEST(BindPipelineErrors, GoldOptions) {
   auto view = [](std::string_view with) {
     return WithView("CREATE MATERIALIZED VIEW gold.v WITH (" + std::string(with) +
@@ -656,7 +764,7 @@ TEST(BindPipelineErrors, GoldOptions) {
   t = view("owner = 'x', sla = '1'");
   EXPECT_EQ(ErrorOf(t), At(t, 6, "sla") +
                             "unknown option \"sla\" for a gold view (known options: layer, owner, "
-                            "freshness, serving, batch_every)");
+                            "freshness, serving, batch_every, allowed_lateness)");
   t = view("layer = 'silver'");
   EXPECT_EQ(ErrorOf(t), At(t, 6, "layer") +
                             "layer = 'silver' does not match the table's schema: gold.v is in the "
