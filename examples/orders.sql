@@ -35,3 +35,13 @@ CREATE MATERIALIZED VIEW gold.customer_totals
 WITH (owner = 'growth', freshness = '10 seconds', serving = 'kappa') AS
 SELECT customer_id, count(*) AS orders, sum(amount) AS spent, max(event_ts) AS last_order
 FROM silver.orders WHERE status <> 'cancelled' GROUP BY customer_id;
+
+-- gold: orders per minute of event time (a tumbling window). The watermark trails the newest
+-- order of a partition by 5 seconds; an order arriving after its minute closed (its end plus
+-- allowed_lateness at or before the watermark) is late: it goes to gold.orders_per_minute__late
+-- instead of the live view, the authoritative batch recompute counts it, and `strata drift`
+-- explains the difference between the two by those records
+CREATE MATERIALIZED VIEW gold.orders_per_minute
+WITH (owner = 'ops', freshness = '10 seconds', serving = 'kappa', allowed_lateness = '2 seconds') AS
+SELECT window_start, window_end, count(*) AS orders, sum(amount) AS revenue
+FROM silver.orders GROUP BY tumble(event_ts, '1 minute');

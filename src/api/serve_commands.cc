@@ -159,6 +159,8 @@ struct Snapshot {
   struct Gold {
     std::string name, serving, lane;
     uint64_t rows = 0, last_version = 0;
+    bool windowed = false;
+    uint64_t late = 0;
   };
   std::vector<Gold> gold;
   uint64_t boundary = 0;
@@ -201,6 +203,7 @@ Snapshot Read(serve::Engine* engine) {
       if (g["lane"].get(v) == simdjson::SUCCESS) out.lane = std::string(v);
       U64(g, "rows", &out.rows);
       U64(g, "last_version", &out.last_version);
+      out.windowed = g["late_records"].get(out.late) == simdjson::SUCCESS;
       s.gold.push_back(std::move(out));
     }
   }
@@ -388,10 +391,11 @@ int RunDemo(const DemoArgs& a, const std::string& self) {
                   Thousands(snap.silver_records).c_str(), Thousands(snap.quarantined).c_str());
     out += line;
     for (const auto& g : snap.gold) {
-      std::snprintf(line, sizeof(line), "gold     %-22s %-6s %8s rows  version %llu%s%s\n",
+      std::string late = g.windowed ? "  late " + Thousands(g.late) : "";
+      std::snprintf(line, sizeof(line), "gold     %-22s %-6s %8s rows  version %llu%s%s%s\n",
                     g.name.c_str(), g.serving.c_str(), Thousands(g.rows).c_str(),
                     static_cast<unsigned long long>(g.last_version),
-                    g.lane.empty() ? "" : "  lane ", g.lane.c_str());
+                    g.lane.empty() ? "" : "  lane ", g.lane.c_str(), late.c_str());
       out += line;
     }
     std::snprintf(line, sizeof(line), "batch    last boundary %s records%s   runs %llu\n",
