@@ -867,6 +867,21 @@ const LateCounters* PipelineExecutor::late_counters(std::string_view view) const
   return nullptr;
 }
 
+std::optional<Micros> PipelineExecutor::InputWatermark(std::string_view table) const {
+  std::string_view silver = table;
+  if (const sql::GoldView* g = plan_.FindGold(table)) silver = g->source;
+  for (const auto& s : silver_) {
+    if (s->table->name != silver || s->watermark_column < 0) continue;
+    Micros low = std::numeric_limits<Micros>::max();
+    for (Micros t : s->max_time) {
+      if (t == kNoTime) return std::nullopt;
+      low = std::min(low, t);
+    }
+    return low - s->bronze->watermark_delay;
+  }
+  return std::nullopt;
+}
+
 std::vector<WatermarkInfo> PipelineExecutor::Watermarks(Micros now) const {
   std::vector<WatermarkInfo> out;
   for (const auto& s : silver_) {

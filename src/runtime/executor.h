@@ -142,6 +142,10 @@ class PipelineExecutor {
   const LateCounters* late_counters(std::string_view view) const;
   // Per bronze table with a watermark that a silver table reads; `now` decides idleness.
   std::vector<WatermarkInfo> Watermarks(Micros now) const;
+  // The watermark of the bronze table that `table` (a silver table or gold view) reads,
+  // idle partitions included (a function of the input consumed): none when the table has
+  // no watermark or a partition has no event time yet.
+  std::optional<Micros> InputWatermark(std::string_view table) const;
 
   // Authoritative mode (see above): late rows count in the views. Off by default; may be
   // switched between pushes (a Lambda recompute is authoritative up to its boundary).

@@ -400,6 +400,9 @@ Result<VersionInfo> Engine::PublishLocked(std::string_view view, const Lane& lan
                 static_cast<unsigned long long>(StableHash64(lane.executor->LogicOf(view))));
   info.logic_hash = hash;
   info.boundary = boundary;
+  // The watermark of the input the rows cover (of the batch run for a batch version).
+  const PipelineExecutor& source = info.origin == kBatch ? *batch_ : *lane.executor;
+  info.watermark = source.InputWatermark(view);
   ASSIGN_OR_RETURN(auto current, versions_->Live(view));
   ASSIGN_OR_RETURN(VersionInfo published,
                    versions_->Publish(view, info, TypesOf(*columns), rows, live || !current));

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "log/store.h"
 #include "runtime/runner.h"
 #include "runtime/runtime_test_util.h"
@@ -140,6 +141,15 @@ TEST(EngineWindowTest, LateRecordsExplainDriftAndTheBatchViewCountsThem) {
   d = engine->Drift("gold.clicks_per_minute");
   ASSERT_TRUE(d.ok());
   EXPECT_TRUE(d->identical()) << d->ToText();
+  // Each version carries the watermark of the input it covers.
+  auto versions = engine->Versions("gold.clicks_per_minute");
+  ASSERT_TRUE(versions.ok());
+  ASSERT_EQ(versions->size(), 2u);
+  Micros first, second;
+  ASSERT_TRUE(ParseTimestamp("2026-11-18T10:02:20Z", &first));  // 10:02:30 - 10 s
+  ASSERT_TRUE(ParseTimestamp("2026-11-18T10:03:30Z", &second));
+  EXPECT_EQ((*versions)[0].watermark, first);
+  EXPECT_EQ((*versions)[1].watermark, second);
   EXPECT_EQ(*d->unexplained, 0u);
 }
 
