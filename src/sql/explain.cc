@@ -114,6 +114,15 @@ void ExplainGold(const GoldView& v, const Pipeline& p, std::string* out) {
   const SilverTable* silver = p.FindSilver(v.source);
   std::vector<std::string> input = silver ? Names(silver->columns) : std::vector<std::string>{};
   if (v.where) Block("filter", {FormatBoundExpr(*v.where, input)}, out);
+  if (v.window) {
+    std::string late = v.allowed_lateness > 0 ? FormatDuration(v.allowed_lateness) : "0 s";
+    Block("window",
+          {v.window->sql + " -> window_start, window_end; allowed lateness " + late +
+           "; late records to " + v.late_table},
+          out);
+    input.push_back("window_start");
+    input.push_back("window_end");
+  }
   std::vector<std::string> lines;
   for (size_t i = 0; i < v.group_keys.size(); ++i) {
     lines.push_back("#" + std::to_string(i) + " " + FormatBoundExpr(v.group_keys[i], input) + "  " +
