@@ -16,7 +16,10 @@
 #include <vector>
 
 #include "common/hash.h"
+#include "log/store.h"
 #include "runtime/executor.h"
+#include "runtime/runner.h"
+#include "runtime_test_util.h"
 
 namespace strata::runtime::property {
 
@@ -213,6 +216,36 @@ inline std::vector<std::vector<std::string>> Sorted(const PipelineExecutor& e,
   EXPECT_TRUE(rows.ok()) << rows.status().ToString();
   if (!rows.ok()) return {};
   return SortedRows(*rows, *plan.FindColumns(table));
+}
+
+// The streaming runtime under a random schedule: `lines` arrive in `bronze` in random chunks;
+// each chunk is consumed in random micro-batches (1 to 9 records), sometimes across a stop
+// (state saved, executor rebuilt, state loaded). Null after a failure (reported).
+inline std::unique_ptr<PipelineExecutor> StreamRandomly(log::Store* store,
+                                                        const sql::Pipeline& plan,
+                                                        log::Table* bronze,
+                                                        const std::vector<std::string>& lines,
+                                                        std::mt19937_64& rng) {
+  auto stream = std::move(PipelineExecutor::Make(plan)).value();
+  size_t at = 0;
+  while (at < lines.size()) {
+    size_t n = 1 + rng() % (lines.size() - at);
+    Ingest(bronze,
+           {lines.begin() + static_cast<long>(at), lines.begin() + static_cast<long>(at + n)});
+    at += n;
+    auto pushed = CatchUp(store, stream.get(), plan, 1 + rng() % 9);
+    EXPECT_TRUE(pushed.ok()) << pushed.status().ToString();
+    if (!pushed.ok()) return nullptr;
+    if (rng() % 3 == 0) {
+      std::string state;
+      EXPECT_TRUE(stream->Save(&state).ok());
+      stream = std::move(PipelineExecutor::Make(plan)).value();
+      Status loaded = stream->Load(state);
+      EXPECT_TRUE(loaded.ok()) << loaded.ToString();
+      if (!loaded.ok()) return nullptr;
+    }
+  }
+  return stream;
 }
 
 }  // namespace strata::runtime::property

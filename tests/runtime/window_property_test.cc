@@ -219,22 +219,8 @@ void CheckCase(uint64_t seed) {
   ASSERT_TRUE(EnsureBronzeTables(store.get(), *plan).ok());
   log::Table* bronze = *store->GetTable("bronze.ev");
 
-  auto stream = std::move(PipelineExecutor::Make(*plan)).value();
-  size_t at = 0;
-  while (at < lines.size()) {
-    size_t n = 1 + rng() % (lines.size() - at);
-    Ingest(bronze,
-           {lines.begin() + static_cast<long>(at), lines.begin() + static_cast<long>(at + n)});
-    at += n;
-    auto pushed = CatchUp(store.get(), stream.get(), *plan, 1 + rng() % 9);
-    ASSERT_TRUE(pushed.ok()) << pushed.status().ToString();
-    if (rng() % 3 == 0) {
-      std::string state;
-      ASSERT_TRUE(stream->Save(&state).ok());
-      stream = std::move(PipelineExecutor::Make(*plan)).value();
-      ASSERT_TRUE(stream->Load(state).ok());
-    }
-  }
+  auto stream = property::StreamRandomly(store.get(), *plan, bronze, lines, rng);
+  ASSERT_TRUE(stream != nullptr);
   auto one_pass = std::move(PipelineExecutor::Make(*plan)).value();
   ASSERT_TRUE(CatchUp(store.get(), one_pass.get(), *plan, 65536).ok());
   auto batch = std::move(PipelineExecutor::Make(*plan)).value();
