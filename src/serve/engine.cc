@@ -1032,6 +1032,8 @@ std::string Engine::StatusJson() const {
                                    .Finish();
   }
   silver += "]";
+  const std::vector<runtime::WatermarkInfo> watermark_info =
+      main_->executor->Watermarks(NowMicros());
   std::string gold = "[";
   for (size_t i = 0; i < main_->plan.gold.size(); ++i) {
     const auto& g = main_->plan.gold[i];
@@ -1057,12 +1059,19 @@ std::string Engine::StatusJson() const {
           .Add("late_records", late->late)
           .AddRaw("late_pct", pct)
           .Add("late_table", g.late_table);
+      // Windows ending at or before the table's watermark minus the lateness are final.
+      const sql::SilverTable* silver = main_->plan.FindSilver(g.source);
+      for (const runtime::WatermarkInfo& w : watermark_info) {
+        if (silver != nullptr && w.table == silver->source && w.watermark) {
+          o.Add("final_before", FormatTimestamp(*w.watermark - g.allowed_lateness));
+        }
+      }
     }
     gold += (i ? "," : "") + o.Finish();
   }
   gold += "]";
   std::string watermarks = "[";
-  for (const runtime::WatermarkInfo& w : main_->executor->Watermarks(NowMicros())) {
+  for (const runtime::WatermarkInfo& w : watermark_info) {
     std::string partitions = "[";
     for (size_t p = 0; p < w.partitions.size(); ++p) {
       JsonObject part;

@@ -126,6 +126,8 @@ TEST(EngineWindowTest, LateRecordsExplainDriftAndTheBatchViewCountsThem) {
             std::string::npos)
       << status;
   EXPECT_NE(status.find("\"late_records\": 3"), std::string::npos) << status;
+  // 10:03:30 - 30 s of lateness: the windows up to 10:03 are final.
+  EXPECT_NE(status.find("\"final_before\": \"2026-11-18T10:03:00"), std::string::npos) << status;
 
   // The next batch run is authoritative: the Lambda view now counts the late records.
   run = engine->RunBatch();
