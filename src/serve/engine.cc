@@ -8,6 +8,7 @@
 
 #include <simdjson.h>
 
+#include "common/datetime.h"
 #include "common/file_system.h"
 #include "common/hash.h"
 #include "common/json_writer.h"
@@ -154,6 +155,12 @@ std::string Diff::ToText() const {
                : "UNEXPLAINED: " + std::to_string(*unexplained) +
                      " rows differ from what the speed path computes from the same input (" +
                      std::to_string(late_records) + " late records)\n";
+    if (unattributed > 0) {
+      out += "UNEXPLAINED: " + std::to_string(unattributed) +
+             " differing rows have no late record in their window\n";
+    }
+    for (const auto& a : attribution)
+      out += "  " + a + "\n";
   }
   for (const auto& [column, change] : largest_relative_change) {
     char line[160];
@@ -197,7 +204,16 @@ std::string Diff::ToJson() const {
       .AddRaw("largest_relative_change", changes + "}")
       .AddRaw("examples", examples_json + "]");
   if (!boundary.empty()) o.AddRaw("boundary", BoundaryJson(boundary));
-  if (unexplained) o.Add("unexplained", *unexplained);
+  if (unexplained) {
+    std::string lines = "[";
+    for (size_t i = 0; i < attribution.size(); ++i) {
+      lines += i ? "," : "";
+      AppendJsonString(&lines, attribution[i]);
+    }
+    o.Add("unexplained", *unexplained)
+        .Add("unattributed", unattributed)
+        .AddRaw("attribution", lines + "]");
+  }
   return o.Finish();
 }
 
@@ -228,6 +244,14 @@ Result<Diff> Diff::FromJson(std::string_view json) {
   number("late_records", &d.late_records);
   uint64_t unexplained = 0;
   if (o["unexplained"].get(unexplained) == simdjson::SUCCESS) d.unexplained = unexplained;
+  number("unattributed", &d.unattributed);
+  simdjson::dom::array attribution;
+  if (o["attribution"].get(attribution) == simdjson::SUCCESS) {
+    for (auto e : attribution) {
+      std::string_view v;
+      if (e.get(v) == simdjson::SUCCESS) d.attribution.emplace_back(v);
+    }
+  }
   simdjson::dom::object changes;
   if (o["largest_relative_change"].get(changes) == simdjson::SUCCESS) {
     for (auto kv : changes) {
@@ -725,7 +749,8 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
 }
 
 Result<Diff> Engine::Compare(std::string_view view, const Batch& left, std::string left_name,
-                             const Batch& right, std::string right_name) const {
+                             const Batch& right, std::string right_name,
+                             std::vector<std::pair<bool, size_t>>* differing) const {
   Diff d;
   d.view = std::string(view);
   d.left_name = std::move(left_name);
@@ -773,15 +798,21 @@ Result<Diff> Engine::Compare(std::string_view view, const Batch& left, std::stri
   auto example = [&](std::string text) {
     if (d.examples.size() < 10) d.examples.push_back(std::move(text));
   };
+  auto differs = [&](const std::string& key) {
+    if (differing == nullptr) return;
+    if (auto i = l.index.find(key); i != l.index.end()) differing->push_back({true, i->second});
+    if (auto i = r.index.find(key); i != r.index.end()) differing->push_back({false, i->second});
+  };
   for (const auto& [key, rows] : l.rows) {
     auto it = r.rows.find(key);
+    if (it != r.rows.end() && it->second == rows) continue;
+    differs(key);
     if (it == r.rows.end()) {
       for (const auto& [row, n] : rows)
         d.removed += n;
       example("removed: " + rows.begin()->first);
       continue;
     }
-    if (it->second == rows) continue;
     if (rows.size() == 1 && it->second.size() == 1 && keys != all) {
       ++d.changed;
       example("changed: " + rows.begin()->first + "  ->  " + it->second.begin()->first);
@@ -809,6 +840,7 @@ Result<Diff> Engine::Compare(std::string_view view, const Batch& left, std::stri
   }
   for (const auto& [key, rows] : r.rows) {
     if (l.rows.count(key)) continue;
+    differs(key);
     for (const auto& [row, n] : rows)
       d.added += n;
     example("added: " + rows.begin()->first);
@@ -928,7 +960,8 @@ Result<Diff> Engine::Drift(std::string_view view) {
   };
   ASSIGN_OR_RETURN(auto fresh, recompute(false));
   ASSIGN_OR_RETURN(Batch recomputed, fresh->Rows(view));
-  ASSIGN_OR_RETURN(Diff d, Compare(view, live, "live", recomputed, "recompute"));
+  std::vector<std::pair<bool, size_t>> differing;
+  ASSIGN_OR_RETURN(Diff d, Compare(view, live, "live", recomputed, "recompute", &differing));
   d.boundary = covered;
   if (windowed) {
     ASSIGN_OR_RETURN(auto speed, recompute(true));
@@ -936,8 +969,69 @@ Result<Diff> Engine::Drift(std::string_view view) {
     ASSIGN_OR_RETURN(Diff u, Compare(view, live, "live", expected, "speed recompute"));
     d.unexplained = u.added + u.removed + u.changed;
     d.late_records = speed->late_counters(view)->late;
+    const sql::GoldView& g = *plan.FindGold(view);
+    ASSIGN_OR_RETURN(Batch late, speed->Rows(g.late_table));
+    Attribute(g, late, live, recomputed, differing, &d);
   }
   return d;
+}
+
+namespace {
+
+// The output columns holding window_start and window_end, if the view selects both.
+std::optional<std::pair<size_t, size_t>> WindowOutputs(const sql::GoldView& g) {
+  std::optional<size_t> start, end;
+  for (size_t i = 0; i < g.outputs.size(); ++i) {
+    const sql::BoundExpr& e = g.outputs[i].expr;
+    if (e.kind != sql::BoundKind::kColumn || e.column >= static_cast<int>(g.group_keys.size())) {
+      continue;
+    }
+    const sql::BoundExpr& key = g.group_keys[e.column];
+    if (key.kind != sql::BoundKind::kColumn) continue;
+    if (key.column == g.window->start_column) start = i;
+    if (key.column == g.window->end_column) end = i;
+  }
+  if (!start || !end) return std::nullopt;
+  return std::make_pair(*start, *end);
+}
+
+}  // namespace
+
+void Engine::Attribute(const sql::GoldView& g, const Batch& late, const Batch& live,
+                       const Batch& recomputed,
+                       const std::vector<std::pair<bool, size_t>>& differing, Diff* d) {
+  auto columns = WindowOutputs(g);
+  if (!columns) return;
+  // Late table columns: ... partition 2, offset 3, event_time 4, ..., window_start 6, end 7.
+  const bool session = g.window->kind == sql::WindowKind::kSession;
+  for (const auto& [is_left, row] : differing) {
+    const Batch& b = is_left ? live : recomputed;
+    const Column& starts = b.columns[columns->first];
+    const Column& ends = b.columns[columns->second];
+    if (starts.is_null(row) || ends.is_null(row)) continue;  // rows without an event time
+    const Micros ws = starts.int64s()[row], we = ends.int64s()[row];
+    uint64_t n = 0;
+    std::string first;
+    for (size_t r = 0; r < late.num_rows(); ++r) {
+      bool match = session ? late.columns[4].int64s()[r] >= ws - g.window->gap &&
+                                 late.columns[4].int64s()[r] < we + g.window->gap
+                           : !late.columns[6].is_null(r) && late.columns[6].int64s()[r] == ws &&
+                                 late.columns[7].int64s()[r] == we;
+      if (!match) continue;
+      if (n++ == 0) {
+        first = "partition " + std::to_string(late.columns[2].int64s()[r]) + " offset " +
+                std::to_string(late.columns[3].int64s()[r]);
+      }
+    }
+    if (n == 0) ++d->unattributed;
+    if (d->attribution.size() < 10) {
+      d->attribution.push_back(std::string(is_left ? "live" : "recompute") + " window [" +
+                               FormatSqlTimestamp(ws) + ", " + FormatSqlTimestamp(we) + "): " +
+                               (n == 0 ? "no late record"
+                                       : std::to_string(n) + " late record" + (n > 1 ? "s" : "") +
+                                             " (" + first + (n > 1 ? ", ..." : "") + ")"));
+    }
+  }
 }
 
 Result<std::vector<VersionInfo>> Engine::PublishStreaming() {

@@ -115,8 +115,15 @@ struct Diff {
   // records.
   uint64_t late_records = 0;
   std::optional<uint64_t> unexplained;
+  // Attribution (when the view selects window_start and window_end): per differing row, the
+  // late records of its window (a session's: within a gap of it), a few as text; the rows
+  // with none are counted as unattributed, which leaves the drift unexplained.
+  std::vector<std::string> attribution;
+  uint64_t unattributed = 0;
   bool identical() const { return added == 0 && removed == 0 && changed == 0; }
-  bool explained() const { return identical() || (unexplained && *unexplained == 0); }
+  bool explained() const {
+    return identical() || (unexplained && *unexplained == 0 && unattributed == 0);
+  }
   std::string ToText() const;
   std::string ToJson() const;
   // Reads ToJson's form back (what a `--server` client receives).
@@ -207,9 +214,17 @@ class Engine {
   Result<VersionInfo> PublishLocked(std::string_view view, const Lane& lane, const Batch& rows,
                                     std::string origin, std::string name, bool live,
                                     const runtime::Offsets& boundary);
+  // `differing`, when given, receives a representative row of each key that differs, per
+  // side: (true, row of left) or (false, row of right).
   Result<Diff> Compare(std::string_view view, const Batch& left, std::string left_name,
-                       const Batch& right, std::string right_name) const;
+                       const Batch& right, std::string right_name,
+                       std::vector<std::pair<bool, size_t>>* differing = nullptr) const;
   Status RequireWritable() const;
+  // Drift of a windowed view: attributes each differing row to the late records of its
+  // window (Diff::attribution, Diff::unattributed).
+  static void Attribute(const sql::GoldView& view, const Batch& late, const Batch& live,
+                        const Batch& recomputed,
+                        const std::vector<std::pair<bool, size_t>>& differing, Diff* d);
   // Loads a replay lane's saved state and start offset (LaneDir()/NAME.state, NAME.from).
   Status LoadLane(Lane* lane) const;
   Result<std::optional<uint64_t>> LiveVersionLocked(std::string_view view) const;

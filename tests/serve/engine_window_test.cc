@@ -119,6 +119,19 @@ TEST(EngineWindowTest, LateRecordsExplainDriftAndTheBatchViewCountsThem) {
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->changed, 1u);
   EXPECT_EQ(d->added + d->removed, 0u);
+  EXPECT_EQ(d->unattributed, 0u);
+  EXPECT_EQ(d->attribution,
+            (std::vector<std::string>{
+                "live window [2026-11-18 10:00:00, 2026-11-18 10:01:00): 3 late records "
+                "(partition 0 offset 4, ...)",
+                "recompute window [2026-11-18 10:00:00, 2026-11-18 10:01:00): 3 late records "
+                "(partition 0 offset 4, ...)"}));
+  // Sessions: live has /home [10:00:05, 10:01:05), the recompute [10:00:05, 10:01:58); the
+  // late records at 10:00:40, 10:00:58 and 10:00:01 are within a gap of both.
+  d = engine->Drift("gold.sessions");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->unattributed, 0u) << d->ToText();
+  EXPECT_EQ(d->attribution.size(), 2u) << d->ToText();
 
   std::string status = engine->StatusJson();
   EXPECT_NE(status.find("\"watermarks\": [{\"table\": \"bronze.clicks\", \"watermark\": "
