@@ -142,6 +142,15 @@ TEST(EngineWindowTest, LateRecordsExplainDriftAndTheBatchViewCountsThem) {
   // 10:03:30 - 30 s of lateness: the windows up to 10:03 are final.
   EXPECT_NE(status.find("\"final_before\": \"2026-11-18T10:03:00"), std::string::npos) << status;
 
+  // A Kappa replay of the same log makes the same late decisions: its lane equals live.
+  ReplayOptions replay;
+  replay.name = "again";
+  auto replayed = engine->Replay("gold.sessions", replay);
+  ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
+  auto same = engine->Validate("gold.sessions", "again");
+  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  EXPECT_TRUE(same->identical()) << same->ToText();
+
   // The next batch run is authoritative: the Lambda view now counts the late records.
   run = engine->RunBatch();
   ASSERT_TRUE(run.ok()) << run.status().ToString();
