@@ -307,7 +307,7 @@ struct Config {
   std::string probe_view = "revenue_hourly";
   Micros poll_pause = 1000;
   Micros idle_sleep = api::PipelineServiceOptions{}.idle_sleep;
-  Micros save_every = api::PipelineServiceOptions{}.save_every;
+  Micros checkpoint_every = api::PipelineServiceOptions{}.checkpoint_every;
   std::string only;
   std::string pipeline_file = "examples/orders.sql";
   std::string text;
@@ -315,7 +315,7 @@ struct Config {
   api::PipelineServiceOptions Service() const {
     api::PipelineServiceOptions o;
     o.idle_sleep = idle_sleep;
-    o.save_every = save_every;
+    o.checkpoint_every = checkpoint_every;
     return o;
   }
 };
@@ -528,10 +528,10 @@ void Freshness(const Config& c) {
       "{\"bench\":\"serving\",\"figure\":\"freshness\",%s,\"ingest_target\":%.0f,"
       "\"ingest_events_per_s\":%.0f,\"speed_path_events_per_s\":%.0f,\"catch_up_s\":%.2f,"
       "\"probe_view\":\"gold.%s\",\"poll_ms\":%.2f,\"timeouts\":%llu,\"idle_sleep_us\":%lld,"
-      "\"save_every_s\":%g,\"duration_s\":%g}\n",
+      "\"checkpoint_every_s\":%g,\"duration_s\":%g}\n",
       fresh.Json().c_str(), c.freshness_rate, r.median, p.median, d.median, c.probe_view.c_str(),
       q.median, static_cast<unsigned long long>(timeouts), static_cast<long long>(c.idle_sleep),
-      c.save_every / 1e6, c.duration);
+      c.checkpoint_every / 1e6, c.duration);
 }
 
 // ---- 3. replay throughput -------------------------------------------------------------------
@@ -611,8 +611,8 @@ int main(int argc, char** argv) {
       c.probe_view = v;
     else if (flag == "--poll-us")
       c.poll_pause = std::strtoll(v, nullptr, 10);
-    else if (flag == "--save-every-s")
-      c.save_every = static_cast<Micros>(std::atof(v) * 1e6);
+    else if (flag == "--checkpoint-every-s" || flag == "--save-every-s")
+      c.checkpoint_every = static_cast<Micros>(std::atof(v) * 1e6);
     else if (flag == "--idle-sleep-us")
       c.idle_sleep = std::strtoll(v, nullptr, 10);
     else if (flag == "--only")
@@ -628,10 +628,10 @@ int main(int argc, char** argv) {
   std::printf(
       "serving %s: %d runs, %g s each; query ingest %.0f events/s, freshness ingest %.0f "
       "events/s, batches of %zu lines over %d connections; replay of %llu events; speed loop "
-      "idle sleep %lld µs, Engine::Save every %g s\n",
+      "idle sleep %lld µs, Engine::Checkpoint every %g s\n",
       c.pipeline_file.c_str(), c.runs, c.duration, c.ingest_rate, c.freshness_rate, c.batch_lines,
       c.ingest_clients, static_cast<unsigned long long>(c.replay_events),
-      static_cast<long long>(c.idle_sleep), c.save_every / 1e6);
+      static_cast<long long>(c.idle_sleep), c.checkpoint_every / 1e6);
   std::fflush(stdout);
   if (c.only.empty() || c.only == "query") QueryLatency(c);
   std::fflush(stdout);

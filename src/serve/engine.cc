@@ -1,13 +1,22 @@
 #include "serve/engine.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <thread>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <simdjson.h>
 
+#include "catalog/schema_registry.h"
+#include "common/abort_point.h"
 #include "common/file_system.h"
 #include "common/hash.h"
 #include "common/json_writer.h"
@@ -245,8 +254,14 @@ Result<Diff> Diff::FromJson(std::string_view json) {
 }
 
 Engine::Engine(log::Store* store, std::string data_dir, EngineOptions options)
-    : store_(store), data_dir_(std::move(data_dir)), options_(options) {}
-Engine::~Engine() = default;
+    : store_(store),
+      data_dir_(std::move(data_dir)),
+      options_(options),
+      fs_(options.fs != nullptr ? options.fs : FileSystem::Default()) {}
+
+Engine::~Engine() {
+  if (pinned_) store_->SetRetentionPin(nullptr);
+}
 
 const sql::Pipeline& Engine::plan() const {
   return main_->plan;
@@ -269,8 +284,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(log::Store* store, std::string data
                                              std::string sql_text, std::string sql_name,
                                              EngineOptions options) {
   std::unique_ptr<Engine> e(new Engine(store, std::move(data_dir), options));
-  ASSIGN_OR_RETURN(e->versions_,
-                   VersionStore::Open(FileSystem::Default(), JoinPath(e->data_dir_, "views")));
+  ASSIGN_OR_RETURN(e->versions_, VersionStore::Open(e->fs_, JoinPath(e->data_dir_, "views")));
   RETURN_IF_ERROR(e->Restore(std::move(sql_text), std::move(sql_name)));
   return e;
 }
@@ -295,39 +309,153 @@ Result<std::unique_ptr<Engine::Lane>> Engine::MakeLane(std::string name, std::st
 Status Engine::Restore(std::string sql_text, std::string sql_name) {
   runtime::PipelinePaths paths(data_dir_);
   ASSIGN_OR_RETURN(main_, MakeLane(kMain, std::move(sql_text), std::move(sql_name)));
-  RETURN_IF_ERROR(runtime::LoadExecutorState(main_->executor.get(), paths.streaming));
   ASSIGN_OR_RETURN(batch_, PipelineExecutor::Make(main_->plan));
-  RETURN_IF_ERROR(runtime::LoadExecutorState(batch_.get(), paths.batch));
-  RETURN_IF_ERROR(main_->executor->PublishBatch(*batch_).WithContext(paths.batch));
-  FileSystem* fs = FileSystem::Default();
-  if (!fs->Exists(LaneDir())) return Status::OK();
-  ASSIGN_OR_RETURN(auto names, fs->ListDir(LaneDir()));
-  for (const std::string& file : names) {
-    if (file.size() < 5 || file.substr(file.size() - 4) != ".sql") continue;
-    std::string name = file.substr(0, file.size() - 4);
-    std::string done = JoinPath(LaneDir(), name + ".done");
-    if (!fs->Exists(done)) continue;  // an unfinished replay: resumed by `strata replay`
-    std::string text;
-    RETURN_IF_ERROR(fs->ReadFile(JoinPath(LaneDir(), file), &text));
-    ASSIGN_OR_RETURN(auto lane, MakeLane(name, text, name + ".sql"));
-    RETURN_IF_ERROR(LoadLane(lane.get()));
-    replays_[name] = std::move(lane);
+  // The finished replay lanes: their SQL and start here, their state from a checkpoint (or
+  // their own file, below).
+  if (fs_->Exists(LaneDir())) {
+    ASSIGN_OR_RETURN(auto names, fs_->ListDir(LaneDir()));
+    for (const std::string& file : names) {
+      if (file.size() < 5 || file.substr(file.size() - 4) != ".sql") continue;
+      std::string name = file.substr(0, file.size() - 4);
+      if (!fs_->Exists(JoinPath(LaneDir(), name + ".done"))) continue;  // resumed by a replay
+      std::string text;
+      RETURN_IF_ERROR(fs_->ReadFile(JoinPath(LaneDir(), file), &text));
+      ASSIGN_OR_RETURN(auto lane, MakeLane(name, text, name + ".sql"));
+      const std::string from_path = JoinPath(LaneDir(), name + ".from");
+      if (fs_->Exists(from_path)) {
+        std::string from;
+        RETURN_IF_ERROR(fs_->ReadFile(from_path, &from));
+        lane->from_offset = std::strtoull(from.c_str(), nullptr, 10);
+      }
+      replays_[name] = std::move(lane);
+    }
   }
+  const std::string root = CheckpointRoot();
+  if (!store_->read_only()) {  // what a crash left half written
+    ASSIGN_OR_RETURN(auto leftovers, ListCheckpointLeftovers(fs_, root));
+    for (const auto& dir : leftovers)
+      RETURN_IF_ERROR(RemoveCheckpointDir(fs_, dir));
+  }
+  ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, ListCheckpoints(fs_, root));
+  std::set<std::string> restored;
+  bool from_checkpoint = false;
+  for (uint64_t seq : seqs) {
+    Status s = RestoreCheckpoint(seq, &restored);
+    if (s.ok()) {
+      from_checkpoint = true;
+      break;
+    }
+    Warn("checkpoint " + std::to_string(seq) + " skipped: " + s.ToString());
+  }
+  if (!seqs.empty()) next_checkpoint_ = seqs.front() + 1;
+  if (!from_checkpoint && seqs.empty()) {
+    // A directory of an earlier release: its state files, if any.
+    RETURN_IF_ERROR(runtime::LoadExecutorState(main_->executor.get(), paths.streaming));
+    RETURN_IF_ERROR(runtime::LoadExecutorState(batch_.get(), paths.batch));
+    RETURN_IF_ERROR(main_->executor->PublishBatch(*batch_).WithContext(paths.batch));
+  } else if (!from_checkpoint) {
+    Warn("no checkpoint verifies: every lane recomputes from bronze offset 0");
+    RETURN_IF_ERROR(main_->executor->PublishBatch(*batch_));
+  }
+  for (auto& [name, lane] : replays_) {
+    if (!restored.count(name)) RETURN_IF_ERROR(LoadLane(lane.get()));
+  }
+  RETURN_IF_ERROR(CheckRetained());
   for (const auto& g : main_->plan.gold) {
     if (g.serving == sql::Serving::kKappa) RETURN_IF_ERROR(RefreshServingLocked(g.name));
+  }
+  // The retention pin covers every checkpoint on disk whose META reads.
+  for (auto it = seqs.rbegin(); it != seqs.rend(); ++it) {
+    auto meta = ReadCheckpointMeta(fs_, JoinPath(root, CheckpointDirName(*it)));
+    if (meta.ok()) kept_.push_back(std::move(*meta));
+  }
+  if (!store_->read_only()) {
+    SetPin(kept_);
+    store_->SetRetentionPin([this](const std::string& table, uint32_t partition) -> uint64_t {
+      std::lock_guard<std::mutex> lock(info_mu_);
+      if (!pin_) return 0;  // no checkpoint: recovery reads everything
+      auto it = pin_->find(table);
+      return it == pin_->end() || partition >= it->second.size() ? 0 : it->second[partition];
+    });
+    pinned_ = true;
   }
   return Status::OK();
 }
 
+Status Engine::RestoreCheckpoint(uint64_t seq, std::set<std::string>* restored) {
+  ASSIGN_OR_RETURN(LoadedCheckpoint c,
+                   ReadCheckpoint(fs_, JoinPath(CheckpointRoot(), CheckpointDirName(seq))));
+  auto load = [&](std::string_view lane, const sql::Pipeline& plan,
+                  const std::string& logic) -> Result<std::unique_ptr<PipelineExecutor>> {
+    ASSIGN_OR_RETURN(auto executor, PipelineExecutor::Make(plan));
+    const CheckpointLane* entry = c.meta.Find(lane);
+    if (entry == nullptr) return executor;
+    if (entry->logic_hash != LogicHash(logic)) {
+      return Status::FailedPrecondition("lane " + std::string(lane) + " was saved with logic " +
+                                        entry->logic_hash + ", the pipeline now has logic " +
+                                        LogicHash(logic));
+    }
+    RETURN_IF_ERROR(executor->Load(c.blobs.at(std::string(lane))).WithContext(std::string(lane)));
+    return executor;
+  };
+  if (c.meta.Find(kMain) == nullptr) return Status::Corruption("no main lane");
+  const std::string& logic = main_->executor->logic();
+  ASSIGN_OR_RETURN(auto main, load(kMain, main_->plan, logic));
+  ASSIGN_OR_RETURN(auto batch, load(kBatch, main_->plan, logic));
+  RETURN_IF_ERROR(main->PublishBatch(*batch).WithContext("batch"));
+  std::map<std::string, std::unique_ptr<PipelineExecutor>> lanes;
+  for (auto& [name, lane] : replays_) {
+    if (c.meta.Find(name) == nullptr) continue;
+    ASSIGN_OR_RETURN(lanes[name], load(name, lane->plan, lane->executor->logic()));
+  }
+  main_->executor = std::move(main);
+  batch_ = std::move(batch);
+  restored->clear();
+  for (auto& [name, executor] : lanes) {
+    replays_.at(name)->executor = std::move(executor);
+    restored->insert(name);
+  }
+  CheckpointInfo info;
+  info.seq = seq;
+  info.created = c.meta.created;
+  info.bytes = c.meta.bytes();
+  std::lock_guard<std::mutex> lock(info_mu_);
+  last_checkpoint_ = info;
+  return Status::OK();
+}
+
+Status Engine::CheckRetained() const {
+  auto check = [&](const Lane& lane, const PipelineExecutor& executor) -> Status {
+    for (const auto& b : lane.plan.bronze) {
+      ASSIGN_OR_RETURN(log::Table * table, store_->GetTable(b.name));
+      for (uint32_t p = 0; p < table->partition_count(); ++p) {
+        const uint64_t start = table->partition(p).start_offset();
+        const uint64_t next = executor.next_offset(b.name, p);
+        if (next >= start) continue;
+        return Status::FailedPrecondition(
+            "lane " + lane.name + " has to read " + b.name + " partition " + std::to_string(p) +
+            " from offset " + std::to_string(next) + ", but retention removed everything before " +
+            std::to_string(start) +
+            " and no checkpoint that verifies covers it: the views cannot be recomputed (restore "
+            "a checkpoint or the bronze segments)");
+      }
+    }
+    return Status::OK();
+  };
+  RETURN_IF_ERROR(check(*main_, *main_->executor));
+  for (const auto& [name, lane] : replays_)
+    RETURN_IF_ERROR(check(*lane, *lane->executor));
+  return Status::OK();
+}
+
 Status Engine::LoadLane(Lane* lane) const {
-  FileSystem* fs = FileSystem::Default();
   RETURN_IF_ERROR(
       runtime::LoadExecutorState(lane->executor.get(), JoinPath(LaneDir(), lane->name + ".state")));
   // A --from-offset lane: Drift recomputes it from the same start.
   const std::string from_path = JoinPath(LaneDir(), lane->name + ".from");
-  if (fs->Exists(from_path)) {
+  if (fs_->Exists(from_path)) {
     std::string from;
-    RETURN_IF_ERROR(fs->ReadFile(from_path, &from));
+    RETURN_IF_ERROR(fs_->ReadFile(from_path, &from));
     lane->from_offset = std::strtoull(from.c_str(), nullptr, 10);
   }
   return Status::OK();
@@ -400,7 +528,6 @@ Result<BatchRunResult> Engine::RunBatch() {
   std::unique_ptr<PipelineExecutor> executor;
   sql::Pipeline plan;
   bool lambda = false;
-  StateSnapshot snapshot;
   {
     std::lock_guard<std::mutex> lock(mu_);
     plan = main_->plan;
@@ -409,20 +536,16 @@ Result<BatchRunResult> Engine::RunBatch() {
     ASSIGN_OR_RETURN(result.boundary, EndOffsets(store_, plan));
     if (lambda && result.boundary == batch_->offsets()) return result;  // nothing new
     if (lambda) RETURN_IF_ERROR(main_->executor->AddBoundary(result.boundary));
-    ASSIGN_OR_RETURN(snapshot, SerializeLocked());
   }
-  // The boundary is durable with the speed path's state before batch(T) can be: a restart
-  // then finds the epoch (or the pending boundary) that batch(T) needs.
-  RETURN_IF_ERROR(Write(std::move(snapshot)));
   ASSIGN_OR_RETURN(executor, PipelineExecutor::Make(plan));
   ASSIGN_OR_RETURN(result.records, runtime::CatchUp(store_, executor.get(), plan,
                                                     options_.batch_run_records, &result.boundary));
   if (executor->offsets() != result.boundary) {
     return Status::FailedPrecondition("batch run: the log ended before the boundary");
   }
-  // batch(T) is durable before it is served; with the speed path's state saved above, any
-  // crash leaves a pair that restores (the older epochs are dropped again on restore).
-  RETURN_IF_ERROR(runtime::SaveExecutorState(*executor, runtime::PipelinePaths(data_dir_).batch));
+  // batch(T) becomes durable with the next checkpoint, which takes it together with the
+  // speed path's epochs from T on: any checkpoint holds a pair that restores. A crash before
+  // then restores the previous pair (its answers are as exact; the next run publishes again).
   std::lock_guard<std::mutex> lock(mu_);
   if (lambda) RETURN_IF_ERROR(main_->executor->PublishBatch(*executor));
   batch_ = std::move(executor);
@@ -620,7 +743,15 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
   if (FindGold(lane->plan, view) == nullptr) {
     return Status::InvalidArgument(options.sql_name + " has no view " + std::string(view));
   }
-  FileSystem* fs = FileSystem::Default();
+  FileSystem* fs = fs_;
+  auto save_state = [&](const PipelineExecutor& executor, const std::string& path) -> Status {
+    std::string bytes;
+    RETURN_IF_ERROR(executor.Save(&bytes));
+    return fs->WriteFileAtomic(path, bytes);
+  };
+  if (options.from_offset && options.from_checkpoint) {
+    return Status::InvalidArgument("give --from-offset or --from-checkpoint, not both");
+  }
   RETURN_IF_ERROR(fs->CreateDirs(LaneDir()));
   const std::string sql_path = JoinPath(LaneDir(), options.name + ".sql");
   const std::string state_path = JoinPath(LaneDir(), options.name + ".state");
@@ -639,6 +770,23 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
       lane->from_offset = options.from_offset;
       RETURN_IF_ERROR(lane->executor->StartAt(Uniform(lane->plan, *options.from_offset)));
       RETURN_IF_ERROR(fs->WriteFileAtomic(from_path, std::to_string(*options.from_offset)));
+    }
+    if (options.from_checkpoint) {
+      // The main lane's state in that checkpoint, when it ran the same logic: the replay
+      // goes on from its offsets instead of 0.
+      ASSIGN_OR_RETURN(LoadedCheckpoint c, FindCheckpoint(*options.from_checkpoint));
+      const std::string mine = LogicHash(lane->executor->logic());
+      const std::string theirs = c.meta.Find(kMain)->logic_hash;
+      if (theirs != mine) {
+        return Status::FailedPrecondition(
+            "--from-checkpoint: checkpoint " + std::to_string(c.meta.seq) +
+            " holds the state of logic " + theirs + ", but " + options.sql_name + " has logic " +
+            mine +
+            " (a replay starts from a checkpoint only with the same logic; replay from offset 0 "
+            "instead)");
+      }
+      RETURN_IF_ERROR(lane->executor->Load(c.blobs.at(kMain)));
+      RETURN_IF_ERROR(save_state(*lane->executor, state_path));
     }
     RETURN_IF_ERROR(fs->WriteFileAtomic(sql_path, sql_text));
   }
@@ -670,11 +818,11 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
       if (ahead > 0) std::this_thread::sleep_for(std::chrono::duration<double>(ahead));
     }
     if (MonotonicMicros() - last_save > 5'000'000) {
-      RETURN_IF_ERROR(runtime::SaveExecutorState(*lane->executor, state_path));
+      RETURN_IF_ERROR(save_state(*lane->executor, state_path));
       last_save = MonotonicMicros();
     }
     if (options.stop != nullptr && options.stop->load()) {
-      RETURN_IF_ERROR(runtime::SaveExecutorState(*lane->executor, state_path));
+      RETURN_IF_ERROR(save_state(*lane->executor, state_path));
       result.seconds = (MonotonicMicros() - start) / 1e6;
       return result;
     }
@@ -684,7 +832,7 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
   ASSIGN_OR_RETURN(uint64_t more, runtime::CatchUp(store_, lane->executor.get(), lane->plan,
                                                    options_.batch_run_records));
   result.records += more;
-  RETURN_IF_ERROR(runtime::SaveExecutorState(*lane->executor, state_path));
+  RETURN_IF_ERROR(save_state(*lane->executor, state_path));
   RETURN_IF_ERROR(fs->WriteFileAtomic(JoinPath(LaneDir(), options.name + ".done"), ""));
   ASSIGN_OR_RETURN(Batch rows, lane->executor->Rows(view));
   // Not live: the replay stands beside the live version until a cutover.
@@ -831,19 +979,25 @@ Result<VersionInfo> Engine::Cutover(std::string_view view, std::string_view name
     return Status::InvalidArgument(std::string(view) + " is not a Kappa view of the pipeline");
   }
   const Lane& lane = *it->second;
-  published_at_[std::string(view)] = lane.executor->offsets();
-  // The lane's newest version, when the lane has not moved since, becomes live as it is.
+  // Three durable steps, each a point a crash may stop at: (1) the lane's rows as a version
+  // (unless its newest version is current), (2) the live marker moves to it, (3) this
+  // engine serves the lane. A restart after (1) serves the old lane (the new version stands
+  // beside it, as after a replay); after (2) the new one (serving_ follows the marker).
+  std::optional<VersionInfo> v;
   auto newest = versions_->GetByName(view, lane.name);
   if (newest.ok() && newest->boundary == lane.executor->offsets()) {
-    RETURN_IF_ERROR(versions_->SetLive(view, newest->version));
-    serving_[std::string(view)] = lane.name;
-    return *newest;
+    v = *newest;  // the lane has not moved since: that version becomes live as it is
+  } else {
+    ASSIGN_OR_RETURN(Batch rows, lane.executor->Rows(view));
+    ASSIGN_OR_RETURN(v, PublishLocked(view, lane, rows, "replay", lane.name, /*live=*/false,
+                                      lane.executor->offsets()));
   }
-  ASSIGN_OR_RETURN(Batch rows, lane.executor->Rows(view));
-  ASSIGN_OR_RETURN(VersionInfo v, PublishLocked(view, lane, rows, "replay", lane.name,
-                                                /*live=*/true, lane.executor->offsets()));
+  RETURN_IF_ERROR(AbortPoint("cutover.before_live"));
+  RETURN_IF_ERROR(versions_->SetLive(view, v->version));  // no edit when it is live already
+  RETURN_IF_ERROR(AbortPoint("cutover.before_serving"));
+  published_at_[std::string(view)] = lane.executor->offsets();
   serving_[std::string(view)] = lane.name;
-  return v;
+  return *v;
 }
 
 Result<VersionInfo> Engine::Rollback(std::string_view view) {
@@ -921,41 +1075,254 @@ Result<std::vector<VersionInfo>> Engine::PublishStreaming() {
   return out;
 }
 
-Result<Engine::StateSnapshot> Engine::SerializeLocked() const {
-  RETURN_IF_ERROR(RequireWritable());
-  StateSnapshot snapshot;
-  snapshot.seq = ++serialized_;
-  auto add = [&](const Lane& lane, std::string path) -> Status {
-    std::string bytes;
-    RETURN_IF_ERROR(lane.executor->Save(&bytes));
-    snapshot.files.emplace_back(std::move(path), std::move(bytes));
-    return Status::OK();
-  };
-  RETURN_IF_ERROR(add(*main_, runtime::PipelinePaths(data_dir_).streaming));
-  for (const auto& [name, lane] : replays_)
-    RETURN_IF_ERROR(add(*lane, JoinPath(LaneDir(), name + ".state")));
-  return snapshot;
+// ---- checkpoints ------------------------------------------------------------------------
+
+namespace {
+
+constexpr int kChildAborted = 3;  // the writer child's exit code when an abort point fired
+
+// Starts a child that writes the checkpoint files (a copy-on-write snapshot of the lanes as
+// they are now); *read_fd receives its error message, if any.
+Result<pid_t> ForkCheckpointWriter(FileSystem* fs, const std::string& dir,
+                                   std::vector<CheckpointBlob>* blobs, CheckpointMeta* meta,
+                                   int* read_fd) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Status::FromErrno("pipe", dir, errno);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int e = errno;
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return Status::FromErrno("fork", dir, e);
+  }
+  if (pid == 0) {
+    // The child: only this thread exists, and the other threads' locks may be held forever.
+    // It touches the executors (read-only), `fs` and the heap, and leaves with _exit.
+    ::close(fds[0]);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the server (its lock, its port)
+    if (::getppid() != parent) ::_exit(1);
+    Status s = WriteCheckpointFiles(fs, dir, blobs, meta);
+    if (!s.ok()) {
+      const std::string m = s.ToString();
+      ssize_t n = ::write(fds[1], m.data(), m.size());
+      (void)n;
+    }
+    ::_exit(s.ok() ? 0 : s.code() == StatusCode::kAborted ? kChildAborted : 1);
+  }
+  ::close(fds[1]);
+  *read_fd = fds[0];
+  return pid;
 }
 
-Status Engine::Write(StateSnapshot snapshot) {
-  std::lock_guard<std::mutex> lock(write_mu_);
-  if (snapshot.seq <= written_) return Status::OK();  // a newer snapshot is on disk
-  FileSystem* fs = FileSystem::Default();
-  for (const auto& [path, bytes] : snapshot.files) {
-    RETURN_IF_ERROR(fs->CreateDirs(DirName(path)));
-    RETURN_IF_ERROR(fs->WriteFileAtomic(path, bytes));
+Status WaitForCheckpointWriter(pid_t pid, int read_fd) {
+  std::string message;
+  char buf[512];
+  for (;;) {
+    ssize_t n = ::read(read_fd, buf, sizeof(buf));
+    if (n > 0) {
+      message.append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
   }
-  written_ = snapshot.seq;
+  ::close(read_fd);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return Status::FromErrno("waitpid", "checkpoint writer", errno);
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::OK();
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kChildAborted) {
+    (void)AbortPoint("checkpoint.before_meta");  // it fired in the child: disarm it here too
+    return Status::Aborted(message);
+  }
+  if (WIFSIGNALED(status)) {
+    return Status::IOError("checkpoint writer killed by signal " +
+                           std::to_string(WTERMSIG(status)));
+  }
+  return Status::IOError("checkpoint writer: " + message);
+}
+
+}  // namespace
+
+std::string CheckpointInfo::ToJson() const {
+  return JsonObject()
+      .Add("seq", seq)
+      .Add("created", FormatTimestamp(created))
+      .Add("bytes", bytes)
+      .Add("seconds", seconds)
+      .Add("hold_ms", hold_seconds * 1e3)
+      .Add("kept", static_cast<uint64_t>(kept))
+      .Finish();
+}
+
+std::string Engine::CheckpointRoot() const {
+  return runtime::PipelinePaths(data_dir_).checkpoints;
+}
+
+void Engine::Warn(std::string message) {
+  std::lock_guard<std::mutex> lock(info_mu_);
+  warnings_.push_back(std::move(message));
+}
+
+std::vector<std::string> Engine::warnings() const {
+  std::lock_guard<std::mutex> lock(info_mu_);
+  return warnings_;
+}
+
+std::optional<CheckpointInfo> Engine::last_checkpoint() const {
+  std::lock_guard<std::mutex> lock(info_mu_);
+  return last_checkpoint_;
+}
+
+Result<std::map<std::string, uint32_t>> Engine::SchemaVersions() const {
+  std::map<std::string, uint32_t> out;
+  for (const auto& b : main_->plan.bronze) {
+    ASSIGN_OR_RETURN(auto history, catalog::LoadSchemaHistory(
+                                       fs_, catalog::SchemaHistoryPath(store_->dir(), b.name)));
+    out[b.name] =
+        history && !history->versions.empty() ? static_cast<uint32_t>(history->versions.size()) : 1;
+  }
+  return out;
+}
+
+void Engine::SetPin(const std::vector<CheckpointMeta>& kept) {
+  std::optional<Offsets> pin;
+  for (const auto& meta : kept) {
+    for (const auto& lane : meta.lanes) {
+      if (!pin) pin.emplace();
+      for (const auto& [table, offsets] : lane.offsets) {
+        auto [it, inserted] = pin->try_emplace(table, offsets);
+        for (size_t p = 0; !inserted && p < offsets.size() && p < it->second.size(); ++p)
+          it->second[p] = std::min(it->second[p], offsets[p]);
+      }
+    }
+  }
+  std::lock_guard<std::mutex> lock(info_mu_);
+  pin_ = std::move(pin);
+  kept_count_ = kept.size();
+}
+
+Result<LoadedCheckpoint> Engine::FindCheckpoint(std::string_view spec) const {
+  const std::string root = CheckpointRoot();
+  ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, ListCheckpoints(fs_, root));
+  if (spec == "latest") {
+    Status last = Status::NotFound("--from-checkpoint: there is no checkpoint yet");
+    for (uint64_t seq : seqs) {
+      auto c = ReadCheckpoint(fs_, JoinPath(root, CheckpointDirName(seq)));
+      if (c.ok() && c->meta.Find(kMain) != nullptr) return c;
+      last = c.ok() ? Status::Corruption("no main lane") : c.status();
+    }
+    return last;
+  }
+  uint64_t seq = 0;
+  auto [p, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), seq);
+  if (spec.empty() || ec != std::errc() || p != spec.data() + spec.size()) {
+    return Status::InvalidArgument("--from-checkpoint: '" + std::string(spec) +
+                                   "' is neither a checkpoint number nor latest");
+  }
+  if (std::find(seqs.begin(), seqs.end(), seq) == seqs.end()) {
+    std::string kept;
+    for (uint64_t s : seqs)
+      kept += (kept.empty() ? "" : ", ") + std::to_string(s);
+    return Status::NotFound("--from-checkpoint: no checkpoint " + std::to_string(seq) +
+                            " (kept: " + (kept.empty() ? "none" : kept) + ")");
+  }
+  ASSIGN_OR_RETURN(LoadedCheckpoint c, ReadCheckpoint(fs_, JoinPath(root, CheckpointDirName(seq))));
+  if (c.meta.Find(kMain) == nullptr) return Status::Corruption("checkpoint without a main lane");
+  return c;
+}
+
+Result<CheckpointInfo> Engine::Checkpoint() {
+  RETURN_IF_ERROR(RequireWritable());
+  std::lock_guard<std::mutex> checkpoint_lock(checkpoint_mu_);
+  const Micros start = MonotonicMicros();
+  const std::string root = CheckpointRoot();
+  const uint64_t seq = next_checkpoint_++;
+  const std::string dir = JoinPath(root, CheckpointDirName(seq));
+  const std::string tmp = dir + ".tmp";
+  RETURN_IF_ERROR(RemoveCheckpointDir(fs_, tmp));
+  RETURN_IF_ERROR(fs_->CreateDirs(tmp));
+  CheckpointMeta meta;
+  meta.seq = seq;
+  ASSIGN_OR_RETURN(meta.schema_versions, SchemaVersions());
+  std::vector<CheckpointBlob> blobs;
+  pid_t child = -1;
+  int child_fd = -1;
+  Micros hold = 0;
+  {
+    // The cut: every lane as it is now. Only the fork (or the serialization) happens here.
+    std::lock_guard<std::mutex> lock(mu_);
+    const Micros locked = MonotonicMicros();
+    meta.created = NowMicros();
+    auto add = [&](std::string name, std::string file, const PipelineExecutor& executor) {
+      blobs.push_back(
+          {{std::move(name), LogicHash(executor.logic()), std::move(file), executor.offsets()},
+           &executor,
+           {}});
+    };
+    add(kMain, "main.state", *main_->executor);
+    add(kBatch, "batch.state", *batch_);
+    for (const auto& [name, lane] : replays_)
+      add(name, "lane." + name + ".state", *lane->executor);
+    if (options_.checkpoint_in_child) {
+      ASSIGN_OR_RETURN(child, ForkCheckpointWriter(fs_, tmp, &blobs, &meta, &child_fd));
+    } else {
+      for (CheckpointBlob& b : blobs) {
+        RETURN_IF_ERROR(b.executor->Save(&b.bytes));
+        b.executor = nullptr;
+      }
+    }
+    hold = MonotonicMicros() - locked;
+  }
+  if (child > 0) {
+    RETURN_IF_ERROR(WaitForCheckpointWriter(child, child_fd));
+    ASSIGN_OR_RETURN(meta, ReadCheckpointMeta(fs_, tmp));  // what the child wrote
+  } else {
+    RETURN_IF_ERROR(WriteCheckpointFiles(fs_, tmp, &blobs, &meta));
+  }
+  RETURN_IF_ERROR(AbortPoint("checkpoint.before_rename"));
+  RETURN_IF_ERROR(fs_->Rename(tmp, dir));
+  RETURN_IF_ERROR(fs_->SyncDir(root));
+  // Durable: from here on a restart restores this checkpoint (or a newer one).
+  CheckpointInfo info;
+  info.seq = seq;
+  info.created = meta.created;
+  info.bytes = meta.bytes();
+  info.hold_seconds = hold / 1e6;
+  kept_.push_back(std::move(meta));
+  RETURN_IF_ERROR(AbortPoint("checkpoint.before_prune"));
+  // The state files of earlier releases are superseded.
+  runtime::PipelinePaths paths(data_dir_);
+  for (const std::string& legacy : {paths.streaming, paths.batch}) {
+    if (fs_->Exists(legacy)) RETURN_IF_ERROR(fs_->Remove(legacy));
+  }
+  RETURN_IF_ERROR(Prune());
+  info.kept = kept_.size();
+  info.seconds = (MonotonicMicros() - start) / 1e6;
+  std::lock_guard<std::mutex> lock(info_mu_);
+  last_checkpoint_ = info;
+  return info;
+}
+
+Status Engine::Prune() {
+  const size_t keep = std::max<size_t>(1, options_.keep_checkpoints);
+  ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, ListCheckpoints(fs_, CheckpointRoot()));
+  for (size_t i = keep; i < seqs.size(); ++i) {
+    RETURN_IF_ERROR(
+        RemoveCheckpointDir(fs_, JoinPath(CheckpointRoot(), CheckpointDirName(seqs[i]))));
+  }
+  if (seqs.size() > keep) RETURN_IF_ERROR(fs_->SyncDir(CheckpointRoot()));
+  std::erase_if(kept_, [&](const CheckpointMeta& m) {
+    return std::find(seqs.begin(), seqs.begin() + std::min(keep, seqs.size()), m.seq) ==
+           seqs.begin() + std::min(keep, seqs.size());
+  });
+  SetPin(kept_);  // only now: retention keeps what the deleted checkpoints needed until here
   return Status::OK();
 }
 
 Status Engine::Save() {
-  StateSnapshot snapshot;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ASSIGN_OR_RETURN(snapshot, SerializeLocked());
-  }
-  return Write(std::move(snapshot));  // outside the lock: the speed path and readers go on
+  return Checkpoint().status();
 }
 
 std::string Engine::StatusJson() const {
@@ -1011,6 +1378,24 @@ std::string Engine::StatusJson() const {
   out.AddRaw("lanes", lanes).AddRaw("silver", silver).AddRaw("gold", gold);
   out.AddRaw("last_batch_boundary", BoundaryJson(batch_->offsets()));
   if (last_batch_) out.Add("last_batch_at", FormatTimestamp(*last_batch_));
+  {
+    std::lock_guard<std::mutex> info_lock(info_mu_);
+    JsonObject c;
+    if (last_checkpoint_) {
+      c.Add("last_seq", last_checkpoint_->seq)
+          .Add("last_at", FormatTimestamp(last_checkpoint_->created))
+          .Add("last_bytes", last_checkpoint_->bytes)
+          .Add("last_seconds", last_checkpoint_->seconds)
+          .Add("last_hold_ms", last_checkpoint_->hold_seconds * 1e3);
+    }
+    c.Add("kept", static_cast<uint64_t>(kept_count_));
+    std::string warnings = "[";
+    for (size_t i = 0; i < warnings_.size(); ++i) {
+      warnings += i ? "," : "";
+      AppendJsonString(&warnings, warnings_[i]);
+    }
+    out.AddRaw("checkpoint", c.Finish()).AddRaw("warnings", warnings + "]");
+  }
   return out.Finish();
 }
 
