@@ -1190,6 +1190,7 @@ void Engine::SetPin(const std::vector<CheckpointMeta>& kept) {
   std::optional<Offsets> pin;
   for (const auto& meta : kept) {
     for (const auto& lane : meta.lanes) {
+      if (lane.name == kBatch) continue;  // complete as saved: it never reads bronze again
       if (!pin) pin.emplace();
       for (const auto& [table, offsets] : lane.offsets) {
         auto [it, inserted] = pin->try_emplace(table, offsets);
