@@ -7,14 +7,15 @@
 //   1. build: K records with distinct keys appended to bronze (not timed), the speed path
 //      caught up and one batch run, so that every lane holds K keys.
 //   2. per mode (in process: the lanes serialized under the engine mutex; fork: the mutex
-//      held for fork(), a child serializes and writes), with load running: an HTTP client
+//      held for fork(), a child serializes and writes) and load: "full" is an HTTP client
 //      posting batches of 100 updates of existing keys back to back (keep-alive), a thread
 //      stepping the speed path, and a reader querying gold.by_grp_k in process back to back
-//      (each query takes the engine mutex). After 1 s of that alone, R checkpoints, 0.5 s
-//      apart. Per checkpoint: its duration (cut to durable), size, the engine mutex hold (as
-//      measured by Engine::Checkpoint), and the longest HTTP ingest ack and in-process query
-//      that overlapped it; the same two maxima over the 1 s before the first checkpoint are
-//      the baseline.
+//      (each query takes the engine mutex); "ingest" is the HTTP client alone (what a
+//      checkpoint costs ingest by itself: CPU, disk, the fork). After 1 s of that alone, R
+//      checkpoints, 0.5 s apart. Per checkpoint: its duration (cut to durable), size, the engine
+//      mutex hold (as measured by Engine::Checkpoint), and the longest HTTP ingest ack and
+//      in-process query that overlapped it; the same two maxima over the 1 s before the first
+//      checkpoint are the baseline.
 //   3. recovery: K/10 more records appended to bronze; the engine closed and reopened R
 //      times: Engine::Open (restores the newest checkpoint) and the catch-up of the records
 //      after it, timed apart.
@@ -148,7 +149,7 @@ struct Setup {
   }
 };
 
-void RunMode(Setup& s, uint64_t keys, bool fork, int runs) {
+void RunMode(Setup& s, uint64_t keys, bool fork, bool full, int runs) {
   s.Open(fork);
   s.CatchUp();
   api::ServerOptions server_options;
@@ -179,14 +180,14 @@ void RunMode(Setup& s, uint64_t keys, bool fork, int runs) {
     }
   });
   std::thread stepper([&] {
-    while (!stop) {
+    while (!stop && full) {
       auto n = s.engine->Step();
       Check(n.status(), "stepping");
       if (*n == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   });
   std::thread reader([&] {
-    while (!stop) {
+    while (!stop && full) {
       const Micros at = MonotonicMicros();
       Check(s.engine->Query("SELECT * FROM gold.by_grp_k").status(), "querying");
       const Micros took = MonotonicMicros() - at;
@@ -222,14 +223,16 @@ void RunMode(Setup& s, uint64_t keys, bool fork, int runs) {
     query_ms.push_back(LongestIn(queries, from, to));
   }
   std::printf(
-      "{\"bench\":\"checkpoint\",\"figure\":\"write\",\"keys\":%llu,\"mode\":\"%s\",\"runs\":%d,"
+      "{\"bench\":\"checkpoint\",\"figure\":\"write\",\"keys\":%llu,\"mode\":\"%s\",\"load\":\"%"
+      "s\","
+      "\"runs\":%d,"
       "\"seconds\":%.3f,\"mib\":%.1f,\"mutex_hold_ms\":%.2f,\"mutex_hold_max_ms\":%.2f,"
       "\"ingest_ack_max_ms\":%.1f,\"ingest_ack_max_of_runs_ms\":%.1f,\"query_max_ms\":%.1f,"
       "\"query_max_of_runs_ms\":%.1f,\"baseline_ingest_ack_max_ms\":%.1f,"
       "\"baseline_query_max_ms\":%.1f,\"acks\":%zu}\n",
-      static_cast<unsigned long long>(keys), fork ? "fork" : "inprocess", runs, Median(seconds),
-      Median(mib), Median(hold_ms), Max(hold_ms), Median(ack_ms), Max(ack_ms), Median(query_ms),
-      Max(query_ms), LongestIn(acks, baseline_from, baseline_to),
+      static_cast<unsigned long long>(keys), fork ? "fork" : "inprocess", full ? "full" : "ingest",
+      runs, Median(seconds), Median(mib), Median(hold_ms), Max(hold_ms), Median(ack_ms),
+      Max(ack_ms), Median(query_ms), Max(query_ms), LongestIn(acks, baseline_from, baseline_to),
       LongestIn(queries, baseline_from, baseline_to), acks.size());
   std::fflush(stdout);
 }
@@ -302,8 +305,10 @@ int Main(int argc, char** argv) {
     Check(s.engine->RunBatch().status(), "batch run");
     std::fprintf(stderr, "checkpoint_bench: %llu keys built in %.1f s\n",
                  static_cast<unsigned long long>(keys), (MonotonicMicros() - start) / 1e6);
-    if (modes.find("inprocess") != std::string::npos) RunMode(s, keys, false, runs);
-    if (modes.find("fork") != std::string::npos) RunMode(s, keys, true, runs);
+    for (bool full : {true, false}) {
+      if (modes.find("inprocess") != std::string::npos) RunMode(s, keys, false, full, runs);
+      if (modes.find("fork") != std::string::npos) RunMode(s, keys, true, full, runs);
+    }
     Recovery(s, keys, runs);
     s.engine.reset();
     s.store.reset();

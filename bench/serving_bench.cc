@@ -2,7 +2,7 @@
 // wired as `strata server --pipeline` does (api/serve_commands.cc, Serving::Start): a data
 // directory under /tmp prepared by api::PreparePipelineText (store, bronze tables, the SQL
 // recorded as DIR/pipeline/pipeline.sql), serve::Engine::Open, api::PipelineService (speed
-// loop with --idle-sleep-us and --save-every-s, by default the service's 2 ms and 10 s; the
+// loop with --idle-sleep-us and --checkpoint-every-s, by default the service's 2 ms and 10 s; the
 // batch loop keeps the file's batch_every of 1 hour, so no batch run happens during a run)
 // and api::HttpServer with SetEngine on 127.0.0.1, port 0. The clients are httplib clients
 // in this process, with keep-alive and TCP_NODELAY. Order events come from one
@@ -12,7 +12,7 @@
 //   build/serving_bench [--runs R] [--duration S] [--ingest-rate N] [--freshness-rate N]
 //                       [--replay-events N] [--only query|freshness|replay]
 //                       [--batch-lines N] [--ingest-clients K] [--idle-sleep-us U]
-//                       [--save-every-s S] [--query-via http|engine]
+//                       [--checkpoint-every-s S] [--query-via http|engine]
 //                       [--probe-view revenue_hourly|customer_totals] [--poll-us U]
 //                       [--pipeline FILE]
 //
@@ -35,7 +35,7 @@
 //              run times engine->Replay("gold.customer_totals") with the same SQL into a new
 //              lane, without a rate limit: events/s by wall clock and per CPU-second of the
 //              whole process (getrusage RUSAGE_SELF: the speed loop, which also steps the
-//              lanes of earlier runs, saves and publishes, is included), and per CPU-second
+//              lanes of earlier runs, checkpoints and publishes, is included), and per CPU-second
 //              of the replaying thread alone.
 //
 // Each query/freshness run is a fresh stack (fresh data directory). Figures are the median
@@ -107,7 +107,9 @@ class Stack {
     auto prepared = api::PreparePipelineText(data, text, name);
     Check(prepared.status(), "preparing the data directory");
     store_ = std::move(prepared->store);
-    auto engine = serve::Engine::Open(store_.get(), data, prepared->text, prepared->path);
+    serve::EngineOptions options;
+    options.checkpoint_in_child = true;  // as `strata server` does
+    auto engine = serve::Engine::Open(store_.get(), data, prepared->text, prepared->path, options);
     Check(engine.status(), "opening the engine");
     engine_ = std::move(*engine);
     service_ = std::make_unique<api::PipelineService>(engine_.get(), service);

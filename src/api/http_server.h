@@ -51,7 +51,8 @@
 //   GET  /v1/views/{view}/drift      200 the diff of the live answer against a fresh batch
 //                                    recompute over the same input (Diff::ToJson).
 //   GET  /v1/status                  200 serve::Engine::StatusJson: lanes (offsets, lag),
-//                                    silver counters, gold rows and versions, last batch.
+//                                    silver counters, gold rows and versions, last batch,
+//                                    the last checkpoint and the checkpoints Open skipped.
 //
 // Errors are JSON objects {"error": "..."} with one mapping from strata's Status for every
 // route: 400 InvalidArgument (a SQL error names query:LINE:COLUMN; an unknown table or

@@ -325,6 +325,9 @@ int RunBatchCommand(const BatchArgs& a) {
   if (!engine.ok()) return Fail(engine.status());
   auto run = (*engine)->RunBatch();
   if (!run.ok()) return Fail(run.status());
+  // batch(T) is durable with a checkpoint (which holds it with the speed path's epochs).
+  Status saved = (*engine)->Save();
+  if (!saved.ok()) return Fail(saved);
   if (a.view.empty()) {
     std::string published = "[";
     for (size_t i = 0; i < run->published.size(); ++i) {

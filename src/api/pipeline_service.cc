@@ -50,9 +50,7 @@ void PipelineService::Start() {
     started_ = true;
     speed_ = std::thread([this] { SpeedLoop(); });
     if (batch_every_ > 0) batch_ = std::thread([this] { BatchLoop(); });
-    if (options_.checkpoint_every > 0 || options_.checkpoint_records > 0) {
-      checkpoint_ = std::thread([this] { CheckpointLoop(); });
-    }
+    checkpoint_ = std::thread([this] { CheckpointLoop(); });
     for (const sql::BronzeTable& bronze : engine_->plan().bronze) {
       if (bronze.connector != sql::Connector::kPostgresCdc) continue;
       if (options_.store == nullptr || options_.data_dir.empty()) {
@@ -163,6 +161,8 @@ void PipelineService::BatchLoop() {
         boundary += o;
     }
     std::lock_guard<std::mutex> lock(mu_);
+    checkpoint_now_ = true;  // batch(T) is durable with the next checkpoint: write it now
+    cv_.notify_all();
     ++stats_.batch_runs;
     stats_.last_batch_boundary = boundary;
     stats_.last_batch_at = NowMicros();
@@ -179,11 +179,13 @@ void PipelineService::CheckpointLoop() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait_for(lock, std::chrono::microseconds(every), [this] {
-        return stopping_ || (options_.checkpoint_records > 0 &&
-                             since_checkpoint_ >= options_.checkpoint_records);
+        return stopping_ || checkpoint_now_ ||
+               (options_.checkpoint_records > 0 &&
+                since_checkpoint_ >= options_.checkpoint_records);
       });
       if (stopping_) return;  // Stop writes the last one
       since_checkpoint_ = 0;
+      checkpoint_now_ = false;
     }
     Status s = engine_->Checkpoint().status();
     if (!s.ok()) {

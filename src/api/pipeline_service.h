@@ -6,7 +6,8 @@
 //     each Kappa view whose serving lane moved);
 //   - the checkpoint loop calls Engine::Checkpoint() every `checkpoint_every`, and sooner
 //     when the main lane has consumed `checkpoint_records` records since the last one
-//     (whichever comes first; the period restarts at each checkpoint). A checkpoint blocks
+//     (whichever comes first; the period restarts at each checkpoint), and right after each
+//     batch run (whose batch(T) is durable only with a checkpoint). A checkpoint blocks
 //     only this thread while it writes (see Engine: the speed loop and readers wait at most
 //     for the cut);
 //   - the batch loop (only when the pipeline has Lambda views) calls Engine::RunBatch()
@@ -138,6 +139,7 @@ class PipelineService {
   std::thread batch_;
   std::thread checkpoint_;
   uint64_t since_checkpoint_ = 0;      // records the main lane consumed since the last checkpoint
+  bool checkpoint_now_ = false;        // a batch run published: checkpoint without waiting
   std::atomic<bool> cdc_stop_{false};  // set by Stop: the connectors' stop flag
   std::vector<std::thread> cdc_;
 };

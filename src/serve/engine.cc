@@ -354,7 +354,7 @@ Status Engine::Restore(std::string sql_text, std::string sql_name) {
     RETURN_IF_ERROR(runtime::LoadExecutorState(batch_.get(), paths.batch));
     RETURN_IF_ERROR(main_->executor->PublishBatch(*batch_).WithContext(paths.batch));
   } else if (!from_checkpoint) {
-    Warn("no checkpoint verifies: every lane recomputes from bronze offset 0");
+    Warn("no checkpoint verifies: the main lane recomputes from bronze offset 0");
     RETURN_IF_ERROR(main_->executor->PublishBatch(*batch_));
   }
   for (auto& [name, lane] : replays_) {
@@ -371,11 +371,13 @@ Status Engine::Restore(std::string sql_text, std::string sql_name) {
   }
   if (!store_->read_only()) {
     SetPin(kept_);
-    store_->SetRetentionPin([this](const std::string& table, uint32_t partition) -> uint64_t {
-      std::lock_guard<std::mutex> lock(info_mu_);
-      if (!pin_) return 0;  // no checkpoint: recovery reads everything
-      auto it = pin_->find(table);
-      return it == pin_->end() || partition >= it->second.size() ? 0 : it->second[partition];
+    // The hook owns what it reads: a table may still call a copy of it while the engine goes.
+    store_->SetRetentionPin([pin = pin_](const std::string& table, uint32_t partition) {
+      std::lock_guard<std::mutex> lock(pin->mu);
+      if (!pin->offsets) return uint64_t{0};  // no checkpoint: recovery reads everything
+      auto it = pin->offsets->find(table);
+      return it == pin->offsets->end() || partition >= it->second.size() ? uint64_t{0}
+                                                                         : it->second[partition];
     });
     pinned_ = true;
   }
@@ -1199,8 +1201,11 @@ void Engine::SetPin(const std::vector<CheckpointMeta>& kept) {
       }
     }
   }
+  {
+    std::lock_guard<std::mutex> lock(pin_->mu);
+    pin_->offsets = std::move(pin);
+  }
   std::lock_guard<std::mutex> lock(info_mu_);
-  pin_ = std::move(pin);
   kept_count_ = kept.size();
 }
 
@@ -1242,7 +1247,9 @@ Result<CheckpointInfo> Engine::Checkpoint() {
   const uint64_t seq = next_checkpoint_++;
   const std::string dir = JoinPath(root, CheckpointDirName(seq));
   const std::string tmp = dir + ".tmp";
-  RETURN_IF_ERROR(RemoveCheckpointDir(fs_, tmp));
+  ASSIGN_OR_RETURN(auto leftovers, ListCheckpointLeftovers(fs_, root));  // of failed ones
+  for (const auto& left : leftovers)
+    RETURN_IF_ERROR(RemoveCheckpointDir(fs_, left));
   RETURN_IF_ERROR(fs_->CreateDirs(tmp));
   CheckpointMeta meta;
   meta.seq = seq;

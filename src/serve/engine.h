@@ -173,7 +173,9 @@ class Engine {
 
   // A batch run (see above): recomputes the pipeline over [0, T) with T the log's end now,
   // and publishes batch(T) for the Lambda views. With Lambda views and no record since the
-  // last published boundary it does nothing (records 0, nothing published).
+  // last published boundary it does nothing (records 0, nothing published). batch(T) is
+  // in memory until the next Checkpoint (a crash before it restores the previous batch(T),
+  // whose answers are as exact); callers checkpoint after a run.
   Result<BatchRunResult> RunBatch();
 
   // SELECT over a live view (or AS OF a stored version), a silver or a quarantine table.
@@ -270,10 +272,16 @@ class Engine {
   FileSystem* const fs_;
   std::mutex checkpoint_mu_;  // one checkpoint at a time; guards next_checkpoint_, kept_
   uint64_t next_checkpoint_ = 1;
-  std::vector<CheckpointMeta> kept_;     // on disk, oldest first (their METAs)
-  bool pinned_ = false;                  // the retention pin is registered
-  mutable std::mutex info_mu_;           // guards what follows
-  std::optional<runtime::Offsets> pin_;  // first offsets still needed; none: everything
+  std::vector<CheckpointMeta> kept_;  // on disk, oldest first (their METAs)
+  bool pinned_ = false;               // the retention pin is registered
+  // The first offsets the kept checkpoints still need (none: everything), shared with the
+  // retention hook.
+  struct Pin {
+    std::mutex mu;
+    std::optional<runtime::Offsets> offsets;
+  };
+  const std::shared_ptr<Pin> pin_ = std::make_shared<Pin>();
+  mutable std::mutex info_mu_;  // guards what follows
   std::optional<CheckpointInfo> last_checkpoint_;
   size_t kept_count_ = 0;
   std::vector<std::string> warnings_;
