@@ -2,7 +2,7 @@
 // wired as `strata server --pipeline` does (api/serve_commands.cc, Serving::Start): a data
 // directory under /tmp prepared by api::PreparePipelineText (store, bronze tables, the SQL
 // recorded as DIR/pipeline/pipeline.sql), serve::Engine::Open, api::PipelineService (speed
-// loop with --idle-sleep-us and --save-every-s, by default the service's 2 ms and 10 s; the
+// loop with --idle-sleep-us and --checkpoint-every-s, by default the service's 2 ms and 10 s; the
 // batch loop keeps the file's batch_every of 1 hour, so no batch run happens during a run)
 // and api::HttpServer with SetEngine on 127.0.0.1, port 0. The clients are httplib clients
 // in this process, with keep-alive and TCP_NODELAY. Order events come from one
@@ -12,7 +12,7 @@
 //   build/serving_bench [--runs R] [--duration S] [--ingest-rate N] [--freshness-rate N]
 //                       [--replay-events N] [--only query|freshness|replay]
 //                       [--batch-lines N] [--ingest-clients K] [--idle-sleep-us U]
-//                       [--save-every-s S] [--query-via http|engine]
+//                       [--checkpoint-every-s S] [--query-via http|engine]
 //                       [--probe-view revenue_hourly|customer_totals] [--poll-us U]
 //                       [--pipeline FILE]
 //
@@ -35,7 +35,7 @@
 //              run times engine->Replay("gold.customer_totals") with the same SQL into a new
 //              lane, without a rate limit: events/s by wall clock and per CPU-second of the
 //              whole process (getrusage RUSAGE_SELF: the speed loop, which also steps the
-//              lanes of earlier runs, saves and publishes, is included), and per CPU-second
+//              lanes of earlier runs, checkpoints and publishes, is included), and per CPU-second
 //              of the replaying thread alone.
 //
 // Each query/freshness run is a fresh stack (fresh data directory). Figures are the median
@@ -107,7 +107,9 @@ class Stack {
     auto prepared = api::PreparePipelineText(data, text, name);
     Check(prepared.status(), "preparing the data directory");
     store_ = std::move(prepared->store);
-    auto engine = serve::Engine::Open(store_.get(), data, prepared->text, prepared->path);
+    serve::EngineOptions options;
+    options.checkpoint_in_child = true;  // as `strata server` does
+    auto engine = serve::Engine::Open(store_.get(), data, prepared->text, prepared->path, options);
     Check(engine.status(), "opening the engine");
     engine_ = std::move(*engine);
     service_ = std::make_unique<api::PipelineService>(engine_.get(), service);
@@ -307,7 +309,7 @@ struct Config {
   std::string probe_view = "revenue_hourly";
   Micros poll_pause = 1000;
   Micros idle_sleep = api::PipelineServiceOptions{}.idle_sleep;
-  Micros save_every = api::PipelineServiceOptions{}.save_every;
+  Micros checkpoint_every = api::PipelineServiceOptions{}.checkpoint_every;
   std::string only;
   std::string pipeline_file = "examples/orders.sql";
   std::string text;
@@ -315,7 +317,7 @@ struct Config {
   api::PipelineServiceOptions Service() const {
     api::PipelineServiceOptions o;
     o.idle_sleep = idle_sleep;
-    o.save_every = save_every;
+    o.checkpoint_every = checkpoint_every;
     return o;
   }
 };
@@ -528,10 +530,10 @@ void Freshness(const Config& c) {
       "{\"bench\":\"serving\",\"figure\":\"freshness\",%s,\"ingest_target\":%.0f,"
       "\"ingest_events_per_s\":%.0f,\"speed_path_events_per_s\":%.0f,\"catch_up_s\":%.2f,"
       "\"probe_view\":\"gold.%s\",\"poll_ms\":%.2f,\"timeouts\":%llu,\"idle_sleep_us\":%lld,"
-      "\"save_every_s\":%g,\"duration_s\":%g}\n",
+      "\"checkpoint_every_s\":%g,\"duration_s\":%g}\n",
       fresh.Json().c_str(), c.freshness_rate, r.median, p.median, d.median, c.probe_view.c_str(),
       q.median, static_cast<unsigned long long>(timeouts), static_cast<long long>(c.idle_sleep),
-      c.save_every / 1e6, c.duration);
+      c.checkpoint_every / 1e6, c.duration);
 }
 
 // ---- 3. replay throughput -------------------------------------------------------------------
@@ -611,8 +613,8 @@ int main(int argc, char** argv) {
       c.probe_view = v;
     else if (flag == "--poll-us")
       c.poll_pause = std::strtoll(v, nullptr, 10);
-    else if (flag == "--save-every-s")
-      c.save_every = static_cast<Micros>(std::atof(v) * 1e6);
+    else if (flag == "--checkpoint-every-s" || flag == "--save-every-s")
+      c.checkpoint_every = static_cast<Micros>(std::atof(v) * 1e6);
     else if (flag == "--idle-sleep-us")
       c.idle_sleep = std::strtoll(v, nullptr, 10);
     else if (flag == "--only")
@@ -628,10 +630,10 @@ int main(int argc, char** argv) {
   std::printf(
       "serving %s: %d runs, %g s each; query ingest %.0f events/s, freshness ingest %.0f "
       "events/s, batches of %zu lines over %d connections; replay of %llu events; speed loop "
-      "idle sleep %lld µs, Engine::Save every %g s\n",
+      "idle sleep %lld µs, Engine::Checkpoint every %g s\n",
       c.pipeline_file.c_str(), c.runs, c.duration, c.ingest_rate, c.freshness_rate, c.batch_lines,
       c.ingest_clients, static_cast<unsigned long long>(c.replay_events),
-      static_cast<long long>(c.idle_sleep), c.save_every / 1e6);
+      static_cast<long long>(c.idle_sleep), c.checkpoint_every / 1e6);
   std::fflush(stdout);
   if (c.only.empty() || c.only == "query") QueryLatency(c);
   std::fflush(stdout);

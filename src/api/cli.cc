@@ -363,6 +363,15 @@ int Main(int argc, char** argv) {
   server_cmd->add_option("--batch-every", server.batch_every,
                          "Run the batch recompute of Lambda views this often (default: the "
                          "views' batch_every)");
+  server_cmd
+      ->add_option("--checkpoint-every", server.checkpoint_every,
+                   "Write a checkpoint of the pipeline's state this often (e.g. 10s, 1m)")
+      ->default_val("10s");
+  server_cmd
+      ->add_option("--checkpoint-records", server.checkpoint_records,
+                   "... and sooner, once the speed path consumed this many records since the "
+                   "last one (0: by time only)")
+      ->default_val(1000000);
   server_cmd->add_option("--listen", server.listen, "Address to listen on")
       ->default_val("127.0.0.1:7878");
   server_cmd
@@ -474,10 +483,15 @@ int Main(int argc, char** argv) {
   auto* from_offset = replay_cmd->add_option(
       "--from-offset", replay.from_offset,
       "Start every partition at this offset (the records before it are left out)");
-  replay_cmd
-      ->add_flag("--from-checkpoint", replay.from_checkpoint,
-                 "Start from a checkpoint whose logic matches (none are kept yet)")
-      ->excludes(from_offset);
+  auto* from_checkpoint =
+      replay_cmd
+          ->add_option("--from-checkpoint", replay.from_checkpoint,
+                       "Start from the main lane's state in checkpoint SEQ (default latest) "
+                       "instead of offset 0; refused unless the replay's SQL has the "
+                       "checkpoint's logic (e.g. a rebuilt lane of the same pipeline)")
+          ->expected(0, 1)
+          ->type_name("[SEQ|latest]")
+          ->excludes(from_offset);
   replay_cmd->add_option("--rate", replay.rate, "At most this many events per second (0: no limit)")
       ->check(CLI::NonNegativeNumber);
 
@@ -561,7 +575,12 @@ int Main(int argc, char** argv) {
   }
   if (query_cmd->parsed()) return RunQuery(query);
   if (versions_cmd->parsed()) return RunVersions(versions);
-  if (replay_cmd->parsed()) return RunReplay(replay);
+  if (replay_cmd->parsed()) {
+    if (from_checkpoint->count() > 0 && replay.from_checkpoint.empty()) {
+      replay.from_checkpoint = "latest";
+    }
+    return RunReplay(replay);
+  }
   if (validate_cmd->parsed()) return RunValidate(validate);
   if (cutover_cmd->parsed()) return RunCutover(cutover);
   if (rollback_cmd->parsed()) return RunRollback(rollback);

@@ -164,14 +164,16 @@ Result<std::string> QuerySql(std::string_view content_type, const std::string& b
   return *sql;
 }
 
-// A replay's options from its (optional) body {"as", "rate", "from_offset", "sql"}.
+// A replay's options from its (optional) body {"as", "rate", "from_offset",
+// "from_checkpoint", "sql"}.
 Result<serve::ReplayOptions> ReplayRequest(const std::string& body) {
   JsonBody json;
-  RETURN_IF_ERROR(json.Parse(body, {"as", "rate", "from_offset", "sql"}));
+  RETURN_IF_ERROR(json.Parse(body, {"as", "rate", "from_offset", "from_checkpoint", "sql"}));
   serve::ReplayOptions options;
   ASSIGN_OR_RETURN(auto as, json.String("as"));
   ASSIGN_OR_RETURN(auto rate, json.Number("rate"));
   ASSIGN_OR_RETURN(options.from_offset, json.Uint("from_offset"));
+  ASSIGN_OR_RETURN(options.from_checkpoint, json.String("from_checkpoint"));
   ASSIGN_OR_RETURN(auto sql, json.String("sql"));
   if (as) options.name = *as;
   if (rate) options.rate = *rate;

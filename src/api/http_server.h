@@ -33,14 +33,15 @@
 //                                    rows, checksum, created (ISO 8601 UTC), live}]},
 //                                    oldest first; live is true for the served version.
 //   POST /v1/views/{view}/replay     body (optional) {"as": NAME, "rate": EVENTS_PER_S,
-//                                    "from_offset": N, "sql": PIPELINE_TEXT}: replays a Kappa
-//                                    view into lane NAME (default "replay-<unix seconds>")
-//                                    from bronze, in the request's thread (the speed path
-//                                    keeps running; the answer comes when the lane has caught
-//                                    up, so clients need a read timeout as long as the
-//                                    replay). 200 {name, records, seconds, resumed, finished,
-//                                    version: {...} or null}; finished is false when the
-//                                    server stopped first (the lane resumes on the next
+//                                    "from_offset": N, "from_checkpoint": "SEQ"|"latest",
+//                                    "sql": PIPELINE_TEXT}: replays a Kappa view into lane
+//                                    NAME (default "replay-<unix seconds>") from bronze (or
+//                                    from a checkpoint of the same logic, see serve/engine.h), in
+//                                    the request's thread (the speed path keeps running; the answer
+//                                    comes when the lane has caught up, so clients need a read
+//                                    timeout as long as the replay). 200 {name, records, seconds,
+//                                    resumed, finished, version: {...} or null}; finished is false
+//                                    when the server stopped first (the lane resumes on the next
 //                                    replay with the same name and SQL).
 //   POST /v1/views/{view}/validate   body {"name": NAME}: 200 the diff of lane NAME against
 //                                    the live answer (serve::Diff::ToJson).
@@ -50,7 +51,8 @@
 //   GET  /v1/views/{view}/drift      200 the diff of the live answer against a fresh batch
 //                                    recompute over the same input (Diff::ToJson).
 //   GET  /v1/status                  200 serve::Engine::StatusJson: lanes (offsets, lag),
-//                                    silver counters, gold rows and versions, last batch.
+//                                    silver counters, gold rows and versions, last batch,
+//                                    the last checkpoint and the checkpoints Open skipped.
 //
 // Errors are JSON objects {"error": "..."} with one mapping from strata's Status for every
 // route: 400 InvalidArgument (a SQL error names query:LINE:COLUMN; an unknown table or

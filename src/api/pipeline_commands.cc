@@ -16,6 +16,7 @@
 #include "log/store.h"
 #include "runtime/query.h"
 #include "runtime/runner.h"
+#include "serve/checkpoint.h"
 #include "serve/engine.h"
 #include "sql/binder.h"
 #include "sql/parser.h"
@@ -73,6 +74,10 @@ Result<std::unique_ptr<log::Store>> Prepare(const std::string& data, const Loade
   if (fs->Exists(paths.sql)) {
     ASSIGN_OR_RETURN(std::string recorded, ReadText(paths.sql));
     bool has_state = fs->Exists(paths.streaming) || fs->Exists(paths.batch);
+    if (!has_state) {
+      ASSIGN_OR_RETURN(auto checkpoints, serve::ListCheckpoints(fs, paths.checkpoints));
+      has_state = !checkpoints.empty();
+    }
     if (recorded != p.text && has_state) {
       return Status::FailedPrecondition(
           data + " runs another version of the pipeline (" + paths.sql + "). Ship a changed " +
@@ -112,6 +117,8 @@ Result<Embedded> OpenEmbedded(const std::string& data, bool write) {
   if (!store.ok()) return store.status();
   e.store = std::move(*store);
   ASSIGN_OR_RETURN(e.engine, serve::Engine::Open(e.store.get(), data, *text, paths.sql));
+  for (const auto& w : e.engine->warnings())
+    std::fprintf(stderr, "strata: checkpoint: %s\n", w.c_str());
   return e;
 }
 
@@ -318,6 +325,9 @@ int RunBatchCommand(const BatchArgs& a) {
   if (!engine.ok()) return Fail(engine.status());
   auto run = (*engine)->RunBatch();
   if (!run.ok()) return Fail(run.status());
+  // batch(T) is durable with a checkpoint (which holds it with the speed path's epochs).
+  Status saved = (*engine)->Save();
+  if (!saved.ok()) return Fail(saved);
   if (a.view.empty()) {
     std::string published = "[";
     for (size_t i = 0; i < run->published.size(); ++i) {
@@ -380,11 +390,6 @@ int RunVersions(const VersionsArgs& a) {
 }
 
 int RunReplay(const ReplayArgs& a) {
-  if (a.from_checkpoint) {
-    return Fail(Status::FailedPrecondition(
-        "--from-checkpoint: strata keeps no checkpoints yet; replay from offset 0 or use "
-        "--from-offset N"));
-  }
   std::string sql;
   if (!a.pipeline.empty()) {
     auto p = LoadFile(a.pipeline);
@@ -396,6 +401,7 @@ int RunReplay(const ReplayArgs& a) {
     if (!a.name.empty()) body.Add("as", a.name);
     if (a.rate > 0) body.Add("rate", a.rate);
     if (a.from_offset) body.Add("from_offset", *a.from_offset);
+    if (!a.from_checkpoint.empty()) body.Add("from_checkpoint", a.from_checkpoint);
     if (!sql.empty()) body.Add("sql", sql);
     auto answer = Call(a.target.server, "POST", ViewPath(a.view, "replay"), body.Finish());
     if (!answer.ok()) return Fail(answer.status());
@@ -410,6 +416,7 @@ int RunReplay(const ReplayArgs& a) {
   options.sql_text = sql;
   if (!a.pipeline.empty()) options.sql_name = a.pipeline;
   options.from_offset = a.from_offset;
+  if (!a.from_checkpoint.empty()) options.from_checkpoint = a.from_checkpoint;
   options.rate = a.rate;
   options.stop = stop.flag();
   const Micros start = MonotonicMicros();

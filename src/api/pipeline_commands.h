@@ -47,7 +47,7 @@ struct ReplayArgs {
   Target target;
   std::string view, pipeline, name;
   std::optional<uint64_t> from_offset;
-  bool from_checkpoint = false;
+  std::string from_checkpoint;  // "latest" or a checkpoint's sequence number; "": not given
   double rate = 0;
 };
 // validate VIEW NAME, cutover VIEW NAME, rollback VIEW, drift VIEW.

@@ -50,6 +50,7 @@ void PipelineService::Start() {
     started_ = true;
     speed_ = std::thread([this] { SpeedLoop(); });
     if (batch_every_ > 0) batch_ = std::thread([this] { BatchLoop(); });
+    checkpoint_ = std::thread([this] { CheckpointLoop(); });
     for (const sql::BronzeTable& bronze : engine_->plan().bronze) {
       if (bronze.connector != sql::Connector::kPostgresCdc) continue;
       if (options_.store == nullptr || options_.data_dir.empty()) {
@@ -82,10 +83,11 @@ Status PipelineService::Stop() {
     t.join();
   if (speed_.joinable()) speed_.join();
   if (batch_.joinable()) batch_.join();
+  if (checkpoint_.joinable()) checkpoint_.join();
   Status status;
   if (started) {
     status = engine_->PublishStreaming().status();
-    Status saved = engine_->Save();
+    Status saved = engine_->Checkpoint().status();
     if (status.ok()) status = saved;
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -118,7 +120,6 @@ bool PipelineService::Sleep(Micros micros) {
 
 void PipelineService::SpeedLoop() {
   Micros next_publish = MonotonicMicros() + options_.publish_every;
-  Micros next_save = MonotonicMicros() + options_.save_every;
   for (;;) {
     Micros pause = 0;
     Result<uint64_t> consumed = engine_->Step();
@@ -128,17 +129,16 @@ void PipelineService::SpeedLoop() {
     } else {
       std::lock_guard<std::mutex> lock(mu_);
       stats_.records += *consumed;
+      since_checkpoint_ += *consumed;
+      if (options_.checkpoint_records > 0 && since_checkpoint_ >= options_.checkpoint_records) {
+        cv_.notify_all();
+      }
       if (*consumed == 0) pause = options_.idle_sleep;
     }
     const Micros now = MonotonicMicros();
     if (now >= next_publish) {
       next_publish = now + options_.publish_every;
       Status s = engine_->PublishStreaming().status();
-      if (!s.ok()) Fail(s);
-    }
-    if (now >= next_save) {
-      next_save = now + options_.save_every;
-      Status s = engine_->Save();
       if (!s.ok()) Fail(s);
     }
     if (Sleep(pause)) return;
@@ -161,12 +161,40 @@ void PipelineService::BatchLoop() {
         boundary += o;
     }
     std::lock_guard<std::mutex> lock(mu_);
+    checkpoint_now_ = true;  // batch(T) is durable with the next checkpoint: write it now
+    cv_.notify_all();
     ++stats_.batch_runs;
     stats_.last_batch_boundary = boundary;
     stats_.last_batch_at = NowMicros();
     stats_.last_batch_seconds = run->seconds;
     // The next run starts one period after this one started.
     pause = std::max<Micros>(0, batch_every_ - (MonotonicMicros() - start));
+  }
+}
+
+void PipelineService::CheckpointLoop() {
+  constexpr Micros kDay = 86'400'000'000;
+  const Micros every = options_.checkpoint_every > 0 ? options_.checkpoint_every : kDay;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::microseconds(every), [this] {
+        return stopping_ || checkpoint_now_ ||
+               (options_.checkpoint_records > 0 &&
+                since_checkpoint_ >= options_.checkpoint_records);
+      });
+      if (stopping_) return;  // Stop writes the last one
+      since_checkpoint_ = 0;
+      checkpoint_now_ = false;
+    }
+    Status s = engine_->Checkpoint().status();
+    if (!s.ok()) {
+      Fail(s.WithContext("checkpoint"));
+      if (Sleep(kErrorSleep)) return;
+      continue;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.checkpoints;
   }
 }
 

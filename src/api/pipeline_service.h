@@ -1,9 +1,15 @@
 // PipelineService: keeps a serve::Engine moving while a server or the demo runs.
 //
-// Two background threads drive the engine (the engine itself never schedules anything):
+// Three background threads drive the engine (the engine itself never schedules anything):
 //   - the speed loop calls Engine::Step() repeatedly, sleeping `idle_sleep` when a step
 //     consumed nothing, and every `publish_every` calls PublishStreaming (a new version of
-//     each Kappa view whose serving lane moved) and every `save_every` Save;
+//     each Kappa view whose serving lane moved);
+//   - the checkpoint loop calls Engine::Checkpoint() every `checkpoint_every`, and sooner
+//     when the main lane has consumed `checkpoint_records` records since the last one
+//     (whichever comes first; the period restarts at each checkpoint), and right after each
+//     batch run (whose batch(T) is durable only with a checkpoint). A checkpoint blocks
+//     only this thread while it writes (see Engine: the speed loop and readers wait at most
+//     for the cut);
 //   - the batch loop (only when the pipeline has Lambda views) calls Engine::RunBatch()
 //     every `batch_every`, the first time one period after Start. A batch run blocks this thread
 //     for the recompute; the speed loop keeps stepping meanwhile (the Engine recomputes outside its
@@ -52,9 +58,10 @@ struct PipelineServiceOptions {
   // 0: the smallest batch_every of the pipeline's Lambda views. No batch runs at all when
   // the pipeline has no Lambda view.
   Micros batch_every = 0;
-  Micros publish_every = 2'000'000;  // Engine::PublishStreaming period (Kappa versions)
-  Micros save_every = 10'000'000;    // Engine::Save period
-  Micros idle_sleep = 2'000;         // speed loop sleep when Step() consumed nothing
+  Micros publish_every = 2'000'000;         // Engine::PublishStreaming period (Kappa versions)
+  Micros checkpoint_every = 10'000'000;     // Engine::Checkpoint period; 0: by records only
+  uint64_t checkpoint_records = 1'000'000;  // ... or after this many records; 0: by time only
+  Micros idle_sleep = 2'000;                // speed loop sleep when Step() consumed nothing
 
   // For postgres-cdc bronze tables (required when the pipeline has one, else unused): the
   // store the engine serves (bronze is written there; must outlive the service) and its data
@@ -80,8 +87,8 @@ class PipelineService {
 
   // Starts the threads. At most once; a call after Stop() does nothing.
   void Start();
-  // Joins the threads, then calls PublishStreaming and Save once more (when started) and
-  // returns the first error of those two. Idempotent: later calls return the same status.
+  // Joins the threads, then calls PublishStreaming and Checkpoint once more (when started)
+  // and returns the first error of those two. Idempotent: later calls return the same status.
   Status Stop();
 
   // Counters for a live summary.
@@ -94,6 +101,7 @@ class PipelineService {
     std::string last_error;            // the last failure's message; "" if none
     uint64_t cdc_connectors = 0;       // connector threads started
     uint64_t cdc_failures = 0;         // connector runs that ended with an error
+    uint64_t checkpoints = 0;          // written since Start
   };
   Stats stats() const;
 
@@ -103,6 +111,7 @@ class PipelineService {
  private:
   void SpeedLoop();
   void BatchLoop();
+  void CheckpointLoop();
   // One postgres-cdc table: runs the connector until Stop, again after each failure.
   void CdcLoop(const sql::BronzeTable& bronze);
   Status RunCdcOnce(const sql::BronzeTable& bronze);
@@ -128,6 +137,9 @@ class PipelineService {
   std::string printed_error_;
   std::thread speed_;
   std::thread batch_;
+  std::thread checkpoint_;
+  uint64_t since_checkpoint_ = 0;      // records the main lane consumed since the last checkpoint
+  bool checkpoint_now_ = false;        // a batch run published: checkpoint without waiting
   std::atomic<bool> cdc_stop_{false};  // set by Stop: the connectors' stop flag
   std::vector<std::thread> cdc_;
 };

@@ -53,7 +53,12 @@ class Serving {
     if (!text.empty()) {
       ASSIGN_OR_RETURN(PreparedPipeline p, PreparePipelineText(data, text, name));
       s->store_ = std::move(p.store);
-      ASSIGN_OR_RETURN(s->engine_, serve::Engine::Open(s->store_.get(), data, p.text, p.path));
+      serve::EngineOptions engine_options;
+      engine_options.checkpoint_in_child = true;  // the cut holds the engine only for a fork
+      ASSIGN_OR_RETURN(s->engine_,
+                       serve::Engine::Open(s->store_.get(), data, p.text, p.path, engine_options));
+      for (const auto& w : s->engine_->warnings())
+        std::fprintf(stderr, "strata: checkpoint: %s\n", w.c_str());
       service.store = s->store_.get();  // for postgres-cdc bronze tables
       service.data_dir = data;
       s->service_ = std::make_unique<PipelineService>(s->engine_.get(), service);
@@ -97,6 +102,16 @@ class Serving {
   bool stopped_ = false;
 };
 
+Status CheckpointOptions(const ServerArgs& a, PipelineServiceOptions* options) {
+  if (!ParseDuration(a.checkpoint_every, &options->checkpoint_every) ||
+      options->checkpoint_every < 0) {
+    return Status::InvalidArgument("--checkpoint-every: cannot read '" + a.checkpoint_every +
+                                   "' as a duration (such as 500ms, 10s, 5m)");
+  }
+  options->checkpoint_records = a.checkpoint_records;
+  return Status::OK();
+}
+
 Status ServiceOptions(const std::string& batch_every, PipelineServiceOptions* options) {
   if (batch_every.empty()) return Status::OK();
   if (!ParseDuration(batch_every, &options->batch_every) || options->batch_every <= 0) {
@@ -129,6 +144,7 @@ int RunServer(const ServerArgs& a) {
   if (!s.ok()) return Fail(s);
   PipelineServiceOptions service;
   s = ServiceOptions(a.batch_every, &service);
+  if (s.ok()) s = CheckpointOptions(a, &service);
   if (!s.ok()) return Fail(s);
   std::string text;
   if (!a.pipeline.empty()) {

@@ -12,6 +12,8 @@ namespace strata::api {
 
 struct ServerArgs {
   std::string data, pipeline, batch_every;
+  std::string checkpoint_every = "10s";
+  uint64_t checkpoint_records = 1000000;
   std::string listen = "127.0.0.1:7878";
   size_t max_body = 16u << 20;
 };

@@ -166,7 +166,9 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Status Remove(const std::string& path) override {
-    if (::unlink(path.c_str()) != 0) return Status::FromErrno("unlink", path, errno);
+    if (::unlink(path.c_str()) == 0) return Status::OK();
+    if (errno != EISDIR) return Status::FromErrno("unlink", path, errno);
+    if (::rmdir(path.c_str()) != 0) return Status::FromErrno("rmdir", path, errno);
     return Status::OK();
   }
 

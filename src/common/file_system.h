@@ -4,7 +4,8 @@
 //
 // Durability contract (POSIX): bytes appended to a WritableFile are durable after Sync()
 // returns OK; a newly created file's name, a rename or a removal is durable after SyncDir() of
-// its directory returns OK. Nothing else is promised.
+// its directory returns OK (a renamed directory: SyncDir of its new parent). Nothing else is
+// promised.
 //
 // Thread safety: a FileSystem is safe for concurrent use. A WritableFile is used by one
 // thread at a time. RandomAccessFile::Read is safe to call concurrently.
@@ -62,6 +63,7 @@ class FileSystem {
   virtual Status SyncDir(const std::string& path) = 0;
   // Names in a directory, without "." and "..", sorted.
   virtual Result<std::vector<std::string>> ListDir(const std::string& path) = 0;
+  // Removes a file, or an empty directory.
   virtual Status Remove(const std::string& path) = 0;
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
   virtual Status Truncate(const std::string& path, uint64_t size) = 0;

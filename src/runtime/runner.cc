@@ -105,6 +105,7 @@ Result<uint64_t> CatchUp(log::Store* store, PipelineExecutor* executor,
 PipelinePaths::PipelinePaths(const std::string& data_dir)
     : dir(JoinPath(data_dir, "pipeline")),
       sql(JoinPath(dir, "pipeline.sql")),
+      checkpoints(JoinPath(dir, "checkpoints")),
       streaming(JoinPath(dir, "streaming.state")),
       batch(JoinPath(dir, "batch.state")) {}
 

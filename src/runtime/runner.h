@@ -33,8 +33,10 @@ Result<uint64_t> CatchUp(log::Store* store, PipelineExecutor* executor,
 // Where a data directory keeps its pipeline: the SQL it runs and the runtimes' states.
 struct PipelinePaths {
   explicit PipelinePaths(const std::string& data_dir);
-  std::string dir;        // DIR/pipeline
-  std::string sql;        // DIR/pipeline/pipeline.sql
+  std::string dir;          // DIR/pipeline
+  std::string sql;          // DIR/pipeline/pipeline.sql
+  std::string checkpoints;  // DIR/pipeline/checkpoints (serve/checkpoint.h)
+  // The state files of earlier releases, read when no checkpoint exists yet.
   std::string streaming;  // DIR/pipeline/streaming.state
   std::string batch;      // DIR/pipeline/batch.state
 };

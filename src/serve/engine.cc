@@ -8,12 +8,14 @@
 
 #include <simdjson.h>
 
+#include "common/abort_point.h"
 #include "common/datetime.h"
 #include "common/file_system.h"
 #include "common/hash.h"
 #include "common/json_writer.h"
 #include "exec/row_codec.h"
 #include "runtime/runner.h"
+#include "serve/engine_lane.h"
 #include "sql/binder.h"
 #include "sql/parser.h"
 
@@ -22,19 +24,7 @@ namespace strata::serve {
 using runtime::Offsets;
 using runtime::PipelineExecutor;
 
-struct Engine::Lane {
-  std::string name;
-  std::string sql_text;
-  std::string sql_name;
-  sql::Pipeline plan;
-  std::unique_ptr<PipelineExecutor> executor;
-  std::optional<uint64_t> from_offset;  // a replay that skipped the records before it
-};
-
 namespace {
-
-constexpr const char* kMain = "main";
-constexpr const char* kBatch = "batch";
 
 std::vector<Type> TypesOf(const std::vector<sql::ColumnSchema>& columns) {
   std::vector<Type> types;
@@ -284,8 +274,14 @@ Result<Diff> Diff::FromJson(std::string_view json) {
 }
 
 Engine::Engine(log::Store* store, std::string data_dir, EngineOptions options)
-    : store_(store), data_dir_(std::move(data_dir)), options_(options) {}
-Engine::~Engine() = default;
+    : store_(store),
+      data_dir_(std::move(data_dir)),
+      options_(options),
+      fs_(options.fs != nullptr ? options.fs : FileSystem::Default()) {}
+
+Engine::~Engine() {
+  if (pinned_) store_->SetRetentionPin(nullptr);
+}
 
 const sql::Pipeline& Engine::plan() const {
   return main_->plan;
@@ -308,8 +304,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(log::Store* store, std::string data
                                              std::string sql_text, std::string sql_name,
                                              EngineOptions options) {
   std::unique_ptr<Engine> e(new Engine(store, std::move(data_dir), options));
-  ASSIGN_OR_RETURN(e->versions_,
-                   VersionStore::Open(FileSystem::Default(), JoinPath(e->data_dir_, "views")));
+  ASSIGN_OR_RETURN(e->versions_, VersionStore::Open(e->fs_, JoinPath(e->data_dir_, "views")));
   RETURN_IF_ERROR(e->Restore(std::move(sql_text), std::move(sql_name)));
   return e;
 }
@@ -334,39 +329,89 @@ Result<std::unique_ptr<Engine::Lane>> Engine::MakeLane(std::string name, std::st
 Status Engine::Restore(std::string sql_text, std::string sql_name) {
   runtime::PipelinePaths paths(data_dir_);
   ASSIGN_OR_RETURN(main_, MakeLane(kMain, std::move(sql_text), std::move(sql_name)));
-  RETURN_IF_ERROR(runtime::LoadExecutorState(main_->executor.get(), paths.streaming));
   ASSIGN_OR_RETURN(batch_, PipelineExecutor::Make(main_->plan));
-  RETURN_IF_ERROR(runtime::LoadExecutorState(batch_.get(), paths.batch));
-  RETURN_IF_ERROR(main_->executor->PublishBatch(*batch_).WithContext(paths.batch));
-  FileSystem* fs = FileSystem::Default();
-  if (!fs->Exists(LaneDir())) return Status::OK();
-  ASSIGN_OR_RETURN(auto names, fs->ListDir(LaneDir()));
-  for (const std::string& file : names) {
-    if (file.size() < 5 || file.substr(file.size() - 4) != ".sql") continue;
-    std::string name = file.substr(0, file.size() - 4);
-    std::string done = JoinPath(LaneDir(), name + ".done");
-    if (!fs->Exists(done)) continue;  // an unfinished replay: resumed by `strata replay`
-    std::string text;
-    RETURN_IF_ERROR(fs->ReadFile(JoinPath(LaneDir(), file), &text));
-    ASSIGN_OR_RETURN(auto lane, MakeLane(name, text, name + ".sql"));
-    RETURN_IF_ERROR(LoadLane(lane.get()));
-    replays_[name] = std::move(lane);
+  // The finished replay lanes: their SQL and start here, their state from a checkpoint (or
+  // their own file, below).
+  if (fs_->Exists(LaneDir())) {
+    ASSIGN_OR_RETURN(auto names, fs_->ListDir(LaneDir()));
+    for (const std::string& file : names) {
+      if (file.size() < 5 || file.substr(file.size() - 4) != ".sql") continue;
+      std::string name = file.substr(0, file.size() - 4);
+      if (!fs_->Exists(JoinPath(LaneDir(), name + ".done"))) continue;  // resumed by a replay
+      std::string text;
+      RETURN_IF_ERROR(fs_->ReadFile(JoinPath(LaneDir(), file), &text));
+      ASSIGN_OR_RETURN(auto lane, MakeLane(name, text, name + ".sql"));
+      const std::string from_path = JoinPath(LaneDir(), name + ".from");
+      if (fs_->Exists(from_path)) {
+        std::string from;
+        RETURN_IF_ERROR(fs_->ReadFile(from_path, &from));
+        lane->from_offset = std::strtoull(from.c_str(), nullptr, 10);
+      }
+      replays_[name] = std::move(lane);
+    }
   }
+  const std::string root = CheckpointRoot();
+  if (!store_->read_only()) {  // what a crash left half written
+    ASSIGN_OR_RETURN(auto leftovers, ListCheckpointLeftovers(fs_, root));
+    for (const auto& dir : leftovers)
+      RETURN_IF_ERROR(RemoveCheckpointDir(fs_, dir));
+  }
+  ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, ListCheckpoints(fs_, root));
+  std::set<std::string> restored;
+  bool from_checkpoint = false;
+  for (uint64_t seq : seqs) {
+    Status s = RestoreCheckpoint(seq, &restored);
+    if (s.ok()) {
+      from_checkpoint = true;
+      break;
+    }
+    Warn("checkpoint " + std::to_string(seq) + " skipped: " + s.ToString());
+  }
+  if (!seqs.empty()) next_checkpoint_ = seqs.front() + 1;
+  if (!from_checkpoint && seqs.empty()) {
+    // A directory of an earlier release: its state files, if any.
+    RETURN_IF_ERROR(runtime::LoadExecutorState(main_->executor.get(), paths.streaming));
+    RETURN_IF_ERROR(runtime::LoadExecutorState(batch_.get(), paths.batch));
+    RETURN_IF_ERROR(main_->executor->PublishBatch(*batch_).WithContext(paths.batch));
+  } else if (!from_checkpoint) {
+    Warn("no checkpoint verifies: the main lane recomputes from bronze offset 0");
+    RETURN_IF_ERROR(main_->executor->PublishBatch(*batch_));
+  }
+  for (auto& [name, lane] : replays_) {
+    if (!restored.count(name)) RETURN_IF_ERROR(LoadLane(lane.get()));
+  }
+  RETURN_IF_ERROR(CheckRetained());
   for (const auto& g : main_->plan.gold) {
     if (g.serving == sql::Serving::kKappa) RETURN_IF_ERROR(RefreshServingLocked(g.name));
+  }
+  // The retention pin covers every checkpoint on disk whose META reads.
+  for (auto it = seqs.rbegin(); it != seqs.rend(); ++it) {
+    auto meta = ReadCheckpointMeta(fs_, JoinPath(root, CheckpointDirName(*it)));
+    if (meta.ok()) kept_.push_back(std::move(*meta));
+  }
+  if (!store_->read_only()) {
+    SetPin(kept_);
+    // The hook owns what it reads: a table may still call a copy of it while the engine goes.
+    store_->SetRetentionPin([pin = pin_](const std::string& table, uint32_t partition) {
+      std::lock_guard<std::mutex> lock(pin->mu);
+      if (!pin->offsets) return uint64_t{0};  // no checkpoint: recovery reads everything
+      auto it = pin->offsets->find(table);
+      return it == pin->offsets->end() || partition >= it->second.size() ? uint64_t{0}
+                                                                         : it->second[partition];
+    });
+    pinned_ = true;
   }
   return Status::OK();
 }
 
 Status Engine::LoadLane(Lane* lane) const {
-  FileSystem* fs = FileSystem::Default();
   RETURN_IF_ERROR(
       runtime::LoadExecutorState(lane->executor.get(), JoinPath(LaneDir(), lane->name + ".state")));
   // A --from-offset lane: Drift recomputes it from the same start.
   const std::string from_path = JoinPath(LaneDir(), lane->name + ".from");
-  if (fs->Exists(from_path)) {
+  if (fs_->Exists(from_path)) {
     std::string from;
-    RETURN_IF_ERROR(fs->ReadFile(from_path, &from));
+    RETURN_IF_ERROR(fs_->ReadFile(from_path, &from));
     lane->from_offset = std::strtoull(from.c_str(), nullptr, 10);
   }
   return Status::OK();
@@ -442,7 +487,6 @@ Result<BatchRunResult> Engine::RunBatch() {
   std::unique_ptr<PipelineExecutor> executor;
   sql::Pipeline plan;
   bool lambda = false;
-  StateSnapshot snapshot;
   {
     std::lock_guard<std::mutex> lock(mu_);
     plan = main_->plan;
@@ -451,11 +495,7 @@ Result<BatchRunResult> Engine::RunBatch() {
     ASSIGN_OR_RETURN(result.boundary, EndOffsets(store_, plan));
     if (lambda && result.boundary == batch_->offsets()) return result;  // nothing new
     if (lambda) RETURN_IF_ERROR(main_->executor->AddBoundary(result.boundary));
-    ASSIGN_OR_RETURN(snapshot, SerializeLocked());
   }
-  // The boundary is durable with the speed path's state before batch(T) can be: a restart
-  // then finds the epoch (or the pending boundary) that batch(T) needs.
-  RETURN_IF_ERROR(Write(std::move(snapshot)));
   ASSIGN_OR_RETURN(executor, PipelineExecutor::Make(plan));
   executor->set_include_late(true);  // the batch view is authoritative
   ASSIGN_OR_RETURN(result.records, runtime::CatchUp(store_, executor.get(), plan,
@@ -463,9 +503,9 @@ Result<BatchRunResult> Engine::RunBatch() {
   if (executor->offsets() != result.boundary) {
     return Status::FailedPrecondition("batch run: the log ended before the boundary");
   }
-  // batch(T) is durable before it is served; with the speed path's state saved above, any
-  // crash leaves a pair that restores (the older epochs are dropped again on restore).
-  RETURN_IF_ERROR(runtime::SaveExecutorState(*executor, runtime::PipelinePaths(data_dir_).batch));
+  // batch(T) becomes durable with the next checkpoint, which takes it together with the
+  // speed path's epochs from T on: any checkpoint holds a pair that restores. A crash before
+  // then restores the previous pair (its answers are as exact; the next run publishes again).
   std::lock_guard<std::mutex> lock(mu_);
   if (lambda) RETURN_IF_ERROR(main_->executor->PublishBatch(*executor));
   batch_ = std::move(executor);
@@ -665,7 +705,15 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
   if (FindGold(lane->plan, view) == nullptr) {
     return Status::InvalidArgument(options.sql_name + " has no view " + std::string(view));
   }
-  FileSystem* fs = FileSystem::Default();
+  FileSystem* fs = fs_;
+  auto save_state = [&](const PipelineExecutor& executor, const std::string& path) -> Status {
+    std::string bytes;
+    RETURN_IF_ERROR(executor.Save(&bytes));
+    return fs->WriteFileAtomic(path, bytes);
+  };
+  if (options.from_offset && options.from_checkpoint) {
+    return Status::InvalidArgument("give --from-offset or --from-checkpoint, not both");
+  }
   RETURN_IF_ERROR(fs->CreateDirs(LaneDir()));
   const std::string sql_path = JoinPath(LaneDir(), options.name + ".sql");
   const std::string state_path = JoinPath(LaneDir(), options.name + ".state");
@@ -684,6 +732,23 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
       lane->from_offset = options.from_offset;
       RETURN_IF_ERROR(lane->executor->StartAt(Uniform(lane->plan, *options.from_offset)));
       RETURN_IF_ERROR(fs->WriteFileAtomic(from_path, std::to_string(*options.from_offset)));
+    }
+    if (options.from_checkpoint) {
+      // The main lane's state in that checkpoint, when it ran the same logic: the replay
+      // goes on from its offsets instead of 0.
+      ASSIGN_OR_RETURN(LoadedCheckpoint c, FindCheckpoint(*options.from_checkpoint));
+      const std::string mine = LogicHash(lane->executor->logic());
+      const std::string theirs = c.meta.Find(kMain)->logic_hash;
+      if (theirs != mine) {
+        return Status::FailedPrecondition(
+            "--from-checkpoint: checkpoint " + std::to_string(c.meta.seq) +
+            " holds the state of logic " + theirs + ", but " + options.sql_name + " has logic " +
+            mine +
+            " (a replay starts from a checkpoint only with the same logic; replay from offset 0 "
+            "instead)");
+      }
+      RETURN_IF_ERROR(lane->executor->Load(c.blobs.at(kMain)));
+      RETURN_IF_ERROR(save_state(*lane->executor, state_path));
     }
     RETURN_IF_ERROR(fs->WriteFileAtomic(sql_path, sql_text));
   }
@@ -715,11 +780,11 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
       if (ahead > 0) std::this_thread::sleep_for(std::chrono::duration<double>(ahead));
     }
     if (MonotonicMicros() - last_save > 5'000'000) {
-      RETURN_IF_ERROR(runtime::SaveExecutorState(*lane->executor, state_path));
+      RETURN_IF_ERROR(save_state(*lane->executor, state_path));
       last_save = MonotonicMicros();
     }
     if (options.stop != nullptr && options.stop->load()) {
-      RETURN_IF_ERROR(runtime::SaveExecutorState(*lane->executor, state_path));
+      RETURN_IF_ERROR(save_state(*lane->executor, state_path));
       result.seconds = (MonotonicMicros() - start) / 1e6;
       return result;
     }
@@ -729,7 +794,7 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
   ASSIGN_OR_RETURN(uint64_t more, runtime::CatchUp(store_, lane->executor.get(), lane->plan,
                                                    options_.batch_run_records));
   result.records += more;
-  RETURN_IF_ERROR(runtime::SaveExecutorState(*lane->executor, state_path));
+  RETURN_IF_ERROR(save_state(*lane->executor, state_path));
   RETURN_IF_ERROR(fs->WriteFileAtomic(JoinPath(LaneDir(), options.name + ".done"), ""));
   ASSIGN_OR_RETURN(Batch rows, lane->executor->Rows(view));
   // Not live: the replay stands beside the live version until a cutover.
@@ -884,19 +949,25 @@ Result<VersionInfo> Engine::Cutover(std::string_view view, std::string_view name
     return Status::InvalidArgument(std::string(view) + " is not a Kappa view of the pipeline");
   }
   const Lane& lane = *it->second;
-  published_at_[std::string(view)] = lane.executor->offsets();
-  // The lane's newest version, when the lane has not moved since, becomes live as it is.
+  // Three durable steps, each a point a crash may stop at: (1) the lane's rows as a version
+  // (unless its newest version is current), (2) the live marker moves to it, (3) this
+  // engine serves the lane. A restart after (1) serves the old lane (the new version stands
+  // beside it, as after a replay); after (2) the new one (serving_ follows the marker).
+  std::optional<VersionInfo> v;
   auto newest = versions_->GetByName(view, lane.name);
   if (newest.ok() && newest->boundary == lane.executor->offsets()) {
-    RETURN_IF_ERROR(versions_->SetLive(view, newest->version));
-    serving_[std::string(view)] = lane.name;
-    return *newest;
+    v = *newest;  // the lane has not moved since: that version becomes live as it is
+  } else {
+    ASSIGN_OR_RETURN(Batch rows, lane.executor->Rows(view));
+    ASSIGN_OR_RETURN(v, PublishLocked(view, lane, rows, "replay", lane.name, /*live=*/false,
+                                      lane.executor->offsets()));
   }
-  ASSIGN_OR_RETURN(Batch rows, lane.executor->Rows(view));
-  ASSIGN_OR_RETURN(VersionInfo v, PublishLocked(view, lane, rows, "replay", lane.name,
-                                                /*live=*/true, lane.executor->offsets()));
+  RETURN_IF_ERROR(AbortPoint("cutover.before_live"));
+  RETURN_IF_ERROR(versions_->SetLive(view, v->version));  // no edit when it is live already
+  RETURN_IF_ERROR(AbortPoint("cutover.before_serving"));
+  published_at_[std::string(view)] = lane.executor->offsets();
   serving_[std::string(view)] = lane.name;
-  return v;
+  return *v;
 }
 
 Result<VersionInfo> Engine::Rollback(std::string_view view) {
@@ -1059,43 +1130,6 @@ Result<std::vector<VersionInfo>> Engine::PublishStreaming() {
   return out;
 }
 
-Result<Engine::StateSnapshot> Engine::SerializeLocked() const {
-  RETURN_IF_ERROR(RequireWritable());
-  StateSnapshot snapshot;
-  snapshot.seq = ++serialized_;
-  auto add = [&](const Lane& lane, std::string path) -> Status {
-    std::string bytes;
-    RETURN_IF_ERROR(lane.executor->Save(&bytes));
-    snapshot.files.emplace_back(std::move(path), std::move(bytes));
-    return Status::OK();
-  };
-  RETURN_IF_ERROR(add(*main_, runtime::PipelinePaths(data_dir_).streaming));
-  for (const auto& [name, lane] : replays_)
-    RETURN_IF_ERROR(add(*lane, JoinPath(LaneDir(), name + ".state")));
-  return snapshot;
-}
-
-Status Engine::Write(StateSnapshot snapshot) {
-  std::lock_guard<std::mutex> lock(write_mu_);
-  if (snapshot.seq <= written_) return Status::OK();  // a newer snapshot is on disk
-  FileSystem* fs = FileSystem::Default();
-  for (const auto& [path, bytes] : snapshot.files) {
-    RETURN_IF_ERROR(fs->CreateDirs(DirName(path)));
-    RETURN_IF_ERROR(fs->WriteFileAtomic(path, bytes));
-  }
-  written_ = snapshot.seq;
-  return Status::OK();
-}
-
-Status Engine::Save() {
-  StateSnapshot snapshot;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ASSIGN_OR_RETURN(snapshot, SerializeLocked());
-  }
-  return Write(std::move(snapshot));  // outside the lock: the speed path and readers go on
-}
-
 std::string Engine::StatusJson() const {
   std::lock_guard<std::mutex> lock(mu_);
   auto lane_json = [&](const Lane& lane) {
@@ -1185,6 +1219,24 @@ std::string Engine::StatusJson() const {
   out.AddRaw("watermarks", watermarks);
   out.AddRaw("last_batch_boundary", BoundaryJson(batch_->offsets()));
   if (last_batch_) out.Add("last_batch_at", FormatTimestamp(*last_batch_));
+  {
+    std::lock_guard<std::mutex> info_lock(info_mu_);
+    JsonObject c;
+    if (last_checkpoint_) {
+      c.Add("last_seq", last_checkpoint_->seq)
+          .Add("last_at", FormatTimestamp(last_checkpoint_->created))
+          .Add("last_bytes", last_checkpoint_->bytes)
+          .Add("last_seconds", last_checkpoint_->seconds)
+          .Add("last_hold_ms", last_checkpoint_->hold_seconds * 1e3);
+    }
+    c.Add("kept", static_cast<uint64_t>(kept_count_));
+    std::string warnings = "[";
+    for (size_t i = 0; i < warnings_.size(); ++i) {
+      warnings += i ? "," : "";
+      AppendJsonString(&warnings, warnings_[i]);
+    }
+    out.AddRaw("checkpoint", c.Finish()).AddRaw("warnings", warnings + "]");
+  }
   return out.Finish();
 }
 

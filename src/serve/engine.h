@@ -26,11 +26,27 @@
 // calls it periodically, `strata run` when it stops), one per replay that completes, and
 // one per cutover. `... FROM v AS OF VERSION n | AS OF TIMESTAMP '...'` reads them.
 //
-// Persistence (DIR/pipeline): streaming.state (the main lane), batch.state (the
-// published batch(T)), lanes/NAME.sql and lanes/NAME.state (replay lanes). Save writes
-// them atomically; Open restores them. Crash consistency of these states is the
-// checkpoint issue's work: today a kill loses what happened since the last Save (bronze
-// keeps everything, so nothing acknowledged is lost; the lanes recompute it).
+// Persistence: checkpoints (serve/checkpoint.h, under DIR/pipeline/checkpoints). Checkpoint
+// writes every lane's state (main, the published batch(T), each finished replay lane) with
+// its offsets as one checkpoint, atomically, and keeps the newest
+// options.keep_checkpoints. Open restores the newest checkpoint that verifies (a corrupt,
+// unreadable or foreign one is skipped with a warning, see warnings()) and the lanes then
+// re-read bronze from its offsets: every acknowledged record affects every view exactly
+// once. With no checkpoint that verifies, every lane starts from offset 0 (with a warning
+// when some checkpoint was skipped), unless retention removed bronze records a lane would
+// need: Open fails then, naming the partition. While a writable engine is open, it pins
+// retention (log::Store::SetRetentionPin) at the oldest kept checkpoint's offsets (offset 0
+// before the first one). A data directory without any checkpoint but with the state files
+// of earlier releases (streaming.state, batch.state) restores those; the first checkpoint
+// then replaces them. DIR/pipeline/lanes holds each replay lane's SQL (NAME.sql), its
+// start (NAME.from) and, while it runs or when no checkpoint holds it yet, its own state
+// (NAME.state); NAME.done marks a finished replay.
+//
+// A checkpoint holds the engine mutex only to take a consistent cut of the lanes: with
+// options.checkpoint_in_child, for a fork() whose child (a copy-on-write snapshot of the
+// process) serializes and writes the files while the speed path and readers go on;
+// otherwise for the serialization itself (PipelineExecutor::Save of every lane), and the
+// files are written after it is released.
 //
 // Thread safety: every public method may be called from any thread. One mutex guards the
 // lanes and the published batch; the long parts of RunBatch, Replay and Drift run
@@ -44,6 +60,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +70,7 @@
 #include "log/store.h"
 #include "runtime/executor.h"
 #include "runtime/query.h"
+#include "serve/checkpoint.h"
 #include "serve/version_store.h"
 #include "sql/plan.h"
 
@@ -63,6 +81,23 @@ struct EngineOptions {
   size_t step_records = 16384;       // speed path: at most this many per partition per Step
   size_t batch_run_records = 65536;  // batch runs and replays
   size_t keep_versions = 50;         // per view
+  size_t keep_checkpoints = 3;       // the newest ones; at least 1
+  // Serialize each checkpoint in a forked child (see above). The child touches only the
+  // lanes' executors and `fs`, so `fs` must not take locks that another thread may hold
+  // (FileSystem::Default() takes none).
+  bool checkpoint_in_child = false;
+  FileSystem* fs = nullptr;  // every file the engine writes or reads; null: FileSystem::Default()
+};
+
+// One checkpoint: what it holds and what writing it cost.
+struct CheckpointInfo {
+  uint64_t seq = 0;
+  Micros created = 0;       // wall clock
+  uint64_t bytes = 0;       // the lanes' files
+  double seconds = 0;       // the whole checkpoint, from the cut to durable (0 when restored)
+  double hold_seconds = 0;  // how long it held the engine mutex
+  size_t kept = 0;          // checkpoints kept after it (this one included)
+  std::string ToJson() const;
 };
 
 struct BatchRunResult {
@@ -77,7 +112,11 @@ struct ReplayOptions {
   std::string sql_text;  // the SQL to replay with; default the pipeline's
   std::string sql_name = "pipeline.sql";
   std::optional<uint64_t> from_offset;  // skip every partition's records before this
-  double rate = 0;                      // events per second; 0: as fast as possible
+  // Start from the main lane's state in a checkpoint ("latest" or its sequence number)
+  // instead of offset 0: refused, naming both logic hashes, unless the replay's SQL has the
+  // same logic as the checkpoint's main lane (the state is the whole pipeline's).
+  std::optional<std::string> from_checkpoint;
+  double rate = 0;  // events per second; 0: as fast as possible
   // Called after each chunk with (records done, records to do); may be empty.
   std::function<void(uint64_t, uint64_t)> progress;
   const std::atomic<bool>* stop = nullptr;  // stop early (the lane's state is kept: resumable)
@@ -150,7 +189,9 @@ class Engine {
 
   // A batch run (see above): recomputes the pipeline over [0, T) with T the log's end now,
   // and publishes batch(T) for the Lambda views. With Lambda views and no record since the
-  // last published boundary it does nothing (records 0, nothing published).
+  // last published boundary it does nothing (records 0, nothing published). batch(T) is
+  // in memory until the next Checkpoint (a crash before it restores the previous batch(T),
+  // whose answers are as exact); callers checkpoint after a run.
   Result<BatchRunResult> RunBatch();
 
   // SELECT over a live view (or AS OF a stored version), a silver or a quarantine table.
@@ -184,8 +225,15 @@ class Engine {
   // version. Returns what it published.
   Result<std::vector<VersionInfo>> PublishStreaming();
 
-  // Writes every lane's state and the published batch atomically.
+  // Writes a checkpoint (see above) and deletes the checkpoints beyond the newest
+  // options.keep_checkpoints once it is durable. One at a time (a second caller waits).
+  Result<CheckpointInfo> Checkpoint();
+  // Checkpoint(), for callers that need only the status.
   Status Save();
+  // The last checkpoint written or restored by this engine, if any.
+  std::optional<CheckpointInfo> last_checkpoint() const;
+  // What Open had to skip or fall back from, one sentence each, oldest first.
+  std::vector<std::string> warnings() const;
 
   // Per node: offsets consumed, lag, last publish, row counts, quarantine counts.
   std::string StatusJson() const;
@@ -196,14 +244,19 @@ class Engine {
   Status Restore(std::string sql_text, std::string sql_name);
   Result<std::unique_ptr<Lane>> MakeLane(std::string name, std::string sql_text,
                                          std::string sql_name) const;
-  // The lanes' states, serialized under mu_ and written outside it (Write), in order: a
-  // snapshot older than the one on disk is not written.
-  struct StateSnapshot {
-    uint64_t seq = 0;
-    std::vector<std::pair<std::string, std::string>> files;  // path, bytes
-  };
-  Result<StateSnapshot> SerializeLocked() const;
-  Status Write(StateSnapshot snapshot);
+  // Restores checkpoint `seq` into fresh executors and swaps them in; the engine is
+  // unchanged on error. `restored` receives the lanes it held.
+  Status RestoreCheckpoint(uint64_t seq, std::set<std::string>* restored);
+  // Fails when retention removed bronze records a lane still has to read.
+  Status CheckRetained() const;
+  // The checkpoint `spec` names ("latest" or a sequence number), verified.
+  Result<LoadedCheckpoint> FindCheckpoint(std::string_view spec) const;
+  // Deletes the checkpoints beyond the newest keep_checkpoints and moves the retention pin.
+  Status Prune();
+  void SetPin(const std::vector<CheckpointMeta>& kept);
+  Result<std::map<std::string, uint32_t>> SchemaVersions() const;
+  void Warn(std::string message);
+  std::string CheckpointRoot() const;
   // The lane that serves a Kappa view (main when its live version names no lane), from
   // serving_, which mirrors the version store's live markers (no I/O per query).
   Result<const Lane*> ServingLaneLocked(std::string_view view) const;
@@ -243,9 +296,23 @@ class Engine {
   std::map<std::string, runtime::Offsets, std::less<>> published_at_;  // Kappa view → lane offsets
   std::map<std::string, std::string, std::less<>> serving_;  // Kappa view → its replay lane
   std::mutex batch_mu_;                                      // one batch run at a time
-  mutable uint64_t serialized_ = 0;                          // guarded by mu_
-  std::mutex write_mu_;                                      // state files are written under it
-  uint64_t written_ = 0;                                     // guarded by write_mu_
+
+  FileSystem* const fs_;
+  std::mutex checkpoint_mu_;  // one checkpoint at a time; guards next_checkpoint_, kept_
+  uint64_t next_checkpoint_ = 1;
+  std::vector<CheckpointMeta> kept_;  // on disk, oldest first (their METAs)
+  bool pinned_ = false;               // the retention pin is registered
+  // The first offsets the kept checkpoints still need (none: everything), shared with the
+  // retention hook.
+  struct Pin {
+    std::mutex mu;
+    std::optional<runtime::Offsets> offsets;
+  };
+  const std::shared_ptr<Pin> pin_ = std::make_shared<Pin>();
+  mutable std::mutex info_mu_;  // guards what follows
+  std::optional<CheckpointInfo> last_checkpoint_;
+  size_t kept_count_ = 0;
+  std::vector<std::string> warnings_;
 };
 
 // The key columns of `table` in `plan`: a gold view's outputs that depend only on group

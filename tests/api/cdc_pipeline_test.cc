@@ -204,7 +204,7 @@ class CdcPipelineTest : public ::testing::Test {
     PipelineServiceOptions options;
     options.batch_every = 1'000'000;
     options.publish_every = 200'000;
-    options.save_every = 1'000'000;
+    options.checkpoint_every = 1'000'000;
     options.store = store_.get();
     options.data_dir = data();
     options.cdc_poll = 20'000;

@@ -216,6 +216,36 @@ TEST_F(PipelineCliTest, AChangedPipelineIsRefusedWhereStateExists) {
   EXPECT_THAT(r.err, HasSubstr("strata replay VIEW --pipeline"));
 }
 
+TEST_F(PipelineCliTest, ReplayFromACheckpointNeedsTheSameLogic) {
+  Ok({"check", pipeline_, "--data", data_});
+  Ingest(Order("o1", "c1", "10.00", "paid", "2026-01-01 10:00:00") +
+         Order("o2", "c2", "5.00", "open", "2026-01-01 10:00:00"));
+  Run();  // a clean stop writes checkpoint 1
+  Ingest(Order("o3", "c1", "2.00", "open", "2026-01-01 10:00:00"));
+  ProcessResult status = Ok({"status", "--data", data_});
+  EXPECT_THAT(status.out, HasSubstr(R"("last_seq": 1)"));
+  EXPECT_THAT(status.out, HasSubstr(R"("kept": 1)"));
+  // The same SQL: from the checkpoint, only the record after it is replayed.
+  ProcessResult same =
+      Ok({"replay", "gold.customers", "--data", data_, "--as", "same", "--from-checkpoint"});
+  EXPECT_THAT(same.out, HasSubstr(R"("records": 1)"));
+  EXPECT_THAT(same.out, HasSubstr(R"("finished": true)"));
+  ProcessResult v = Ok({"validate", "--data", data_, "gold.customers", "same"});
+  EXPECT_THAT(v.out, HasSubstr("rows added 0, removed 0, changed 1"));  // live has not run o3
+  // Other SQL: refused, naming both logic hashes.
+  ProcessResult other = Strata({"replay", "gold.customers", "--data", data_, "--pipeline", fixed_,
+                                "--as", "fix", "--from-checkpoint", "1"});
+  EXPECT_EQ(other.exit_code, 1) << Describe(other);
+  EXPECT_THAT(other.err, HasSubstr("checkpoint 1 holds the state of logic"));
+  ProcessResult missing =
+      Strata({"replay", "gold.customers", "--data", data_, "--as", "x", "--from-checkpoint", "9"});
+  EXPECT_EQ(missing.exit_code, 1) << Describe(missing);
+  EXPECT_THAT(missing.err, HasSubstr("no checkpoint 9 (kept: 1)"));
+  ProcessResult both = Strata(
+      {"replay", "gold.customers", "--data", data_, "--from-offset", "1", "--from-checkpoint"});
+  EXPECT_EQ(both.exit_code, 2) << Describe(both);
+}
+
 // The same commands against a running `strata server --pipeline` (--server URL), while
 // the server streams, runs batches and publishes versions on its own.
 TEST_F(PipelineCliTest, CommandsWorkAgainstARunningServer) {

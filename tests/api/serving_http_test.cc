@@ -165,7 +165,7 @@ class ServingHttpTest : public ::testing::Test {
   static PipelineServiceOptions FastService() {
     PipelineServiceOptions o;
     o.publish_every = 200'000;
-    o.save_every = 1'000'000;
+    o.checkpoint_every = 1'000'000;
     return o;
   }
 
@@ -640,7 +640,7 @@ TEST_F(ServingHttpTest, ServiceStopIsPromptAndSaves) {
   PipelineServiceOptions slow;
   slow.batch_every = 30'000'000;
   slow.publish_every = 30'000'000;
-  slow.save_every = 30'000'000;
+  slow.checkpoint_every = 30'000'000;
   ASSERT_NO_FATAL_FAILURE(Start(slow));
   EXPECT_EQ(service_->batch_every(), 30'000'000);
   ASSERT_NO_FATAL_FAILURE(Ingest(FirstEvents()));

@@ -1,7 +1,26 @@
 #include "testing/fault_injection_fs.h"
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace strata::testing {
 namespace {
+
+bool IsUnder(const std::string& path, const std::string& dir) {
+  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+         path[dir.size()] == '/';
+}
+
+Status RemoveTree(FileSystem* fs, const std::string& path) {
+  if (!fs->Exists(path)) return Status::OK();
+  auto names = fs->ListDir(path);
+  if (names.ok()) {
+    for (const auto& name : *names)
+      RETURN_IF_ERROR(RemoveTree(fs, JoinPath(path, name)));
+  }
+  return fs->Remove(path);
+}
 
 class FaultWritableFile final : public WritableFile {
  public:
@@ -119,6 +138,9 @@ Status FaultInjectionFileSystem::SyncDir(const std::string& path) {
   for (auto& [name, f] : files_) {
     if (DirName(name) == DirName(JoinPath(path, "x"))) f.entry_durable = true;
   }
+  for (auto& [dir, durable] : renamed_dirs_) {
+    if (DirName(dir) == DirName(JoinPath(path, "x"))) durable = true;
+  }
   return Status::OK();
 }
 
@@ -127,6 +149,7 @@ Status FaultInjectionFileSystem::Remove(const std::string& path) {
   RETURN_IF_ERROR(base_->Remove(path));
   std::lock_guard lock(mu_);
   files_.erase(path);
+  renamed_dirs_.erase(path);
   return Status::OK();
 }
 
@@ -134,6 +157,22 @@ Status FaultInjectionFileSystem::Rename(const std::string& from, const std::stri
   RETURN_IF_ERROR(Check(Op::kRename, from));
   RETURN_IF_ERROR(base_->Rename(from, to));
   std::lock_guard lock(mu_);
+  std::vector<std::pair<std::string, FileState>> inside;
+  for (auto it = files_.begin(); it != files_.end();) {
+    if (IsUnder(it->first, from)) {
+      inside.emplace_back(to + it->first.substr(from.size()), it->second);
+      it = files_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (!inside.empty() || renamed_dirs_.count(from)) {  // a directory
+    for (auto& [path, state] : inside)
+      files_[path] = state;
+    renamed_dirs_.erase(from);
+    renamed_dirs_[to] = false;
+    return Status::OK();
+  }
   FileState f = files_.count(from) ? files_[from] : FileState{};
   files_.erase(from);
   f.entry_durable = false;
@@ -164,6 +203,10 @@ Status FaultInjectionFileSystem::SimulateCrash(std::optional<uint64_t> torn_seed
     RETURN_IF_ERROR(base_->Truncate(path, keep));
   }
   files_.clear();
+  for (const auto& [dir, durable] : renamed_dirs_) {
+    if (!durable) RETURN_IF_ERROR(RemoveTree(base_, dir));
+  }
+  renamed_dirs_.clear();
   return Status::OK();
 }
 

@@ -8,6 +8,10 @@
 // random prefix of them survives, which tears batches in half), and files whose directory
 // entry was never synced disappear.
 //
+// A renamed directory (a checkpoint moved into place) keeps what is known of its files;
+// its new entry is durable after SyncDir of its new parent, and is lost with everything in
+// it otherwise.
+//
 // Limits of the model: a rename whose directory was not synced loses the target entirely
 // (a real disk might keep the old file); directories created through CreateDirs are durable.
 #pragma once
@@ -78,6 +82,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   FileSystem* const base_;
   mutable std::mutex mu_;
   std::map<std::string, FileState> files_;
+  std::map<std::string, bool> renamed_dirs_;  // directory renamed into place → entry durable
   std::map<Op, Failure> failures_;
   uint64_t epoch_ = 0;  // bumped by SimulateCrash: older handles stop working
   int sync_count_ = 0;
