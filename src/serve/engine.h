@@ -211,6 +211,11 @@ class Engine {
   // Kappa.
   Result<ReplayResult> Replay(std::string_view view, ReplayOptions options);
   Result<Diff> Validate(std::string_view view, std::string_view name);
+  // Publishes the lane's rows as a version (unless its newest version is current), moves
+  // the live marker to it, then serves the lane. Abort points: "cutover.before_live" (the
+  // version durable, the marker not moved: a restart serves the old lane) and
+  // "cutover.before_serving" (the marker moved, this engine not switched yet: a restart
+  // serves the new lane).
   Result<VersionInfo> Cutover(std::string_view view, std::string_view name);
   Result<VersionInfo> Rollback(std::string_view view);
 

@@ -317,6 +317,17 @@ TEST_F(PipelineCliTest, CommandsWorkAgainstARunningServer) {
   }
   ProcessResult status = Strata({"status", "--server", url});
   EXPECT_THAT(status.out, HasSubstr(R"("consumed": 3, "lag": 0)"));
+  // Each batch run is followed by a checkpoint; a replay of the same SQL starts from one.
+  EXPECT_THAT(status.out, HasSubstr(R"("last_seq": )"));
+  EXPECT_THAT(status.out, HasSubstr(R"("warnings": [])"));
+  ProcessResult from_checkpoint =
+      Strata({"replay", "--server", url, "gold.customers", "--as", "rebuilt", "--from-checkpoint"});
+  EXPECT_EQ(from_checkpoint.exit_code, 0) << Describe(from_checkpoint);
+  EXPECT_THAT(from_checkpoint.out, HasSubstr(R"("finished": true)"));
+  ProcessResult refused = Strata({"replay", "--server", url, "gold.customers", "--pipeline", fixed_,
+                                  "--as", "other", "--from-checkpoint", "latest"});
+  EXPECT_EQ(refused.exit_code, 1) << Describe(refused);
+  EXPECT_THAT(refused.err, HasSubstr("holds the state of logic"));
 
   // The embedded commands refuse to write beside the server but still read its saved state.
   ProcessResult locked = Strata({"cutover", "--data", data_, "gold.customers", "paid"});

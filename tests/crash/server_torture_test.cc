@@ -372,8 +372,15 @@ TEST_F(ServerTortureTest, AcknowledgedRecordsCountExactlyOnceAcrossKills) {
       ASSERT_NO_FATAL_FAILURE(Verify("after " + std::to_string(cycle) + " kills"));
     }
   }
-  Kill();
+  // A clean stop at the end: the last checkpoint, and the process exits cleanly (under the
+  // sanitizers: no leak, no error).
+  server_->Kill(SIGTERM);
+  ProcessResult stopped = server_->Wait(std::chrono::seconds(60));
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  stderr_ += stopped.err;
   EXPECT_EQ(stderr_.find("strata: checkpoint:"), std::string::npos) << stderr_;
+  EXPECT_EQ(stderr_.find("Sanitizer"), std::string::npos) << stderr_;
+  EXPECT_EQ(stderr_.find("runtime error"), std::string::npos) << stderr_;
   std::printf(
       "%llu kills (%d during a checkpoint write), %llu batches sent (%llu acknowledged, "
       "%llu answers lost), %.1f s\n",
