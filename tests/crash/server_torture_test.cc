@@ -1,6 +1,7 @@
 // Exactly once through `strata server`, under SIGKILL. The test runs a pipeline with one
 // bronze table (http connector, 4 partitions, key k), a silver table with a primary key and
-// dedupe_order, a Lambda gold view (batch run every 2 s) and a Kappa gold view, on a server
+// dedupe_order, a Lambda gold view (batch run every 2 s), a Kappa gold view and a Kappa view
+// over one-second tumbling windows of event time (a watermark, late records), on a server
 // that checkpoints every 150 ms or 3,000 records. A client thread POSTs batches of JSON
 // lines to /v1/tables/bronze.x/events (with duplicates of earlier records and updates of
 // the same keys) and records which batches were acknowledged (HTTP 200). At a random moment
@@ -11,7 +12,9 @@
 //   - bronze, read back with `strata log`: every record of an acknowledged batch is there
 //     exactly once, a record of a batch whose answer the kill lost at most once, and nothing
 //     else;
-//   - `strata drift VIEW --server URL` exits 0 for both gold views (live = a recompute);
+//   - `strata drift VIEW --server URL` exits 0 for both gold views (live = a recompute) and
+//     for the windowed view (every difference explained by its late records: live equals
+//     what the speed path computes from the same log with the same late decisions);
 //   - both gold views, queried over HTTP, equal an independent reference computed here from
 //     the records read back (dedupe by k keeping the greatest seq, then count and sum per
 //     grp): no record lost, none counted twice;
@@ -55,14 +58,20 @@ constexpr int kKeys = 400;
 constexpr int kGroups = 7;
 
 constexpr const char* kPipeline = R"sql(
-CREATE TABLE bronze.x (id text, k text, v bigint, seq bigint, grp text)
-WITH (layer = 'bronze', connector = 'http', partitions = 4, key = 'k');
+CREATE TABLE bronze.x (id text, k text, v bigint, seq bigint, grp text, ts timestamp)
+WITH (layer = 'bronze', connector = 'http', partitions = 4, key = 'k',
+      watermark = 'ts - 1 second');
 
 CREATE TABLE silver.x (
-  id text, k text NOT NULL, v bigint, seq bigint NOT NULL, grp text NOT NULL, PRIMARY KEY (k)
+  id text, k text NOT NULL, v bigint, seq bigint NOT NULL, grp text NOT NULL, ts timestamp,
+  PRIMARY KEY (k)
 ) WITH (layer = 'silver', dedupe_order = 'seq', on_violation = 'quarantine');
 
-INSERT INTO silver.x SELECT id, k, v, seq, grp FROM bronze.x;
+INSERT INTO silver.x SELECT id, k, v, seq, grp, ts FROM bronze.x;
+
+CREATE MATERIALIZED VIEW gold.win WITH (serving = 'kappa') AS
+SELECT window_start, window_end, count(*) AS n, sum(v) AS total
+FROM silver.x GROUP BY tumble(ts, '1 second');
 
 CREATE MATERIALIZED VIEW gold.lam WITH (serving = 'lambda', batch_every = '2 seconds') AS
 SELECT grp, count(*) AS n, sum(v) AS total FROM silver.x GROUP BY grp;
@@ -78,9 +87,20 @@ double Seconds(Clock::duration d) {
 struct Record {
   std::string id, k, grp;
   int64_t v = 0, seq = 0;
+  // Event time: 20 ms per seq from 10:00 (so a duplicate has its original's), every 23rd seq
+  // 3 s behind: late for gold.win once its partition has moved on.
+  std::string Ts() const {
+    int64_t ms = seq * 20 - (seq % 23 == 0 ? 3000 : 0);
+    char out[40];
+    std::snprintf(out, sizeof(out), "2026-11-18T%02lld:%02lld:%02lld.%03lldZ",
+                  static_cast<long long>(10 + ms / 3'600'000),
+                  static_cast<long long>(ms / 60'000 % 60), static_cast<long long>(ms / 1000 % 60),
+                  static_cast<long long>(ms % 1000));
+    return out;
+  }
   std::string Json() const {
     return "{\"id\":\"" + id + "\",\"k\":\"" + k + "\",\"v\":" + std::to_string(v) +
-           ",\"seq\":" + std::to_string(seq) + ",\"grp\":\"" + grp + "\"}";
+           ",\"seq\":" + std::to_string(seq) + ",\"grp\":\"" + grp + "\",\"ts\":\"" + Ts() + "\"}";
   }
 };
 
@@ -317,6 +337,19 @@ class ServerTortureTest : public ::testing::Test {
       ASSERT_EQ(q.exit_code, 0) << q.err;
       EXPECT_EQ(q.out, expected) << view << " differs from the reference over " << records
                                  << " bronze records";
+    }
+    // The windowed view: its live answer differs from the authoritative recompute only by
+    // the late records, and equals what the speed path computes from the same log with the
+    // same late decisions (`drift` exits 1 on anything else).
+    ProcessResult drift =
+        testing::RunProcess({STRATA_BINARY, "drift", "gold.win", "--server", url_});
+    EXPECT_EQ(drift.exit_code, 0) << "gold.win: " << drift.out << drift.err;
+    EXPECT_EQ(drift.out.find("UNEXPLAINED"), std::string::npos) << drift.out;
+    size_t verdict = drift.out.find("explained:");
+    if (verdict == std::string::npos) verdict = drift.out.find("no difference");
+    if (verdict != std::string::npos) {
+      std::printf("gold.win drift: %s\n",
+                  drift.out.substr(verdict, drift.out.find('\n', verdict) - verdict).c_str());
     }
     std::printf(
         "%s: %llu bronze records (%llu acknowledged, %llu of lost answers), %zu keys; "
