@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/abort_point.h"
+#include "engine_test_util.h"
 #include "log/store.h"
 #include "runtime/property_model.h"
 #include "runtime/runner.h"
@@ -37,59 +38,6 @@ namespace {
 
 using runtime::property::Evaluate;
 using runtime::property::Event;
-using Rows = std::vector<std::vector<std::string>>;
-
-#define ASSERT_OK(expr)                                     \
-  do {                                                      \
-    ::strata::Status _s = (expr);                           \
-    ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
-  } while (0)
-
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                     \
-  auto STRATA_CONCAT(_r_, __LINE__) = (expr);                               \
-  ASSERT_TRUE(STRATA_CONCAT(_r_, __LINE__).ok())                            \
-      << #expr << ": " << STRATA_CONCAT(_r_, __LINE__).status().ToString(); \
-  lhs = std::move(STRATA_CONCAT(_r_, __LINE__)).value()
-
-constexpr const char* kLambda = "gold.by_grp";
-constexpr const char* kKappa = "gold.k_by_grp";
-constexpr const char* kBronze = "bronze.events";
-
-std::string Pipeline(const std::string& kappa_where = "") {
-  return runtime::property::PropertyPipeline(
-             "WITH (serving = 'lambda', batch_every = '1 minute')") +
-         "CREATE MATERIALIZED VIEW gold.k_by_grp WITH (serving = 'kappa') AS\n"
-         "SELECT grp, count(*) AS n, count(qty) AS nq, sum(amount) AS total, min(amount) AS lo,\n"
-         "       max(amount) AS hi, count(DISTINCT qty) AS dq, sum(qty) AS sq\n"
-         "FROM silver.events " +
-         kappa_where + " GROUP BY grp;\n";
-}
-
-Rows Fixed(const Rows& gold) {
-  Rows out;
-  for (const auto& row : gold) {
-    if (row[0] != "a" && row[0] != "NULL") out.push_back(row);
-  }
-  return out;
-}
-
-Rows Text(const runtime::QueryResult& result) {
-  Rows out;
-  const Batch& b = result.rows;
-  for (size_t r = 0; r < b.num_rows(); ++r) {
-    std::vector<std::string> row;
-    for (size_t c = 0; c < b.columns.size(); ++c)
-      row.push_back(b.columns[c].GetValue(r).ToString(result.types[c]));
-    for (int64_t w = 0; w < b.weights[r]; ++w)
-      out.push_back(row);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::string Star(const char* view) {
-  return std::string("SELECT * FROM ") + view;
-}
 
 std::string ReadAll(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
