@@ -1056,7 +1056,10 @@ Status PipelineExecutor::Load(std::string_view in) {
       crc32c::Value(in.data(), in.size() - 4) != DecodeFixed32(in.data() + in.size() - 4)) {
     return corrupt("checksum mismatch");
   }
-  if (DecodeFixed32(in.data()) != kStateMagic || DecodeFixed32(in.data() + 4) != kStateVersion) {
+  // Version 2 (before event time) has no event times and no window state: its logic text
+  // has no watermark and no window either, so only such a pipeline gets this far with it.
+  const uint32_t version = DecodeFixed32(in.data() + 4);
+  if (DecodeFixed32(in.data()) != kStateMagic || (version != 2 && version != kStateVersion)) {
     return corrupt("unknown format");
   }
   Decoder d(in.substr(8, in.size() - 12));
@@ -1088,6 +1091,7 @@ Status PipelineExecutor::Load(std::string_view in) {
       if (!GetQuarantine(&d, &q)) return corrupt("truncated quarantine");
     }
     for (Micros& t : s->max_time) {
+      if (version < 3) break;
       uint64_t v;
       if (!d.GetVarint64(&v)) return corrupt("truncated event times");
       t = static_cast<Micros>(v);

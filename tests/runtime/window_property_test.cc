@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <optional>
 #include <random>
@@ -26,6 +27,8 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/coding.h"
+#include "common/crc32c.h"
 #include "common/datetime.h"
 #include "log/reader.h"
 #include "log/store.h"
@@ -275,6 +278,48 @@ TEST(WindowPropertyTest, StreamingAndBatchEqualTheReference) {
     CheckCase(base + static_cast<uint64_t>(i));
     if (::testing::Test::HasFailure()) return;
   }
+}
+
+// State saved before event time existed (format 2: no event times, no window state) still
+// loads for a pipeline without watermark or window. Format 2 is format 3 without the
+// per-partition event times, which for such a pipeline are all "none".
+TEST(ExecutorStateTest, LoadsTheFormatBeforeEventTime) {
+  auto plan = LoadPipeline(property::PropertyPipeline(), "property.sql");
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ::strata::testing::TempDir dir;
+  auto store = std::move(log::Store::Open(dir.path(), log::StoreOptions{})).value();
+  ASSERT_TRUE(EnsureBronzeTables(store.get(), *plan).ok());
+  std::mt19937_64 rng(5);
+  std::vector<std::string> lines;
+  for (int i = 0; i < 50; ++i)
+    lines.push_back(property::Json(property::RandomEvent(rng)));
+  Ingest(*store->GetTable("bronze.events"), lines);
+  auto executor = std::move(PipelineExecutor::Make(*plan)).value();
+  ASSERT_TRUE(CatchUp(store.get(), executor.get(), *plan, 7).ok());
+  std::string v3;
+  ASSERT_TRUE(executor->Save(&v3).ok());
+  // The event times: one varint of "none" (the lowest int64) per partition, back to back.
+  std::string none;
+  PutVarint64(&none, static_cast<uint64_t>(std::numeric_limits<int64_t>::min()));
+  std::string times;
+  for (uint32_t p = 0; p < property::kPartitions; ++p)
+    times += none;
+  size_t at = v3.find(times);
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_EQ(v3.find(times, at + 1), std::string::npos);
+  std::string v2 =
+      v3.substr(0, at) + v3.substr(at + times.size(), v3.size() - 4 - at - times.size());
+  v2[4] = 2;  // the format version (fixed32, little-endian)
+  PutFixed32(&v2, crc32c::Value(v2));
+  auto loaded = std::move(PipelineExecutor::Make(*plan)).value();
+  Status s = loaded->Load(v2);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(property::Sorted(*loaded, *plan, "gold.by_grp"),
+            property::Sorted(*executor, *plan, "gold.by_grp"));
+  EXPECT_EQ(loaded->offsets(), executor->offsets());
+  std::string again;
+  ASSERT_TRUE(loaded->Save(&again).ok());
+  EXPECT_EQ(again, v3);
 }
 
 }  // namespace
