@@ -205,7 +205,7 @@ class ServingHttpTest : public ::testing::Test {
 
   // Polls until `done` holds (with the last body for the failure message).
   void WaitFor(const std::string& what, const std::function<bool(std::string*)>& done,
-               int seconds = 8) {
+               int seconds = 30) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
     std::string last;
     while (!done(&last)) {

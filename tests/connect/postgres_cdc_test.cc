@@ -186,7 +186,7 @@ class Ingest {
   // Waits until the table holds at least n records; false after 30 s or when the ingest
   // ended early.
   bool WaitForRecords(uint64_t n) {
-    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    const auto deadline = Clock::now() + std::chrono::seconds(120);
     while (Clock::now() < deadline && !done_) {
       if (Count(*table_) >= n) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
