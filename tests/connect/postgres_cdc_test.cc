@@ -183,7 +183,7 @@ class Ingest {
     thread_.join();
     return *result_;
   }
-  // Waits until the table holds at least n records; false after 30 s or when the ingest
+  // Waits until the table holds at least n records; false after 120 s or when the ingest
   // ended early.
   bool WaitForRecords(uint64_t n) {
     const auto deadline = Clock::now() + std::chrono::seconds(120);
