@@ -35,8 +35,10 @@
 // decisions. A windowed gold view checks each silver row against it: a row whose window
 // closed (window end + allowed_lateness, for a session the row's time + gap + lateness, at
 // or before the watermark at its record's arrival) is late. Every late record is listed in
-// the view's late table (gold.x__late) once, when its record is pushed; its effect on the
-// view depends on the mode:
+// the view's late table (gold.x__late) when it is pushed, once per window it is late for (a
+// hopping window's row has several), whether or not its row wins the silver upsert; a
+// retraction is late when the row it retracts was. The effect on the view depends on the
+// mode:
 //   - streaming (the default): late rows are left out of the view (and a retraction of a
 //     late row too, so a row is either counted with its whole history or not at all);
 //   - authoritative (set_include_late(true), the batch runtime and recomputes): late rows
