@@ -40,15 +40,8 @@ void AssignWindows(const sql::WindowSpec& window, const Batch& rows, const Colum
       append(r, std::nullopt, 0);
       continue;
     }
-    const Micros ts = time.int64s()[r];
-    if (window.kind == sql::WindowKind::kTumble) {
-      append(r, WindowFloor(ts, window.size), window.size);
-      continue;
-    }
-    // hop: the size / slide windows [s, s + size) with s a multiple of slide and s <= ts.
-    const Micros last = WindowFloor(ts, window.slide);
-    for (Micros s = last - window.size + window.slide; s <= last; s += window.slide)
-      append(r, s, window.size);
+    ForEachWindow(window, time.int64s()[r],
+                  [&](Micros start, Micros /*end*/) { append(r, start, window.size); });
   }
 }
 

@@ -30,6 +30,27 @@ namespace strata::exec {
 // 1970 fall in the right window too).
 Micros WindowFloor(Micros ts, Micros size);
 
+// Calls f(start, end) for each tumbling or hopping window of `window` that holds `ts`, in
+// ascending order (one for tumble, size / slide for hop).
+template <typename F>
+void ForEachWindow(const sql::WindowSpec& window, Micros ts, F&& f) {
+  if (window.kind == sql::WindowKind::kTumble) {
+    const Micros start = WindowFloor(ts, window.size);
+    f(start, start + window.size);
+    return;
+  }
+  // hop: the windows [s, s + size) with s a multiple of slide and s <= ts < s + size.
+  const Micros last = WindowFloor(ts, window.slide);
+  for (Micros s = last - window.size + window.slide; s <= last; s += window.slide)
+    f(s, s + window.size);
+}
+
+// When a row at `ts` in the window ending at `end` stops accepting records, lateness aside:
+// the window's end, or for a session the row's time plus the gap (its own session's end).
+inline Micros CloseTime(const sql::WindowSpec& window, Micros ts, Micros end) {
+  return window.kind == sql::WindowKind::kSession ? ts + window.gap : end;
+}
+
 // Appends to `out` (the columns of `rows`, then window_start and window_end) each row of
 // `rows` with each of its windows under `window` (tumble or hop; a session's rows get NULL
 // window columns, for SessionOperator to fill), with the row's weight and origin (when

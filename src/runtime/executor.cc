@@ -20,6 +20,10 @@ namespace strata::runtime {
 
 using exec::CompiledExpression;
 
+namespace {
+constexpr Micros kNoTime = std::numeric_limits<Micros>::min();  // no event time yet
+}  // namespace
+
 struct PipelineExecutor::GoldNode {
   const sql::GoldView* view = nullptr;
   std::optional<CompiledExpression> where;
@@ -75,11 +79,21 @@ struct PipelineExecutor::SilverNode {
   uint64_t push_first = 0;
   uint32_t push_partition = 0;
   std::vector<Micros> push_watermarks;
+
+  // The watermark at arrival of the record `o` of this push; none for a record of another
+  // push (never late) or before any event time.
+  std::optional<Micros> WatermarkAt(const RowOrigin& o) const {
+    if (o.partition != push_partition || o.offset < push_first ||
+        o.offset - push_first >= push_watermarks.size()) {
+      return std::nullopt;
+    }
+    const Micros w = push_watermarks[o.offset - push_first];
+    if (w == kNoTime) return std::nullopt;
+    return w;
+  }
 };
 
 namespace {
-
-constexpr Micros kNoTime = std::numeric_limits<Micros>::min();
 
 std::vector<Type> TypesOf(const std::vector<sql::ColumnSchema>& columns) {
   std::vector<Type> types;
@@ -665,16 +679,10 @@ Status PipelineExecutor::Windowed(const GoldNode& node, const SilverNode& silver
       continue;
     }
     if (t.is_null(r) || windowed->origins.size() != n) continue;
-    const RowOrigin& o = windowed->origins[r];
-    if (o.partition != silver.push_partition || o.offset < silver.push_first ||
-        o.offset - silver.push_first >= silver.push_watermarks.size()) {
-      continue;  // not a record of this push: never late
-    }
-    const Micros watermark = silver.push_watermarks[o.offset - silver.push_first];
-    if (watermark == kNoTime) continue;
-    Micros end =
-        window.kind == sql::WindowKind::kSession ? t.int64s()[r] + window.gap : ends.int64s()[r];
-    (*late)[r] = end + view.allowed_lateness <= watermark;
+    const std::optional<Micros> watermark = silver.WatermarkAt(windowed->origins[r]);
+    const Micros end = ends.is_null(r) ? 0 : ends.int64s()[r];
+    (*late)[r] = watermark &&
+                 exec::CloseTime(window, t.int64s()[r], end) + view.allowed_lateness <= *watermark;
   }
   return Status::OK();
 }
@@ -695,30 +703,41 @@ Status PipelineExecutor::RecordLate(const SilverNode& silver, const Batch& rows)
       for (size_t r = 0; r < keep.size(); ++r)
         keep[r] = keep[r] && pass[r];
     }
-    Batch versions = rows.Select(keep);
-    Batch windowed;
-    std::vector<uint8_t> late;
-    Status s = Windowed(*node, silver, versions, &windowed, &late);
-    if (!s.ok()) continue;  // PushGold reports it
-    node->late_counters.rows += windowed.num_rows();
+    // Each kept version's windows, from its time alone: no copy of the rows.
     const sql::WindowSpec& window = *view.window;
-    for (size_t r = 0; r < windowed.num_rows(); ++r) {
-      if (!late[r]) continue;
-      ++node->late_counters.late;
-      const RowOrigin& o = windowed.origins[r];
-      LateRecord rec;
-      rec.partition = o.partition;
-      rec.offset = o.offset;
-      rec.event_time = windowed.columns.back().int64s()[r];
-      rec.watermark = silver.push_watermarks[o.offset - silver.push_first];
+    Column time(window.time.type);
+    exec::RowErrors errors;
+    RETURN_IF_ERROR(node->time->Evaluate(rows, &time, &errors));
+    for (const auto& e : errors)
+      keep[e.row] = 0;  // PushGold reports it
+    for (size_t r = 0; r < rows.num_rows(); ++r) {
+      if (!keep[r] || time.is_null(r)) continue;
+      const Micros ts = time.int64s()[r];
+      const std::optional<Micros> watermark = silver.WatermarkAt(rows.origins[r]);
+      auto check = [&](std::optional<Micros> start, std::optional<Micros> end) {
+        ++node->late_counters.rows;
+        if (!watermark ||
+            exec::CloseTime(window, ts, end.value_or(0)) + view.allowed_lateness > *watermark) {
+          return;
+        }
+        ++node->late_counters.late;
+        LateRecord rec;
+        rec.partition = rows.origins[r].partition;
+        rec.offset = rows.origins[r].offset;
+        rec.event_time = ts;
+        rec.watermark = watermark;
+        rec.window_start = start;
+        rec.window_end = end;
+        rec.reason = window.kind == sql::WindowKind::kSession
+                         ? "session closed: event time + gap + allowed_lateness <= watermark"
+                         : "window closed: window end + allowed_lateness <= watermark";
+        node->late.push_back(std::move(rec));
+      };
       if (window.kind == sql::WindowKind::kSession) {
-        rec.reason = "session closed: event time + gap + allowed_lateness <= watermark";
+        check(std::nullopt, std::nullopt);
       } else {
-        rec.window_start = windowed.columns[window.start_column].int64s()[r];
-        rec.window_end = windowed.columns[window.end_column].int64s()[r];
-        rec.reason = "window closed: window end + allowed_lateness <= watermark";
+        exec::ForEachWindow(window, ts, [&](Micros start, Micros end) { check(start, end); });
       }
-      node->late.push_back(std::move(rec));
     }
   }
   return Status::OK();
