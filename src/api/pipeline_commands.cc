@@ -99,6 +99,9 @@ struct Embedded {
 
 Result<Embedded> OpenEmbedded(const std::string& data, bool write) {
   runtime::PipelinePaths paths(data);
+  if (!FileSystem::Default()->Exists(data)) {
+    return Status::NotFound("data directory " + data + " does not exist");
+  }
   auto text = ReadText(paths.sql);
   if (!text.ok()) {
     return Status::NotFound(data +
