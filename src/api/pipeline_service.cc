@@ -76,7 +76,7 @@ Status PipelineService::Stop() {
     if (stopped_) return stop_status_;
     stopping_ = true;
     started = started_;
-    cdc_stop_ = true;
+    stop_flag_ = true;
     cv_.notify_all();
   }
   for (std::thread& t : cdc_)
@@ -149,8 +149,9 @@ void PipelineService::BatchLoop() {
   Micros pause = batch_every_;
   while (!Sleep(pause)) {
     const Micros start = MonotonicMicros();
-    Result<serve::BatchRunResult> run = engine_->RunBatch();
+    Result<serve::BatchRunResult> run = engine_->RunBatch(&stop_flag_);
     if (!run.ok()) {
+      if (stop_flag_.load()) return;  // ended by Stop: no failure
       Fail(run.status());
       pause = batch_every_;  // a failed recompute is retried at the next period, not at once
       continue;
@@ -200,10 +201,10 @@ void PipelineService::CheckpointLoop() {
 
 void PipelineService::CdcLoop(const sql::BronzeTable& bronze) {
   Micros backoff = options_.cdc_retry_min;
-  while (!cdc_stop_.load()) {
+  while (!stop_flag_.load()) {
     const Micros started = MonotonicMicros();
     Status s = RunCdcOnce(bronze);
-    if (cdc_stop_.load()) return;  // a failure caused by stopping is no failure
+    if (stop_flag_.load()) return;  // a failure caused by stopping is no failure
     // RunCdcIngest returns OK only once stopped; anything else is a failure to report.
     if (s.ok()) s = Status::Aborted("the connector stopped unexpectedly");
     {
@@ -227,7 +228,7 @@ Status PipelineService::RunCdcOnce(const sql::BronzeTable& bronze) {
   source_options.poll_interval = std::chrono::milliseconds(options_.cdc_poll / 1000);
   source_options.report = [this, &bronze](const std::string& m) { Note(bronze.name + ": " + m); };
   connect::CdcIngestOptions ingest;
-  ingest.stop = &cdc_stop_;
+  ingest.stop = &stop_flag_;
   ingest.schema_history_path = CdcSchemaHistoryPath(options_.data_dir, bronze.name);
   ingest.compatibility = bronze.compatibility;
   ingest.report = [this](const std::string& m) { Note(m); };  // already names the table

@@ -138,9 +138,9 @@ class PipelineService {
   std::thread speed_;
   std::thread batch_;
   std::thread checkpoint_;
-  uint64_t since_checkpoint_ = 0;      // records the main lane consumed since the last checkpoint
-  bool checkpoint_now_ = false;        // a batch run published: checkpoint without waiting
-  std::atomic<bool> cdc_stop_{false};  // set by Stop: the connectors' stop flag
+  uint64_t since_checkpoint_ = 0;       // records the main lane consumed since the last checkpoint
+  bool checkpoint_now_ = false;         // a batch run published: checkpoint without waiting
+  std::atomic<bool> stop_flag_{false};  // set by Stop: ends connectors and batch runs
   std::vector<std::thread> cdc_;
 };
 

@@ -34,8 +34,8 @@ Status EnsureBronzeTables(log::Store* store, const sql::Pipeline& pipeline) {
 }
 
 Result<uint64_t> CatchUp(log::Store* store, PipelineExecutor* executor,
-                         const sql::Pipeline& pipeline, size_t batch_records,
-                         const Offsets* until) {
+                         const sql::Pipeline& pipeline, size_t batch_records, const Offsets* until,
+                         const std::atomic<bool>* stop) {
   struct Cursor {
     std::string table;
     const sql::BronzeTable* bronze;
@@ -65,7 +65,7 @@ Result<uint64_t> CatchUp(log::Store* store, PipelineExecutor* executor,
   Status first_refusal;
   uint64_t pushed = 0;
   bool progress = true;
-  while (progress) {
+  while (progress && (stop == nullptr || !stop->load(std::memory_order_relaxed))) {
     progress = false;
     for (Cursor& c : cursors) {
       uint32_t p = c.partition->id();

@@ -5,6 +5,7 @@
 //   - batch: a fresh executor over [0, T) of every partition, in large batches.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,10 +26,11 @@ Status EnsureBronzeTables(log::Store* store, const sql::Pipeline& pipeline);
 // per partition per push, partitions in turn, until each partition reaches the end offset
 // it had when the call started (or `until`, when given, if that is earlier). It stops each
 // partition at the executor's pending Lambda boundary until the epoch opens there.
-// Returns the number of records pushed.
+// Returns the number of records pushed. `stop`, when given, is read between pushes: once set,
+// CatchUp returns early (the executor's offsets say how far it came).
 Result<uint64_t> CatchUp(log::Store* store, PipelineExecutor* executor,
                          const sql::Pipeline& pipeline, size_t batch_records,
-                         const Offsets* until = nullptr);
+                         const Offsets* until = nullptr, const std::atomic<bool>* stop = nullptr);
 
 // Where a data directory keeps its pipeline: the SQL it runs and the runtimes' states.
 struct PipelinePaths {

@@ -479,7 +479,7 @@ Result<VersionInfo> Engine::PublishLocked(std::string_view view, const Lane& lan
   return published;
 }
 
-Result<BatchRunResult> Engine::RunBatch() {
+Result<BatchRunResult> Engine::RunBatch(const std::atomic<bool>* stop) {
   RETURN_IF_ERROR(RequireWritable());
   std::lock_guard<std::mutex> batch_lock(batch_mu_);
   BatchRunResult result;
@@ -498,8 +498,10 @@ Result<BatchRunResult> Engine::RunBatch() {
   }
   ASSIGN_OR_RETURN(executor, PipelineExecutor::Make(plan));
   executor->set_include_late(true);  // the batch view is authoritative
-  ASSIGN_OR_RETURN(result.records, runtime::CatchUp(store_, executor.get(), plan,
-                                                    options_.batch_run_records, &result.boundary));
+  ASSIGN_OR_RETURN(result.records,
+                   runtime::CatchUp(store_, executor.get(), plan, options_.batch_run_records,
+                                    &result.boundary, stop));
+  if (stop != nullptr && stop->load()) return Status::Aborted("batch run: stopped");
   if (executor->offsets() != result.boundary) {
     return Status::FailedPrecondition("batch run: the log ended before the boundary");
   }

@@ -89,6 +89,17 @@ struct EngineOptions {
   FileSystem* fs = nullptr;  // every file the engine writes or reads; null: FileSystem::Default()
 };
 
+// Whether a child forked while other threads allocate may use the heap. glibc's malloc
+// takes its locks around fork(); the AddressSanitizer runtime of GCC 12 does not, so a child
+// forked while another thread holds one of its allocator locks waits forever (4 forks of 300
+// under four allocating threads, measured), and with it the checkpoint thread and a clean
+// stop. Servers of sanitized builds therefore write checkpoints in-process.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kForkSafeHeap = false;
+#else
+inline constexpr bool kForkSafeHeap = true;
+#endif
+
 // One checkpoint: what it holds and what writing it cost.
 struct CheckpointInfo {
   uint64_t seq = 0;
@@ -192,7 +203,9 @@ class Engine {
   // last published boundary it does nothing (records 0, nothing published). batch(T) is
   // in memory until the next Checkpoint (a crash before it restores the previous batch(T),
   // whose answers are as exact); callers checkpoint after a run.
-  Result<BatchRunResult> RunBatch();
+  // `stop`, when given and set, ends the recompute early with Aborted (nothing published; the
+  // boundary it registered is dropped by the next run that publishes).
+  Result<BatchRunResult> RunBatch(const std::atomic<bool>* stop = nullptr);
 
   // SELECT over a live view (or AS OF a stored version), a silver or a quarantine table.
   Result<runtime::QueryResult> Query(std::string_view sql);

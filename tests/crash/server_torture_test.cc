@@ -408,8 +408,12 @@ TEST_F(ServerTortureTest, AcknowledgedRecordsCountExactlyOnceAcrossKills) {
   // A clean stop at the end: the last checkpoint, and the process exits cleanly (under the
   // sanitizers: no leak, no error).
   server_->Kill(SIGTERM);
-  ProcessResult stopped = server_->Wait(std::chrono::seconds(60));
-  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  std::string stacks;  // what the server was doing, when it did not stop in time
+  if (!server_->WaitClosed(std::chrono::seconds(90))) stacks = server_->Stacks();
+  ProcessResult stopped = server_->Wait(std::chrono::seconds(5));
+  EXPECT_TRUE(stacks.empty()) << "the server did not exit within 90 s of SIGTERM; its threads:\n"
+                              << stacks << stopped.err;
+  EXPECT_EQ(stopped.exit_code, 0) << "signal " << stopped.term_signal << ": " << stopped.err;
   stderr_ += stopped.err;
   EXPECT_EQ(stderr_.find("strata: checkpoint:"), std::string::npos) << stderr_;
   EXPECT_EQ(stderr_.find("Sanitizer"), std::string::npos) << stderr_;

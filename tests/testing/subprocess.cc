@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 extern char** environ;
@@ -167,6 +169,32 @@ void Subprocess::Pump(std::chrono::microseconds duration) {
     if (out_fd_ < 0 && err_fd_ < 0) return;
     PollOnce(Left(deadline));
   } while (Clock::now() < deadline);
+}
+
+bool Subprocess::WaitClosed(std::chrono::milliseconds timeout) {
+  Pump(timeout);
+  return out_fd_ < 0 && err_fd_ < 0;
+}
+
+std::string Subprocess::Stacks() const {
+  if (pid_ <= 0 || reaped_) return "(no child)";
+  std::vector<pid_t> pids{pid_};
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/task", ec)) {
+    std::ifstream children(task.path() / "children");
+    for (pid_t child; children >> child;)
+      pids.push_back(child);
+  }
+  std::string out;
+  for (pid_t pid : pids) {
+    ProcessResult r = RunProcess(
+        {"/usr/bin/gdb", "-p", std::to_string(pid), "-batch", "-ex", "thread apply all bt"}, "",
+        std::chrono::seconds(60));
+    out += "--- process " + std::to_string(pid) + (pid == pid_ ? "" : " (a child)") + " ---\n" +
+           r.out + r.err;
+  }
+  return out;
 }
 
 void Subprocess::Kill(int sig) {

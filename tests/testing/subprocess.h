@@ -47,6 +47,13 @@ class Subprocess {
   // Sends `sig` to the child.
   void Kill(int sig);
 
+  // Collects output until the child closes stdout and stderr (it exited) or `timeout`
+  // passes; true in the first case.
+  bool WaitClosed(std::chrono::milliseconds timeout);
+  // What every thread of the child, and of each process it started, is doing now: gdb's
+  // backtraces, for a test to say why a child did not exit.
+  std::string Stacks() const;
+
   // Closes stdin (after the queued input), collects the output until the child closes
   // stdout and stderr, and reaps it. A child still running after `timeout` is killed with
   // SIGKILL and reported as timed out. Output already taken by ReadLine is not repeated.
