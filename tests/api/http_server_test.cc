@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -526,8 +527,17 @@ TEST(HttpServerStopTest, StopBeforeRunIsKept) {
   HttpServer server(store.get(), options);
   ASSERT_TRUE(server.Bind().ok());
   server.Stop();
-  std::thread runner([&] { server.Run(); });
-  runner.join();  // returns without a second Stop
+  std::promise<void> returned;
+  std::thread runner([&] {
+    server.Run();
+    returned.set_value();
+  });
+  // Run returns by itself: the Stop before it is kept, not lost.
+  const bool kept =
+      returned.get_future().wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  if (!kept) server.Stop();  // lets the thread end, so the failure is reported, not a hang
+  runner.join();
+  EXPECT_TRUE(kept) << "Run() kept serving after a Stop() that came before it";
 }
 
 }  // namespace

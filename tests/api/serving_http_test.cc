@@ -486,7 +486,8 @@ TEST_F(ServingHttpTest, VersionsAndTimeTravel) {
   PipelineService::Stats stats = service_->stats();
   EXPECT_GE(stats.batch_runs, 2u);
   EXPECT_GT(stats.last_batch_at, 0);
-  EXPECT_GE(stats.last_batch_seconds, 0);
+  EXPECT_GT(stats.last_batch_seconds, 0);  // a recompute takes measurable time (µs clock)
+  EXPECT_LT(stats.last_batch_seconds, 120);
 }
 
 TEST_F(ServingHttpTest, ReplayWhileIngestingThenValidateCutoverRollback) {
