@@ -1,5 +1,5 @@
 // Late data through the serving engine (DESIGN.md §4): a Lambda view and a Kappa view with
-// event-time windows over the clicks of tests/runtime/cases/windows_late.test. The records
+// event-time windows over the clicks of tests/cases/windows_late.test. The records
 // after the first batch run's boundary include three late ones: live answers leave them out,
 // `drift` reports the difference to the authoritative recompute as explained by exactly
 // those records (and nothing unexplained), the next batch run corrects the Lambda view, and
