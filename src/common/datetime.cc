@@ -92,7 +92,7 @@ struct Parsed {
 };
 
 // Parses the text into *p; returns an empty string or what is wrong.
-std::string Scan(std::string_view s, bool date_only, Parsed* p) {
+std::string Scan(std::string_view s, Parsed* p) {
   Scanner sc{s};
   auto unexpected = [&](const char* expected) {
     if (sc.AtEnd()) return std::string("expected ") + expected + " at the end";
@@ -106,7 +106,7 @@ std::string Scan(std::string_view s, bool date_only, Parsed* p) {
   if (!sc.Consume('-')) return unexpected("'-' after the month");
   if (sc.Digits(2, &p->day) == 0) return unexpected("a day");
   char sep = sc.Peek();
-  if (!date_only && (sep == ' ' || sep == 'T' || sep == 't') && IsDigit(sc.Peek(1))) {
+  if ((sep == ' ' || sep == 'T' || sep == 't') && IsDigit(sc.Peek(1))) {
     ++sc.pos;
     sc.Digits(2, &p->hour);
     if (!sc.Consume(':')) return unexpected("':' after the hour");
@@ -175,10 +175,10 @@ std::string Validate(const Parsed& p) {
   return "";
 }
 
-Result<Parsed> ParseFields(std::string_view text, bool date_only) {
-  const char* kind = date_only ? "date" : "timestamp";
+// `kind` names the type in errors ("date", "timestamp").
+Result<Parsed> ParseFields(std::string_view text, const char* kind) {
   Parsed p;
-  std::string why = Scan(TrimAscii(text), date_only, &p);
+  std::string why = Scan(TrimAscii(text), &p);
   if (why.empty()) why = Validate(p);
   if (!why.empty()) {
     return Status::InvalidArgument(std::string("invalid ") + kind + " \"" + std::string(text) +
@@ -397,7 +397,7 @@ Result<Micros> DateToTimestamp(int32_t days) {
 }
 
 Result<Micros> ParseSqlTimestamp(std::string_view text) {
-  ASSIGN_OR_RETURN(Parsed p, ParseFields(text, false));
+  ASSIGN_OR_RETURN(Parsed p, ParseFields(text, "timestamp"));
   int64_t days =
       DaysFromCivil(AstronomicalYear(p), static_cast<int>(p.month), static_cast<int>(p.day));
   int64_t seconds = (p.hour * 60 + p.minute) * 60 + p.second - p.offset_seconds;
@@ -411,7 +411,9 @@ Result<Micros> ParseSqlTimestamp(std::string_view text) {
 }
 
 Result<int32_t> ParseDate(std::string_view text) {
-  ASSIGN_OR_RETURN(Parsed p, ParseFields(text, true));
+  // A time of day (and a zone) may follow, as PostgreSQL's date input allows: the date is
+  // taken as written.
+  ASSIGN_OR_RETURN(Parsed p, ParseFields(text, "date"));
   return static_cast<int32_t>(
       DaysFromCivil(AstronomicalYear(p), static_cast<int>(p.month), static_cast<int>(p.day)));
 }

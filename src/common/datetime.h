@@ -57,7 +57,8 @@ Result<Micros> DateToTimestamp(int32_t days);
 // microseconds are rounded half up. zone is Z, or +HH, +HHMM, +HH:MM (likewise with -),
 // optionally after one space; the result is converted to UTC (10:00+02 is 08:00 UTC).
 Result<Micros> ParseSqlTimestamp(std::string_view text);
-// YYYY-MM-DD with an optional " BC"/" AD"; same ranges.
+// YYYY-MM-DD with an optional " BC"/" AD"; same ranges. As in PostgreSQL, the timestamp
+// forms above are accepted too and give the date as written (time and zone ignored).
 Result<int32_t> ParseDate(std::string_view text);
 // "2026-11-22 14:05:00", "2026-11-22 14:05:00.5", "1969-12-31 23:59:59.999999",
 // "0044-03-15 12:00:00 BC": the fraction is printed only when non-zero, without trailing

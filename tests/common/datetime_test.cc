@@ -131,8 +131,11 @@ TEST(DatetimeTest, Dates) {
   EXPECT_EQ(FormatDate(*ParseDate("0001-12-31 BC")), "0001-12-31 BC");
   EXPECT_EQ(FormatDate(*ParseDate("0001-01-01")), "0001-01-01");
   EXPECT_EQ(*ParseDate("0001-01-01") - *ParseDate("0001-12-31 BC"), 1);
-  EXPECT_EQ(ParseDate("2026-11-22 10:00").status().message(),
-            "invalid date \"2026-11-22 10:00\": expected BC or AD at offset 11, found '1'");
+  // A time and a zone may follow, as in PostgreSQL: the date as written.
+  EXPECT_EQ(FormatDate(*ParseDate("2026-11-22 10:00")), "2026-11-22");
+  EXPECT_EQ(FormatDate(*ParseDate("2026-11-22T23:30:00.5-05:00")), "2026-11-22");
+  EXPECT_EQ(ParseDate("2026-11-22 25:00").status().message(),
+            "invalid date \"2026-11-22 25:00\": hour 25 out of range");
   EXPECT_EQ(FormatDate(INT32_MAX), "5881580-07-11");
   EXPECT_EQ(FormatDate(INT32_MIN), "5877642-06-23 BC");
   EXPECT_EQ(TimestampToDate(-1), -1);
