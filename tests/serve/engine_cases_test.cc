@@ -26,8 +26,8 @@
 //
 // Schedules: streaming with micro-batches of 1, 7 and 4096 records; a checkpoint and
 // restart after every step; a restart after every step that recomputes from bronze (no
-// checkpoint kept); and the batch runtime (each `run` is a batch run, queries read the
-// published batch view). STRATA_CASE=name runs one file; STRATA_CASE_PRINT=1 also prints
+// checkpoint kept); and the batch runtime (each `run` is followed by a batch run, and
+// queries but AS OF read the published batch view). STRATA_CASE=name runs one file; STRATA_CASE_PRINT=1 also prints
 // each answer of the first schedule (a draft to check by hand when writing a case).
 #include <gtest/gtest.h>
 
@@ -145,13 +145,17 @@ class CaseRun {
       } else {
         ASSERT_TRUE(s.ok()) << s.ToString();
       }
-      // Restarts after each step that changes state (a recompute after an ingest would
-      // consume what no `run` has consumed yet).
+      // Restarts after each step that succeeded and changed state; recomputes only after
+      // those that consumed input (a recompute catches up with everything durable, so after
+      // an ingest or a new pipeline it would consume what no `run` has consumed yet).
       const bool reads = step.kind.rfind("query", 0) == 0 || step.kind == "validate";
-      if (engine_ && !reads && schedule_ == Schedule::kRestart) {
+      const bool consumed = step.kind == "run" || step.kind == "batch" ||
+                            step.kind == "replay" || step.kind == "cutover" ||
+                            step.kind == "rollback";
+      if (engine_ && s.ok() && !reads && schedule_ == Schedule::kRestart) {
         ASSERT_NO_FATAL_FAILURE(Restart(true));
       }
-      if (engine_ && !reads && step.kind != "ingest" && schedule_ == Schedule::kRecompute) {
+      if (engine_ && s.ok() && consumed && schedule_ == Schedule::kRecompute) {
         ASSERT_NO_FATAL_FAILURE(Restart(false));
       }
     }
@@ -184,7 +188,10 @@ class CaseRun {
       runtime::Ingest(table, lines);
       return Status::OK();
     }
-    if (step.kind == "run") return batch_runtime() ? engine_->RunBatch().status() : CatchUp();
+    if (step.kind == "run") {
+      RETURN_IF_ERROR(CatchUp());
+      return batch_runtime() ? engine_->RunBatch().status() : Status::OK();
+    }
     if (step.kind == "batch") return engine_->RunBatch().status();
     if (step.kind == "restart") {
       Restart(true);
@@ -282,7 +289,8 @@ class CaseRun {
     Status s = Open();
     ASSERT_TRUE(s.ok()) << s.ToString();
     if (!checkpoint) {
-      s = batch_runtime() ? engine_->RunBatch().status() : CatchUp();
+      s = CatchUp();
+      if (s.ok() && batch_runtime()) s = engine_->RunBatch().status();
       ASSERT_TRUE(s.ok()) << s.ToString();
     }
   }
