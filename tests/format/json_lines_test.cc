@@ -12,6 +12,7 @@
 #include "common/hash.h"
 #include "log/record.h"
 #include "testing/log_util.h"
+#include "testing/seeds.h"
 
 namespace strata::format {
 namespace {
@@ -588,31 +589,33 @@ void CheckRandomInput(const std::string& text, std::string_view key_field, uint3
 }
 
 TEST(LineBatcherRandomTest, RandomBytesAndMutatedJsonNeverCrash) {
-  const uint64_t seed = std::random_device{}();
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  std::mt19937_64 rng(seed);
-  const char* kFields[] = {"", "id", "after.id"};
-  for (int iter = 0; iter < 10000; ++iter) {
-    std::string text;
-    int lines = 1 + static_cast<int>(rng() % 8);
-    for (int i = 0; i < lines; ++i) {
-      switch (rng() % 3) {
-        case 0:
-          text += RandomBytes(rng, 64);
-          break;
-        case 1:
-          text += Mutate(rng, ValidLine(rng));
-          break;
-        case 2:
-          text += ValidLine(rng);
-          break;
+  for (uint64_t seed : ::strata::testing::Seeds(5000, 1)) {
+    SCOPED_TRACE(::strata::testing::SeedTrace(seed));
+    std::mt19937_64 rng(seed);
+    const char* kFields[] = {"", "id", "after.id"};
+    for (int iter = 0; iter < 10000; ++iter) {
+      std::string text;
+      int lines = 1 + static_cast<int>(rng() % 8);
+      for (int i = 0; i < lines; ++i) {
+        switch (rng() % 3) {
+          case 0:
+            text += RandomBytes(rng, 64);
+            break;
+          case 1:
+            text += Mutate(rng, ValidLine(rng));
+            break;
+          case 2:
+            text += ValidLine(rng);
+            break;
+        }
+        if (i + 1 < lines || rng() % 2) text += (rng() % 8 == 0) ? "\r\n" : "\n";
       }
-      if (i + 1 < lines || rng() % 2) text += (rng() % 8 == 0) ? "\r\n" : "\n";
+      const char* field = kFields[rng() % 3];
+      uint32_t partitions = 1 + static_cast<uint32_t>(rng() % 16);
+      ASSERT_NO_FATAL_FAILURE(CheckRandomInput(text, field, partitions, rng))
+          << "iteration " << iter;
+      if (HasFailure()) break;
     }
-    const char* field = kFields[rng() % 3];
-    uint32_t partitions = 1 + static_cast<uint32_t>(rng() % 16);
-    ASSERT_NO_FATAL_FAILURE(CheckRandomInput(text, field, partitions, rng)) << "iteration " << iter;
-    if (HasFailure()) break;
   }
 }
 

@@ -1,7 +1,8 @@
 // Random operation sequences against an in-memory model (after Redpanda's storage opfuzz):
 // appends of random sizes to random partitions, reads from random offsets and times,
 // clean reopens, crashes in the middle of a group commit, retention with pins. After every
-// step the store must agree with the model. STRATA_OPFUZZ_SEEDS=N runs more seeds.
+// step the store must agree with the model. 12 fixed seeds; STRATA_SEED=N runs one, STRATA_SEEDS=K
+// draws K.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include "common/abort_point.h"
 #include "testing/fault_injection_fs.h"
 #include "testing/log_util.h"
+#include "testing/seeds.h"
 #include "testing/temp_dir.h"
 
 namespace strata::log {
@@ -206,12 +208,8 @@ class OpFuzz {
 };
 
 TEST(OpFuzzTest, RandomOperationSequencesMatchTheModel) {
-  const char* env = std::getenv("STRATA_OPFUZZ_SEEDS");
-  int seeds = env ? std::atoi(env) : 12;
-  uint64_t base = std::random_device{}();
-  for (int i = 0; i < seeds; ++i) {
-    uint64_t seed = base + static_cast<uint64_t>(i);
-    SCOPED_TRACE("seed " + std::to_string(seed));
+  for (uint64_t seed : ::strata::testing::Seeds(4000, 12)) {
+    SCOPED_TRACE(::strata::testing::SeedTrace(seed));
     OpFuzz(seed).Run(150);
     if (::testing::Test::HasFatalFailure()) return;
   }

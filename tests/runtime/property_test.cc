@@ -5,7 +5,7 @@
 // row-at-a-time reference evaluator written independently here all compute exactly the same
 // silver table, gold view and quarantine count. Exact types, so equality is bit-exact.
 //
-// STRATA_PROPERTY_CASES=N runs N cases (default 200); STRATA_PROPERTY_SEED fixes the seed.
+// 200 fixed seeds; STRATA_SEED=N runs one, STRATA_SEEDS=K draws K (testing/seeds.h).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -19,6 +19,7 @@
 #include "property_model.h"
 #include "runtime/runner.h"
 #include "runtime_test_util.h"
+#include "testing/seeds.h"
 #include "testing/temp_dir.h"
 
 namespace strata::runtime {
@@ -65,14 +66,10 @@ void CheckCase(uint64_t seed) {
 }
 
 TEST(ZeroDriftPropertyTest, StreamingEqualsBatchEqualsReference) {
-  const char* cases_env = std::getenv("STRATA_PROPERTY_CASES");
-  const char* seed_env = std::getenv("STRATA_PROPERTY_SEED");
-  int cases = cases_env ? std::atoi(cases_env) : 200;
-  uint64_t base = seed_env ? std::strtoull(seed_env, nullptr, 10) : std::random_device{}();
-  std::printf("seed %llu, %d cases\n", static_cast<unsigned long long>(base), cases);
-  for (int i = 0; i < cases; ++i) {
-    SCOPED_TRACE("STRATA_PROPERTY_SEED=" + std::to_string(base + i) + " STRATA_PROPERTY_CASES=1");
-    CheckCase(base + static_cast<uint64_t>(i));
+  const std::vector<uint64_t> seeds = ::strata::testing::Seeds(1000, 200);
+  for (uint64_t seed : seeds) {
+    SCOPED_TRACE(::strata::testing::SeedTrace(seed));
+    CheckCase(seed);
     if (::testing::Test::HasFailure()) return;
   }
 }

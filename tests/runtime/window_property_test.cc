@@ -15,7 +15,7 @@
 //     (sessions: over the rows not late); authoritative views: every row in every window;
 //   - late tables: one entry per (record kept by silver's and the view's WHERE, late window).
 //
-// STRATA_PROPERTY_CASES=N runs N cases (default 150); STRATA_PROPERTY_SEED fixes the seed.
+// 150 fixed seeds; STRATA_SEED=N runs one, STRATA_SEEDS=K draws K (testing/seeds.h).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -35,6 +35,7 @@
 #include "property_model.h"
 #include "runtime/runner.h"
 #include "runtime_test_util.h"
+#include "testing/seeds.h"
 #include "testing/temp_dir.h"
 
 namespace strata::runtime {
@@ -268,14 +269,9 @@ void CheckCase(uint64_t seed) {
 }
 
 TEST(WindowPropertyTest, StreamingAndBatchEqualTheReference) {
-  const char* cases_env = std::getenv("STRATA_PROPERTY_CASES");
-  const char* seed_env = std::getenv("STRATA_PROPERTY_SEED");
-  int cases = cases_env ? std::atoi(cases_env) : 150;
-  uint64_t base = seed_env ? std::strtoull(seed_env, nullptr, 10) : std::random_device{}();
-  std::printf("seed %llu, %d cases\n", static_cast<unsigned long long>(base), cases);
-  for (int i = 0; i < cases; ++i) {
-    SCOPED_TRACE("STRATA_PROPERTY_SEED=" + std::to_string(base + i) + " STRATA_PROPERTY_CASES=1");
-    CheckCase(base + static_cast<uint64_t>(i));
+  for (uint64_t seed : ::strata::testing::Seeds(3000, 150)) {
+    SCOPED_TRACE(::strata::testing::SeedTrace(seed));
+    CheckCase(seed);
     if (::testing::Test::HasFailure()) return;
   }
 }
