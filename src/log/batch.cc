@@ -43,7 +43,10 @@ const char* CodecName(Codec codec) {
 }
 
 Result<BatchHeader> ParseBatchHeader(std::string_view bytes) {
-  STRATA_ASSERT(bytes.size() >= kBatchHeaderSize);
+  if (bytes.size() < kBatchHeaderSize) {  // bytes from disk: never an assertion
+    return Status::Corruption("batch of " + std::to_string(bytes.size()) +
+                              " bytes is shorter than its header");
+  }
   const char* p = bytes.data();
   BatchHeader h;
   h.crc = DecodeFixed32(p);
@@ -65,7 +68,11 @@ Result<BatchHeader> ParseBatchHeader(std::string_view bytes) {
     return Status::Corruption("unknown codec " + std::to_string(codec));
   }
   h.codec = static_cast<Codec>(codec);
-  if (h.record_count == 0 || h.body_length > kMaxBatchBytes || h.max_ts < h.first_ts) {
+  // A record takes at least kMinRecordBytes of the body: a count beyond that is corrupt
+  // (and would make a reader reserve gigabytes; found by ondisk_fuzz).
+  constexpr uint32_t kMinRecordBytes = 8;  // ts, op, flags, schema, four lengths
+  if (h.record_count == 0 || h.body_length > kMaxBatchBytes || h.max_ts < h.first_ts ||
+      h.record_count > h.body_length / kMinRecordBytes) {
     return Status::Corruption("inconsistent batch header");
   }
   return h;
@@ -160,7 +167,11 @@ void BatchBuilder::Finish(Codec codec, std::string* out) {
 
 Status DecodeBatch(std::string_view bytes, std::string* scratch, std::vector<RecordView>* out,
                    std::string_view where) {
-  ASSIGN_OR_RETURN(BatchHeader h, ParseBatchHeader(bytes));
+  Result<BatchHeader> header = ParseBatchHeader(bytes);
+  if (!header.ok()) {  // named like every other error of the batch
+    return Status::Corruption(std::string(where) + ": " + header.status().message());
+  }
+  const BatchHeader& h = *header;
   std::string_view body = bytes.substr(kBatchHeaderSize);
   if (h.codec != Codec::kNone) {
     RETURN_IF_ERROR(Decompress(h, body, scratch, where));

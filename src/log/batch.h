@@ -54,8 +54,8 @@ struct BatchHeader {
   uint64_t end_offset() const { return base_offset + record_count; }
 };
 
-// Parses and sanity-checks the fixed header (not the checksum). `bytes` must hold at least
-// kBatchHeaderSize bytes.
+// Parses and sanity-checks the fixed header (not the checksum); fewer than kBatchHeaderSize
+// bytes are corruption too.
 Result<BatchHeader> ParseBatchHeader(std::string_view bytes);
 
 // Checks the CRC of a whole batch (`bytes` is exactly total_length long).

@@ -115,9 +115,15 @@ TEST(BatchTest, HeaderSanityChecks) {
     EncodeFixed32(s.data() + pos, v);
     return ParseBatchHeader(s).status();
   };
-  EXPECT_TRUE(with(4, 10).IsCorruption());                  // shorter than a header
+  EXPECT_TRUE(with(4, 10).IsCorruption());  // shorter than a header
+  // Fewer bytes than a header (found by ondisk_fuzz: it aborted on an assertion).
+  EXPECT_TRUE(ParseBatchHeader(bytes.substr(0, kBatchHeaderSize - 1)).status().IsCorruption());
+  std::string scratch;
+  std::vector<RecordView> out;
+  EXPECT_TRUE(DecodeBatch(bytes.substr(0, 5), &scratch, &out, "t").IsCorruption());
   EXPECT_TRUE(with(4, kMaxBatchBytes + 1).IsCorruption());  // absurd length
   EXPECT_TRUE(with(16, 0).IsCorruption());                  // zero records
+  EXPECT_TRUE(with(16, 4000000000u).IsCorruption());        // more records than the body holds
   std::string v2 = bytes;
   v2[20] = 2;
   EXPECT_TRUE(ParseBatchHeader(v2).status().IsCorruption());
