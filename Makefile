@@ -2,10 +2,12 @@
 # packages it needs (scripts/setup.sh, a no-op when they are present), builds, and runs.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 30
 CMAKE_GEN  := -G Ninja
 JOBS       ?= 2
 
-.PHONY: all setup build demo test build-asan bench format check-format clean
+.PHONY: all setup build demo test build-asan fuzz bench format check-format clean
 
 all: build
 
@@ -29,6 +31,13 @@ build-asan: setup
 test: build-asan
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
+# libFuzzer targets (clang 14) over the SQL front end, the payload decoders, pgoutput and
+# every on-disk reader, each run for FUZZ_SECONDS (CI: 30; a long run: FUZZ_SECONDS=600).
+fuzz: setup
+	@CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz
+	@bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 # Benchmarks (optimized build; see BENCHMARKS.md for the figures and commands).
 bench: build
 	@$(BUILD)/ingest_bench
@@ -41,4 +50,4 @@ check-format:
 	@clang-format --dry-run --Werror $$(git ls-files '*.cc' '*.h')
 
 clean:
-	@rm -rf $(BUILD) $(ASAN_BUILD)
+	@rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

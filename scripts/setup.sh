@@ -8,7 +8,7 @@ packages=(
   libsimdjson-dev libzstd-dev liblz4-dev libxxhash-dev
   libcpp-httplib-dev libcli11-dev libpg-query-dev libre2-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format curl gdb
+  clang-format curl gdb clang-14 libclang-rt-14-dev
   libpq-dev postgresql-15
 )
 
