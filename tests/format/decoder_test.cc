@@ -230,7 +230,10 @@ TEST(DecoderTypeTest, Date) {
   EXPECT_EQ(Ok(t, R"("2026-11-17")"), Value::Int32(*ParseDate("2026-11-17")));
   EXPECT_EQ(Ok(t, R"("1969-12-31")"), Value::Int32(-1));
   EXPECT_THAT(Err(t, R"("2026-02-30")").message, StartsWith("x: expected date: invalid date"));
-  EXPECT_THAT(Err(t, R"("2026-11-17 10:00:00")").message, StartsWith("x: expected date: "));
+  // As in PostgreSQL, a time (and zone) after the date is accepted: the date as written.
+  EXPECT_EQ(Ok(t, R"("2026-11-17 10:00:00")"), Value::Int32(*ParseDate("2026-11-17")));
+  EXPECT_EQ(Ok(t, R"("2026-11-17T23:30:00-05:00")"), Value::Int32(*ParseDate("2026-11-17")));
+  EXPECT_THAT(Err(t, R"("2026-11-17 25:00")").message, StartsWith("x: expected date: "));
   EXPECT_THAT(Err(t, "20000").message, StartsWith("x: expected date, found a number"));
   ExpectTypeError(t, "false", "a boolean");
   ExpectTypeError(t, "{}", "an object");
