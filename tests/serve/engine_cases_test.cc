@@ -27,8 +27,9 @@
 // Schedules: streaming with micro-batches of 1, 7 and 4096 records; a checkpoint and
 // restart after every step; a restart after every step that recomputes from bronze (no
 // checkpoint kept); and the batch runtime (each `run` is followed by a batch run, and
-// queries but AS OF read the published batch view). STRATA_CASE=name runs one file; STRATA_CASE_PRINT=1 also prints
-// each answer of the first schedule (a draft to check by hand when writing a case).
+// queries but AS OF read the published batch view). STRATA_CASE=name runs one file;
+// STRATA_CASE_PRINT=1 also prints each answer of the first schedule (a draft to check by hand when
+// writing a case).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -149,9 +150,8 @@ class CaseRun {
       // those that consumed input (a recompute catches up with everything durable, so after
       // an ingest or a new pipeline it would consume what no `run` has consumed yet).
       const bool reads = step.kind.rfind("query", 0) == 0 || step.kind == "validate";
-      const bool consumed = step.kind == "run" || step.kind == "batch" ||
-                            step.kind == "replay" || step.kind == "cutover" ||
-                            step.kind == "rollback";
+      const bool consumed = step.kind == "run" || step.kind == "batch" || step.kind == "replay" ||
+                            step.kind == "cutover" || step.kind == "rollback";
       if (engine_ && s.ok() && !reads && schedule_ == Schedule::kRestart) {
         ASSERT_NO_FATAL_FAILURE(Restart(true));
       }
