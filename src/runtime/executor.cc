@@ -439,11 +439,9 @@ Status PipelineExecutor::PublishBatch(const PipelineExecutor& batch) {
   const Offsets& t = batch.offsets_;
   // A pipeline without a Lambda view serves nothing from a batch view: there is no epoch
   // to merge, whatever T is (a checkpoint's batch lane of such a pipeline is never run).
-  if (epoch_starts_.empty() && pending_.empty()) {
-    bool lambda = false;
-    for (const auto& g : gold_)
-      lambda = lambda || g->lambda != nullptr;
-    if (!lambda) return Status::OK();
+  if (std::none_of(gold_.begin(), gold_.end(),
+                   [](const auto& g) { return g->lambda != nullptr; })) {
+    return Status::OK();
   }
   // The epochs that cover (T, offsets()): those starting at or after T. The first must
   // start exactly at T unless the speed path has not reached T yet.
