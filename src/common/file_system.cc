@@ -42,6 +42,14 @@ class PosixWritableFile final : public WritableFile {
     return Status::OK();
   }
 
+  Status Truncate(uint64_t size) override {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+      return Status::FromErrno("truncate", path_, errno);
+    }
+    size_ = size;
+    return Status::OK();
+  }
+
   Status Close() override {
     if (fd_ < 0) return Status::OK();
     int rc = ::close(fd_);

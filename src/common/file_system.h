@@ -28,6 +28,9 @@ class WritableFile {
   virtual Status Append(std::string_view data) = 0;
   // Makes every appended byte durable (fdatasync).
   virtual Status Sync() = 0;
+  // Cuts the file back to `size` <= Size() bytes (bytes a failed Append left); later
+  // appends go from there. Durable with the next Sync.
+  virtual Status Truncate(uint64_t size) = 0;
   virtual Status Close() = 0;
   // Bytes in the file, appended ones included.
   virtual uint64_t Size() const = 0;

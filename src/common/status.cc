@@ -1,5 +1,6 @@
 #include "common/status.h"
 
+#include <cerrno>
 #include <cstring>
 
 namespace strata {
@@ -28,6 +29,8 @@ const char* StatusCodeName(StatusCode code) {
       return "Aborted";
     case StatusCode::kFailedPrecondition:
       return "Failed precondition";
+    case StatusCode::kNoSpace:
+      return "No space";
   }
   return "Unknown";
 }
@@ -42,6 +45,7 @@ Status Status::FromErrno(std::string_view what, std::string_view path, int errno
   m += path;
   m += ": ";
   m += std::strerror(errno_value);
+  if (errno_value == ENOSPC || errno_value == EDQUOT) return NoSpace(std::move(m));
   return IOError(std::move(m));
 }
 

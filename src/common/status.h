@@ -27,6 +27,7 @@ enum class StatusCode {
   kOutOfRange,          // an offset or position beyond what exists
   kAborted,             // a named abort point fired (tests only)
   kFailedPrecondition,  // the object is in a state that forbids the call
+  kNoSpace,             // the file system is full (ENOSPC, EDQUOT); retry when space returns
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -44,6 +45,7 @@ class [[nodiscard]] Status {
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status IOError(std::string m) { return {StatusCode::kIOError, std::move(m)}; }
+  static Status NoSpace(std::string m) { return {StatusCode::kNoSpace, std::move(m)}; }
   static Status Busy(std::string m) { return {StatusCode::kBusy, std::move(m)}; }
   static Status Locked(std::string m) { return {StatusCode::kLocked, std::move(m)}; }
   static Status OutOfRange(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }

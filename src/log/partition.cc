@@ -24,8 +24,17 @@ Status Partition::CreateSegment(uint64_t base_offset) {
   seg->base_offset = seg->end_offset = base_offset;
   seg->log_path = JoinPath(dir_, SegmentFileName(base_offset, ".log"));
   seg->index_path = JoinPath(dir_, SegmentFileName(base_offset, ".index"));
-  ASSIGN_OR_RETURN(active_, fs_->OpenWritable(seg->log_path, /*truncate=*/true));
-  RETURN_IF_ERROR(fs_->SyncDir(dir_));
+  // The new file replaces the active one only once its name is durable: a failure (a full
+  // disk) leaves the partition appending to the segment it had.
+  ASSIGN_OR_RETURN(auto file, fs_->OpenWritable(seg->log_path, /*truncate=*/true));
+  if (Status s = fs_->SyncDir(dir_); !s.ok()) {
+    // An empty segment named after an offset that the active one goes on to fill would not
+    // open again: remove it.
+    (void)fs_->Remove(seg->log_path);
+    return s;
+  }
+  if (active_ != nullptr) RETURN_IF_ERROR(active_->Close());
+  active_ = std::move(file);
   last_indexed_position_ = 0;
   std::lock_guard lock(mu_);
   segments_.push_back(std::move(seg));
@@ -173,13 +182,32 @@ Status Partition::Roll() {
     segments_.back()->sealed = true;
     index_bytes = EncodeIndexFile(*segments_.back());
   }
-  RETURN_IF_ERROR(AbortPoint("segment_roll.before_index"));
-  RETURN_IF_ERROR(fs_->WriteFileAtomic(segments_.back()->index_path, index_bytes));
-  RETURN_IF_ERROR(AbortPoint("segment_roll.before_create"));
-  RETURN_IF_ERROR(active_->Close());
-  RETURN_IF_ERROR(CreateSegment(next_offset_));
+  Status s = AbortPoint("segment_roll.before_index");
+  if (s.ok()) s = fs_->WriteFileAtomic(segments_.back()->index_path, index_bytes);
+  if (s.ok()) s = AbortPoint("segment_roll.before_create");
+  if (s.ok()) s = CreateSegment(next_offset_);
+  if (!s.ok()) {
+    // Still the active segment; the next append tries the roll again.
+    std::lock_guard lock(mu_);
+    segments_.back()->sealed = false;
+    return s;
+  }
   rolled_ = true;
   return AbortPoint("segment_roll.after_create");
+}
+
+Status Partition::DiscardUnsynced() {
+  uint64_t durable_bytes;
+  {
+    std::lock_guard lock(mu_);
+    const SegmentMeta& seg = *segments_.back();
+    durable_bytes = seg.size_bytes;
+    next_offset_ = seg.end_offset;
+    last_indexed_position_ = seg.index.empty() ? 0 : seg.index.back().position;
+  }
+  pending_index_.clear();
+  if (active_->Size() == durable_bytes) return Status::OK();
+  return active_->Truncate(durable_bytes);
 }
 
 uint64_t Partition::start_offset() const {

@@ -82,6 +82,9 @@ class Partition {
   Status Append(std::string_view batch, const BatchHeader& header);
   // Makes everything appended durable, then visible to readers.
   Status Sync();
+  // Drops what was appended since the last Sync (the bytes a failed write left in the
+  // active segment): the partition is as it was after that Sync, ready for new appends.
+  Status DiscardUnsynced();
   // True (once) if Append started a new segment since the last call.
   bool TakeRolled() { return std::exchange(rolled_, false); }
 

@@ -164,9 +164,12 @@ Status Table::AppendImpl(std::span<const AppendRecord> records, AppendAck* ack, 
   Status s = failed_;
   if (s.ok()) {
     lock.unlock();
-    s = WriteGroup(group);
+    bool sync_started = false;
+    s = WriteGroup(group, &sync_started);
+    bool recovered = false;
+    if (s.code() == StatusCode::kNoSpace && !sync_started) recovered = RecoverFromFullDisk(&s);
     lock.lock();
-    if (!s.ok()) failed_ = s;
+    if (!s.ok() && !recovered) failed_ = s;
   }
   for (Writer* q : group) {
     STRATA_ASSERT(queue_.front() == q);
@@ -189,7 +192,23 @@ Status Table::FlushBatch(uint32_t p, BatchBuilder* builder, std::vector<bool>* d
   return Status::OK();
 }
 
-Status Table::WriteGroup(const std::vector<Writer*>& group) {
+// A write refused for want of space wrote nothing that was synced: the partitions drop what
+// the group appended, and the table goes on accepting appends (they succeed again once space
+// returns). False, with *error saying why, if that cleanup failed: the table stops.
+bool Table::RecoverFromFullDisk(Status* error) {
+  for (auto& p : partitions_) {
+    Status s = p->DiscardUnsynced();
+    if (!s.ok()) {
+      *error = s.WithContext("table " + name_ + ": after a full disk (" + error->message() + ")");
+      return false;
+    }
+  }
+  *error = Status::NoSpace("table " + name_ + ": the disk is full (" + error->message() +
+                           "); the append was not acknowledged; retry when space is freed");
+  return true;
+}
+
+Status Table::WriteGroup(const std::vector<Writer*>& group, bool* sync_started) {
   const uint32_t n = partition_count();
   std::vector<bool> dirty(n, false);
   for (uint32_t p = 0; p < n; ++p)
@@ -215,6 +234,7 @@ Status Table::WriteGroup(const std::vector<Writer*>& group) {
     if (builders_[p].count() > 0) RETURN_IF_ERROR(FlushBatch(p, &builders_[p], &dirty));
   }
   RETURN_IF_ERROR(AbortPoint("group_commit.before_sync"));
+  *sync_started = true;
   RETURN_IF_ERROR(SyncPartitions(dirty));
   RetainAfterRoll();
   return Status::OK();

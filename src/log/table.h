@@ -9,7 +9,11 @@
 // Failure: if a write or fdatasync fails, the table stops accepting appends (every later
 // Append fails with the original error). After a failed fdatasync the kernel may have
 // dropped the dirty pages, so retrying could acknowledge lost data (PostgreSQL's fsync
-// lesson); reopening the store runs recovery, which trusts only what is on disk.
+// lesson); reopening the store runs recovery, which trusts only what is on disk. One
+// exception: a write refused for want of space (kNoSpace) before any fdatasync of the group
+// fails that group only: the partitions drop the bytes it wrote and later appends succeed
+// once space returns. (Records a segment roll synced before the failure stay stored,
+// unacknowledged, as after a crash at that point.)
 //
 // Thread safety: Append and TryAppend may be called from any number of threads.
 #pragma once
@@ -103,7 +107,8 @@ class Table {
   struct Writer;
   Table(std::string name, TableConfig config, CommitOptions commit, bool read_only);
   Status AppendImpl(std::span<const AppendRecord> records, AppendAck* ack, bool bounded);
-  Status WriteGroup(const std::vector<Writer*>& group);
+  Status WriteGroup(const std::vector<Writer*>& group, bool* sync_started);
+  bool RecoverFromFullDisk(Status* error);
   Status FlushBatch(uint32_t partition, BatchBuilder* builder, std::vector<bool>* dirty);
   Status SyncPartitions(const std::vector<bool>& dirty);
   void RetainAfterRoll();

@@ -90,6 +90,7 @@ class GateFileSystem final : public FileSystem {
       fs_->Pass();
       return base_->Sync();
     }
+    Status Truncate(uint64_t size) override { return base_->Truncate(size); }
     Status Close() override { return base_->Close(); }
     uint64_t Size() const override { return base_->Size(); }
 

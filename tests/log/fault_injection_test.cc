@@ -148,6 +148,67 @@ TEST_P(FaultInjectionTest, FailedWriteFailsTheAppend) {
   VerifyAckedPresentOnce();
 }
 
+// A full disk fails the appends that meet it, with kNoSpace, and only those: the half-written
+// batches are dropped, nothing acknowledged is lost, and appends succeed again once space
+// returns, without reopening. Rolls meet it too (creating a segment or its index).
+TEST_P(FaultInjectionTest, FullDiskRefusesAppendsUntilSpaceReturns) {
+  Open();
+  std::set<std::string> refused;
+  for (int round = 0; round < 6; ++round) {
+    std::vector<std::thread> producers;
+    std::atomic<bool> stop{false};
+    std::atomic<int> full{0}, other{0};
+    for (int id = 0; id < 4; ++id) {
+      producers.emplace_back([&, id] {
+        for (int seq = 0; !stop; ++seq) {
+          std::vector<std::string> payloads;
+          for (int i = 0; i < 1 + (seq + id) % 7; ++i) {
+            payloads.push_back("f" + std::to_string(round) + "p" + std::to_string(id) + ":" +
+                               std::to_string(seq * 100 + i) + std::string((seq * 13) % 300, '.'));
+          }
+          AppendAck ack;
+          Status s = testing::AppendPayloads(table_, payloads, "k" + std::to_string(id), &ack);
+          std::lock_guard lock(mu_);
+          if (s.ok()) {
+            acked_.insert(payloads.begin(), payloads.end());
+          } else if (s.code() == StatusCode::kNoSpace) {
+            ++full;
+            EXPECT_NE(s.message().find("the disk is full"), std::string::npos) << s.message();
+            refused.insert(payloads.begin(), payloads.end());
+          } else {
+            ++other;
+            ADD_FAILURE() << s.ToString();
+          }
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const FaultFs::Op op = round % 3 == 0   ? FaultFs::Op::kAppend
+                           : round % 3 == 1 ? FaultFs::Op::kOpen
+                                            : FaultFs::Op::kRename;
+    fs_.FailAlways(op, StatusCode::kNoSpace);
+    if (op != FaultFs::Op::kAppend) fs_.FailOnce(FaultFs::Op::kAppend, 3, StatusCode::kNoSpace);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    const size_t acked_while_full = [&] {
+      std::lock_guard lock(mu_);
+      return acked_.size();
+    }();
+    fs_.ClearFailures();  // space returns
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    stop = true;
+    for (auto& t : producers)
+      t.join();
+    EXPECT_GT(full.load(), 0) << "round " << round << ": the full disk refused nothing";
+    EXPECT_EQ(other.load(), 0);
+    EXPECT_GT(acked_.size(), acked_while_full)
+        << "round " << round << ": no append after space returned";
+    VerifyAckedPresentOnce();
+  }
+  CrashAndReopen(/*torn_seed=*/11);
+  VerifyAckedPresentOnce();
+  EXPECT_FALSE(refused.empty());
+}
+
 TEST_P(FaultInjectionTest, UnsyncedNewSegmentFileDisappearsCleanly) {
   // A crash right after a roll created the next segment but before its directory entry
   // was synced: the new file vanishes and the old layout must open as it was.

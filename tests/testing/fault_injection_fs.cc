@@ -1,5 +1,6 @@
 #include "testing/fault_injection_fs.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,7 +31,13 @@ class FaultWritableFile final : public WritableFile {
 
   Status Append(std::string_view data) override {
     RETURN_IF_ERROR(Alive());
-    RETURN_IF_ERROR(fs_->Check(FaultInjectionFileSystem::Op::kAppend, path_));
+    Status s = fs_->Check(FaultInjectionFileSystem::Op::kAppend, path_);
+    if (s.code() == StatusCode::kNoSpace) {
+      // A full disk takes what fits: the first half goes to the file, then the error.
+      RETURN_IF_ERROR(base_->Append(data.substr(0, data.size() / 2)));
+      fs_->OnAppend(path_, base_->Size());
+    }
+    RETURN_IF_ERROR(s);
     RETURN_IF_ERROR(base_->Append(data));
     fs_->OnAppend(path_, base_->Size());
     return Status::OK();
@@ -40,6 +47,13 @@ class FaultWritableFile final : public WritableFile {
     RETURN_IF_ERROR(fs_->Check(FaultInjectionFileSystem::Op::kSync, path_));
     RETURN_IF_ERROR(base_->Sync());
     fs_->OnSync(path_, base_->Size());
+    return Status::OK();
+  }
+  Status Truncate(uint64_t size) override {
+    RETURN_IF_ERROR(Alive());
+    RETURN_IF_ERROR(fs_->Check(FaultInjectionFileSystem::Op::kTruncate, path_));
+    RETURN_IF_ERROR(base_->Truncate(size));
+    fs_->OnTruncate(path_, size);
     return Status::OK();
   }
   Status Close() override { return base_->Close(); }
@@ -64,13 +78,22 @@ Status FaultInjectionFileSystem::Check(Op op, const std::string& path) {
   auto it = failures_.find(op);
   if (it == failures_.end()) return Status::OK();
   if (!it->second.always && it->second.skip-- > 0) return Status::OK();
+  const StatusCode code = it->second.code;
   if (!it->second.always) failures_.erase(it);
-  return Status::IOError("injected I/O error on " + path);
+  if (code == StatusCode::kNoSpace) return Status::NoSpace("injected full disk on " + path);
+  return Status(code, "injected I/O error on " + path);
 }
 
 void FaultInjectionFileSystem::OnAppend(const std::string& path, uint64_t size) {
   std::lock_guard lock(mu_);
   files_[path].size = size;
+}
+
+void FaultInjectionFileSystem::OnTruncate(const std::string& path, uint64_t size) {
+  std::lock_guard lock(mu_);
+  FileState& f = files_[path];
+  f.size = size;
+  f.synced = std::min(f.synced, size);
 }
 
 void FaultInjectionFileSystem::OnSync(const std::string& path, uint64_t size) {
@@ -90,14 +113,14 @@ int FaultInjectionFileSystem::sync_count() const {
   return sync_count_;
 }
 
-void FaultInjectionFileSystem::FailOnce(Op op, int skip) {
+void FaultInjectionFileSystem::FailOnce(Op op, int skip, StatusCode code) {
   std::lock_guard lock(mu_);
-  failures_[op] = Failure{skip, false};
+  failures_[op] = Failure{skip, false, code};
 }
 
-void FaultInjectionFileSystem::FailAlways(Op op) {
+void FaultInjectionFileSystem::FailAlways(Op op, StatusCode code) {
   std::lock_guard lock(mu_);
-  failures_[op] = Failure{0, true};
+  failures_[op] = Failure{0, true, code};
 }
 
 void FaultInjectionFileSystem::ClearFailures() {

@@ -37,10 +37,11 @@ class FaultInjectionFileSystem final : public FileSystem {
   // unsynced bytes survives instead of none.
   Status SimulateCrash(std::optional<uint64_t> torn_seed = std::nullopt);
 
-  // The op fails with kIOError once, after `skip` more successful calls of that op.
-  void FailOnce(Op op, int skip = 0);
+  // The op fails with kIOError (or `code`: kNoSpace, a full disk) once, after `skip` more
+  // successful calls of that op.
+  void FailOnce(Op op, int skip = 0, StatusCode code = StatusCode::kIOError);
   // Every later call of the op fails until ClearFailures.
-  void FailAlways(Op op);
+  void FailAlways(Op op, StatusCode code = StatusCode::kIOError);
   void ClearFailures();
   int sync_count() const;
 
@@ -66,6 +67,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   Status Check(Op op, const std::string& path);
   void OnAppend(const std::string& path, uint64_t size);
   void OnSync(const std::string& path, uint64_t size);
+  void OnTruncate(const std::string& path, uint64_t size);
   uint64_t epoch() const;
 
  private:
@@ -77,6 +79,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   struct Failure {
     int skip = 0;
     bool always = false;
+    StatusCode code = StatusCode::kIOError;
   };
 
   FileSystem* const base_;
