@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <simdjson.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <charconv>
@@ -25,6 +26,34 @@ constexpr size_t kDrainBytes = 1u << 20;
 // more threads, so that ingest and queries keep being served beside a few replays.
 constexpr size_t kEngineThreads = 16;
 constexpr time_t kEngineIoTimeoutSeconds = 60;
+constexpr size_t kIngestThreads = 8;
+constexpr int kListenBacklog = 4096;
+
+// Load shedding. When every request thread is busy, new connections wait in the pool's
+// queue; past twice the rate the log can take, that queue only grows, and so would every
+// client's latency. An ingest request whose connection waited longer than
+// ServerOptions::max_queue_wait for a thread is refused at once with 503 + Retry-After
+// (a queue-delay target, as CoDel's): the threads go to requests that can still be
+// answered in time, and clients back off. The pool stamps each connection with the time it
+// was queued; the pre-routing handler turns the stamp into the wait of the connection's
+// first request (later requests of a kept-alive connection did not wait).
+thread_local Micros t_connection_queued_at = 0;
+thread_local Micros t_request_waited = 0;
+
+class StampingPool final : public httplib::TaskQueue {
+ public:
+  explicit StampingPool(size_t threads) : pool_(threads) {}
+  void enqueue(std::function<void()> fn) override {
+    pool_.enqueue([fn = std::move(fn), queued = NowMicros()] {
+      t_connection_queued_at = queued;
+      fn();
+    });
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+ private:
+  httplib::ThreadPool pool_;
+};
 
 void JsonError(httplib::Response& res, int code, std::string_view message) {
   res.status = code;
@@ -77,6 +106,8 @@ int HttpStatus(const Status& status) {
       return 409;
     case StatusCode::kBusy:
       return 503;
+    case StatusCode::kNoSpace:
+      return 507;
     default:
       return 500;
   }
@@ -87,6 +118,7 @@ int HttpStatus(const Status& status) {
 void StatusError(httplib::Response& res, const Status& status) {
   const int code = HttpStatus(status);
   if (code == 503) res.set_header("Retry-After", "1");
+  if (code == 507) res.set_header("Retry-After", "10");
   JsonError(res, code, code == 500 ? status.ToString() : status.message());
 }
 
@@ -276,6 +308,12 @@ HttpServer::HttpServer(log::Store* store, ServerOptions options)
   // httplib writes headers and body separately: without TCP_NODELAY a kept-alive client's
   // delayed ACK holds every answer back by ~40 ms.
   server_->set_tcp_nodelay(true);
+  server_->new_task_queue = [] { return new StampingPool(kIngestThreads); };
+  server_->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    t_request_waited = t_connection_queued_at == 0 ? 0 : NowMicros() - t_connection_queued_at;
+    t_connection_queued_at = 0;
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   Routes();
 }
 
@@ -290,6 +328,11 @@ void HttpServer::Routes() {
                        const httplib::ContentReader& read_body) {
                   std::string body;
                   if (!ReadBody(read_body, options_.max_body_bytes, res, &body)) return;
+                  if (t_request_waited > options_.max_queue_wait) {
+                    return StatusError(res, Status::Busy("server overloaded: the request waited " +
+                                                         std::to_string(t_request_waited / 1000) +
+                                                         " ms for a thread; nothing was stored"));
+                  }
                   const std::string name = req.matches[1];
                   auto table = store_->GetTable(name);
                   if (!table.ok()) return StatusError(res, table.status());
@@ -327,7 +370,7 @@ void HttpServer::Routes() {
 void HttpServer::SetEngine(serve::Engine* engine) {
   STRATA_ASSERT(engine_ == nullptr && engine != nullptr);
   engine_ = engine;
-  server_->new_task_queue = [] { return new httplib::ThreadPool(kEngineThreads); };
+  server_->new_task_queue = [] { return new StampingPool(kEngineThreads); };
   // A replay holds its request's thread until it is done; the timeouts bound reading a
   // request and writing an answer (a large CSV to a slow client), not the work between.
   server_->set_read_timeout(kEngineIoTimeoutSeconds);
@@ -427,6 +470,14 @@ void HttpServer::EngineRoutes() {
 }
 
 Status HttpServer::Bind() {
+  // httplib listens with a backlog of 5: a burst of connections beyond it has handshakes
+  // dropped, retried a second later, and reset. listen(2) again on the bound socket raises
+  // the backlog (to the kernel's somaxconn at most).
+  int listen_fd = -1;
+  server_->set_socket_options([&listen_fd](int fd) {
+    httplib::default_socket_options(fd);
+    listen_fd = fd;
+  });
   if (options_.port == 0) {
     port_ = server_->bind_to_any_port(options_.host);
   } else {
@@ -435,6 +486,9 @@ Status HttpServer::Bind() {
   if (port_ < 0) {
     return Status::IOError("cannot listen on " + options_.host + ":" +
                            std::to_string(options_.port) + " (address in use or not local?)");
+  }
+  if (::listen(listen_fd, kListenBacklog) != 0) {
+    return Status::FromErrno("listen", options_.host, errno);
   }
   return Status::OK();
 }

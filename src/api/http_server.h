@@ -6,7 +6,12 @@
 //                                    "missing_key", "first_offsets": {"<partition>": offset}}
 //                                    only after every record is durable; 404 unknown table;
 //                                    413 body over the limit; 503 + Retry-After when the
-//                                    table's append queue is full (backpressure).
+//                                    table's append queue is full or the request waited
+//                                    more than 500 ms for a request thread (overload: load
+//                                    is shed, nothing of the request stored); 507 +
+//                                    Retry-After when the disk is full (nothing of the
+//                                    request acknowledged; ingest works again once space
+//                                    returns).
 //   GET  /healthz                    200 {"status": "ok"}
 //
 // Served when an engine is set (SetEngine; `strata server --pipeline`, `strata demo`). A
@@ -58,15 +63,16 @@
 // route: 400 InvalidArgument (a SQL error names query:LINE:COLUMN; an unknown table or
 // column is one too), 404 NotFound (no such view, version or lane; also no such endpoint),
 // 409 FailedPrecondition or AlreadyExists (e.g. a replay name in use, nothing to roll back
-// to), 503 + Retry-After Busy, 500 anything else. Memory is bounded: bodies are capped at
-// max_body_bytes, requests are served by a fixed pool of threads, and appends beyond the
-// table's queue bound are refused rather than buffered.
+// to), 503 + Retry-After Busy, 507 + Retry-After NoSpace (a full disk), 500 anything else. Memory
+// is bounded: bodies are capped at max_body_bytes, requests are served by a fixed pool of threads,
+// and appends beyond the table's queue bound are refused rather than buffered.
 #pragma once
 
 #include <atomic>
 #include <memory>
 #include <string>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "log/store.h"
 
@@ -84,6 +90,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 7878;  // 0 = any free port (see HttpServer::port)
   size_t max_body_bytes = 16u << 20;
+  // Ingest sheds load: a request that waited longer than this for a request thread is
+  // answered 503 + Retry-After at once (see the contract above).
+  Micros max_queue_wait = 500'000;
 };
 
 // Parses "host:port" (e.g. "127.0.0.1:7878") into options.
