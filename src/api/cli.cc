@@ -115,14 +115,21 @@ int RunIngest(const IngestArgs& a) {
   if (!table.ok()) return Fail(table.status());
   IngestOptions options;
   options.source = a.file == "-" ? "stdin" : "file:" + a.file;
-  if (a.acks) {
-    options.on_ack = [](uint64_t lines) {
-      std::printf("{\"acked_lines\": %llu}\n", static_cast<unsigned long long>(lines));
-      std::fflush(stdout);
-    };
-  }
+  uint64_t durable_lines = 0;
+  options.on_ack = [&](uint64_t lines) {
+    durable_lines = lines;
+    if (!a.acks) return;
+    std::printf("{\"acked_lines\": %llu}\n", static_cast<unsigned long long>(lines));
+    std::fflush(stdout);
+  };
   auto summary = IngestFromFd(*table, input.fd, options);
-  if (!summary.ok()) return Fail(summary.status());
+  if (!summary.ok()) {
+    // Say where to resume: what was committed before the failure stays.
+    const std::string input_name = a.file == "-" ? "the input" : a.file;
+    return Fail(Status(summary.status().code(), summary.status().message() + " (the first " +
+                                                    std::to_string(durable_lines) + " lines of " +
+                                                    input_name + " are durable; the rest is not)"));
+  }
   std::printf("%s\n", summary->ToJson().c_str());
   return 0;
 }

@@ -519,6 +519,9 @@ Status VersionStore::AppendEdits(std::string_view view, const ViewState& state,
   if (state.file_bytes > state.good_bytes) RETURN_IF_ERROR(fs_->Truncate(path, state.good_bytes));
   ASSIGN_OR_RETURN(auto file, fs_->OpenWritable(path, /*truncate=*/false));
   Status s = file->Append(lines);
+  // A full disk refused the write before any sync: what it wrote is a torn tail that the
+  // next write cuts (as after a crash), so the store goes on once space returns.
+  if (s.code() == StatusCode::kNoSpace) return s;
   if (s.ok()) s = file->Sync();
   // The first acknowledged edit also makes the manifest's and the view's names durable.
   if (s.ok() && state.good_bytes == 0) s = fs_->SyncDir(view_dir);

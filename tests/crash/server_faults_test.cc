@@ -261,6 +261,41 @@ TEST_F(ServerFaultsTest, DiskFullRefusesIngestAndRecoversWhenSpaceReturns) {
   Stop();
 }
 
+// `strata ingest` on a full disk: the error says the disk is full and how many lines of the
+// file are durable, and exactly those are in bronze.
+TEST_F(ServerFaultsTest, IngestCommandOnAFullDiskSaysWhatIsDurable) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a small file system needs root";
+  const std::string disk = tmp_.Sub("disk");
+  std::filesystem::create_directories(disk);
+  ASSERT_EQ(MountTmpfs(disk, "2m", false), "");
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { testing::RunProcess({"/bin/umount", "-l", dir}); }
+  } unmount{disk};
+  std::vector<std::string> ids;
+  std::string lines;
+  for (int i = 0; i < 60; ++i)
+    lines += Batch("f" + std::to_string(i), 1000, &ids);  // ~4 MB: more than the disk holds
+  std::ofstream(tmp_.Sub("in.jsonl")) << lines;
+  const std::string data = disk + "/data";
+  ProcessResult r = testing::RunProcess({STRATA_BINARY, "ingest", "--data", data, "--table",
+                                         "bronze.x", "--key", "k", tmp_.Sub("in.jsonl")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("strata: error: No space: table bronze.x: the disk is full"),
+            std::string::npos)
+      << r.err;
+  const size_t at = r.err.find("(the first ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const size_t durable = std::stoul(r.err.substr(at + 11));
+  EXPECT_NE(r.err.find(" lines of " + tmp_.Sub("in.jsonl") + " are durable; the rest is not)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_LT(durable, ids.size());
+  std::vector<std::string> stored(ids.begin(), ids.begin() + durable);
+  std::vector<std::string> not_stored(ids.begin() + durable, ids.end());
+  ExpectStored(data, stored, not_stored);
+}
+
 // Counts of what the clients saw, and the ids of acknowledged and refused batches.
 struct Outcomes {
   std::mutex mu;

@@ -638,6 +638,27 @@ TEST_F(VersionStoreTest, FailedManifestSyncIsSticky) {
   EXPECT_EQ(LiveNow(), 3u);
 }
 
+// A full disk that refuses the manifest's append (half of it written) fails that publish
+// only: the next one cuts the torn bytes and succeeds, with no reopen.
+TEST_F(VersionStoreTest, FullDiskOnTheManifestFailsOnePublish) {
+  FaultFs fs;
+  Open(&fs);
+  PublishInts({1}, true);
+  // The rows file goes through WriteFileAtomic (one append); the manifest's edit is the
+  // second append.
+  fs.FailOnce(FaultFs::Op::kAppend, /*skip=*/1, StatusCode::kNoSpace);
+  auto failed = store_->Publish(kView, Info(), OneBigint(), Bigints({2}), true);
+  EXPECT_EQ(failed.status().code(), StatusCode::kNoSpace) << failed.status().ToString();
+  EXPECT_EQ(PublishInts({3}, true).version, 3u);
+  EXPECT_EQ(LiveNow(), 3u);
+  store_.reset();
+  ASSERT_TRUE(fs.SimulateCrash().ok());
+  Open(&fs);
+  EXPECT_EQ(LiveNow(), 3u);
+  auto rows = store_->Read(kView, 3, OneBigint());
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+}
+
 TEST_F(VersionStoreTest, AnotherStoreSeesOnlyCompleteVersions) {
   Open();
   auto reader = VersionStore::Open(FileSystem::Default(), Root());

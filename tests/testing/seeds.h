@@ -1,7 +1,7 @@
 // The seeds of a randomized test. A plain run, CI's included, takes a fixed list, so every
 // failure reproduces; STRATA_SEED=N runs seed N alone; STRATA_SEEDS=K draws K fresh seeds
-// (for a longer run) and prints each one before it runs, so a failure names the seed to
-// repeat with STRATA_SEED.
+// (for a longer run) and prints how many and the first. A test names the seed of each
+// failure (SCOPED_TRACE(SeedTrace(seed))), so it can be repeated with STRATA_SEED.
 #pragma once
 
 #include <cstdint>
