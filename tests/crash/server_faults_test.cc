@@ -176,29 +176,38 @@ class ServerFaultsTest : public ::testing::Test {
     ADD_FAILURE() << "the pipeline did not catch up";
   }
 
+  // A tmpfs of `size` (e.g. "3m") at disk_, unmounted by TearDown; a second call resizes it
+  // (mount -o remount, as an operator freeing space would).
+  void MountDisk(const std::string& size) {
+    const bool remount = !disk_.empty();
+    if (!remount) {
+      disk_ = tmp_.Sub("disk");
+      std::filesystem::create_directories(disk_);
+    }
+    ProcessResult r =
+        testing::RunProcess({"/bin/mount", "-t", "tmpfs", "-o",
+                             (remount ? "remount,size=" : "size=") + size, "tmpfs", disk_});
+    ASSERT_EQ(r.exit_code, 0) << "mount: " << r.err << r.out;
+    mounted_ = true;
+  }
+  void TearDown() override {
+    server_.reset();
+    if (mounted_) testing::RunProcess({"/bin/umount", "-l", disk_});
+  }
+
+  std::string disk_;
+  bool mounted_ = false;
   testing::TempDir tmp_;
   std::unique_ptr<testing::Subprocess> server_;
   std::string url_;
 };
 
 // Mounts a tmpfs of `size` at `dir` (or changes its size); "" or the error.
-std::string MountTmpfs(const std::string& dir, const std::string& size, bool remount) {
-  ProcessResult r =
-      testing::RunProcess({"/bin/mount", "-t", "tmpfs", "-o",
-                           (remount ? "remount,size=" : "size=") + size, "tmpfs", dir});
-  return r.exit_code == 0 ? "" : r.err + r.out;
-}
 
 TEST_F(ServerFaultsTest, DiskFullRefusesIngestAndRecoversWhenSpaceReturns) {
   if (::geteuid() != 0) GTEST_SKIP() << "mounting a small file system needs root";
-  const std::string disk = tmp_.Sub("disk");
-  std::filesystem::create_directories(disk);
-  ASSERT_EQ(MountTmpfs(disk, "3m", false), "");
-  struct Unmount {
-    std::string dir;
-    ~Unmount() { testing::RunProcess({"/bin/umount", "-l", dir}); }
-  } unmount{disk};
-  const std::string data = disk + "/data";
+  ASSERT_NO_FATAL_FAILURE(MountDisk("3m"));
+  const std::string data = disk_ + "/data";
   ASSERT_NO_FATAL_FAILURE(Start(data));
 
   httplib::Client client(url_);
@@ -238,7 +247,7 @@ TEST_F(ServerFaultsTest, DiskFullRefusesIngestAndRecoversWhenSpaceReturns) {
   server_->Pump(std::chrono::milliseconds(600));  // a checkpoint or two fail meanwhile
 
   // Space returns: ingest succeeds again, with no restart.
-  ASSERT_EQ(MountTmpfs(disk, "64m", true), "");
+  ASSERT_NO_FATAL_FAILURE(MountDisk("64m"));
   const size_t acked_before = acked.size();
   for (int i = 0; i < 10; ++i)
     EXPECT_EQ(post(500), 200) << "ingest after space returned";
@@ -265,19 +274,13 @@ TEST_F(ServerFaultsTest, DiskFullRefusesIngestAndRecoversWhenSpaceReturns) {
 // file are durable, and exactly those are in bronze.
 TEST_F(ServerFaultsTest, IngestCommandOnAFullDiskSaysWhatIsDurable) {
   if (::geteuid() != 0) GTEST_SKIP() << "mounting a small file system needs root";
-  const std::string disk = tmp_.Sub("disk");
-  std::filesystem::create_directories(disk);
-  ASSERT_EQ(MountTmpfs(disk, "2m", false), "");
-  struct Unmount {
-    std::string dir;
-    ~Unmount() { testing::RunProcess({"/bin/umount", "-l", dir}); }
-  } unmount{disk};
+  ASSERT_NO_FATAL_FAILURE(MountDisk("2m"));
   std::vector<std::string> ids;
   std::string lines;
   for (int i = 0; i < 60; ++i)
     lines += Batch("f" + std::to_string(i), 1000, &ids);  // ~4 MB: more than the disk holds
   std::ofstream(tmp_.Sub("in.jsonl")) << lines;
-  const std::string data = disk + "/data";
+  const std::string data = disk_ + "/data";
   ProcessResult r = testing::RunProcess({STRATA_BINARY, "ingest", "--data", data, "--table",
                                          "bronze.x", "--key", "k", tmp_.Sub("in.jsonl")});
   EXPECT_EQ(r.exit_code, 1);
