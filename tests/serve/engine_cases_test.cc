@@ -38,11 +38,8 @@
 #include <sstream>
 
 #include "runtime/query.h"
-#include "runtime/runner.h"
 #include "runtime/runtime_test_util.h"
-#include "serve/engine.h"
-#include "testing/fault_injection_fs.h"
-#include "testing/temp_dir.h"
+#include "serve/engine_harness.h"
 
 namespace strata::serve {
 namespace {
@@ -121,11 +118,16 @@ std::vector<std::string> Words(const std::string& s) {
   return out;
 }
 
+size_t BatchRecords(Schedule s) {
+  return s == Schedule::kStream1 ? 1 : s == Schedule::kStream4096 ? 4096 : 7;
+}
+
 // One schedule's run of a case: a data directory on a fault-injecting file system, the store
 // and the engine over it.
 class CaseRun {
  public:
-  CaseRun(const Case& c, Schedule schedule) : case_(c), schedule_(schedule) {}
+  CaseRun(const Case& c, Schedule schedule)
+      : case_(c), schedule_(schedule), harness_(c.name + ".test", BatchRecords(schedule)) {}
 
   void Run() {
     for (size_t i = 0; i < case_.steps.size(); ++i) {
@@ -152,10 +154,10 @@ class CaseRun {
       const bool reads = step.kind.rfind("query", 0) == 0 || step.kind == "validate";
       const bool consumed = step.kind == "run" || step.kind == "batch" || step.kind == "replay" ||
                             step.kind == "cutover" || step.kind == "rollback";
-      if (engine_ && s.ok() && !reads && schedule_ == Schedule::kRestart) {
+      if (engine() && s.ok() && !reads && schedule_ == Schedule::kRestart) {
         ASSERT_NO_FATAL_FAILURE(Restart(true));
       }
-      if (engine_ && s.ok() && consumed && schedule_ == Schedule::kRecompute) {
+      if (engine() && s.ok() && consumed && schedule_ == Schedule::kRecompute) {
         ASSERT_NO_FATAL_FAILURE(Restart(false));
       }
     }
@@ -163,6 +165,7 @@ class CaseRun {
 
  private:
   bool batch_runtime() const { return schedule_ == Schedule::kBatch; }
+  Engine* engine() const { return harness_.engine(); }
 
   Status Do(const CaseStep& step) {
     const std::vector<std::string> args = Words(step.arg);
@@ -171,16 +174,11 @@ class CaseRun {
                               : Status::InvalidArgument("the test file: " + step.kind + " takes " +
                                                         std::to_string(n) + " arguments");
     };
-    if (step.kind == "pipeline") {
-      sql_ = step.body;
-      engine_.reset();
-      store_.reset();
-      return Open();
-    }
-    if (engine_ == nullptr) return Status::FailedPrecondition("the test file: no pipeline yet");
+    if (step.kind == "pipeline") return harness_.Open(step.body);
+    if (engine() == nullptr) return Status::FailedPrecondition("the test file: no pipeline yet");
     if (step.kind == "ingest" || step.kind == "input") {
       RETURN_IF_ERROR(need(1));
-      ASSIGN_OR_RETURN(log::Table * table, store_->GetTable(args[0]));
+      ASSIGN_OR_RETURN(log::Table * table, harness_.store()->GetTable(args[0]));
       std::vector<std::string> lines;
       std::istringstream in(step.body);
       for (std::string l; std::getline(in, l);)
@@ -189,28 +187,29 @@ class CaseRun {
       return Status::OK();
     }
     if (step.kind == "run") {
-      RETURN_IF_ERROR(CatchUp());
-      return batch_runtime() ? engine_->RunBatch().status() : Status::OK();
+      RETURN_IF_ERROR(harness_.CatchUp());
+      return batch_runtime() ? engine()->RunBatch().status() : Status::OK();
     }
-    if (step.kind == "batch") return engine_->RunBatch().status();
+    if (step.kind == "batch") return engine()->RunBatch().status();
     if (step.kind == "restart") {
       Restart(true);
       return Status::OK();
     }
-    if (step.kind == "crash") return Crash();
+    if (step.kind == "crash") return harness_.Crash();
     if (step.kind == "replay") {
       RETURN_IF_ERROR(need(2));
       ReplayOptions options;
       options.name = args[1];
-      options.sql_text = step.body.find_first_not_of(" \n") == std::string::npos ? sql_ : step.body;
+      options.sql_text =
+          step.body.find_first_not_of(" \n") == std::string::npos ? harness_.sql() : step.body;
       options.sql_name = args[1] + ".sql";
-      ASSIGN_OR_RETURN(ReplayResult r, engine_->Replay(args[0], options));
+      ASSIGN_OR_RETURN(ReplayResult r, engine()->Replay(args[0], options));
       if (!r.finished) return Status::Aborted("the replay did not finish");
       return Status::OK();
     }
     if (step.kind == "validate") {
       RETURN_IF_ERROR(need(2));
-      ASSIGN_OR_RETURN(Diff d, engine_->Validate(args[0], args[1]));
+      ASSIGN_OR_RETURN(Diff d, engine()->Validate(args[0], args[1]));
       std::string got =
           "left_rows=" + std::to_string(d.left_rows) +
           " right_rows=" + std::to_string(d.right_rows) + " added=" + std::to_string(d.added) +
@@ -220,11 +219,11 @@ class CaseRun {
     }
     if (step.kind == "cutover") {
       RETURN_IF_ERROR(need(2));
-      return engine_->Cutover(args[0], args[1]).status();
+      return engine()->Cutover(args[0], args[1]).status();
     }
     if (step.kind == "rollback") {
       RETURN_IF_ERROR(need(1));
-      return engine_->Rollback(args[0]).status();
+      return engine()->Rollback(args[0]).status();
     }
     if (step.kind.rfind("query", 0) == 0) {
       const std::string only =
@@ -232,8 +231,8 @@ class CaseRun {
       if (only == "streaming" && batch_runtime()) return Status::OK();
       if (only == "batch" && !batch_runtime()) return Status::OK();
       const bool as_of = step.arg.find(" AS OF ") != std::string::npos;
-      auto r = batch_runtime() && !as_of ? engine_->QueryRuntime(step.arg, "batch")
-                                         : engine_->Query(step.arg);
+      auto r = batch_runtime() && !as_of ? engine()->QueryRuntime(step.arg, "batch")
+                                         : engine()->Query(step.arg);
       const std::string got =
           r.ok() ? runtime::FormatCsv(*r) : "error: " + r.status().message() + "\n";
       if (std::getenv("STRATA_CASE_PRINT") != nullptr) {  // for writing a case: never in CI
@@ -250,65 +249,17 @@ class CaseRun {
     return Status::InvalidArgument("the test file: unknown step '" + step.kind + "'");
   }
 
-  Status Open() {
-    log::StoreOptions store_options;
-    store_options.fs = &fs_;
-    ASSIGN_OR_RETURN(store_, log::Store::Open(dir_.path(), store_options));
-    ASSIGN_OR_RETURN(sql::Pipeline plan, runtime::LoadPipeline(sql_, case_.name + ".test"));
-    RETURN_IF_ERROR(runtime::EnsureBronzeTables(store_.get(), plan));
-    EngineOptions options;
-    options.fs = &fs_;
-    options.batch_records = schedule_ == Schedule::kStream1      ? 1
-                            : schedule_ == Schedule::kStream4096 ? 4096
-                                                                 : 7;
-    ASSIGN_OR_RETURN(engine_,
-                     Engine::Open(store_.get(), dir_.path(), sql_, case_.name + ".test", options));
-    return Status::OK();
-  }
-
-  // Steps until every lane has consumed everything durable, then publishes.
-  Status CatchUp() {
-    for (int i = 0; i < 100000 && !engine_->CaughtUp(); ++i)
-      RETURN_IF_ERROR(engine_->Step().status());
-    if (!engine_->CaughtUp()) return Status::Aborted("the speed path never caught up");
-    return engine_->PublishStreaming().status();
-  }
-
   // With `checkpoint`: a clean stop and start. Without: the state is lost and recomputed
   // from bronze up to where it was.
   void Restart(bool checkpoint) {
-    if (checkpoint) {
-      ASSERT_TRUE(engine_->Checkpoint().ok());
-    }
-    engine_.reset();
-    store_.reset();
-    if (!checkpoint) {
-      std::error_code ec;
-      std::filesystem::remove_all(runtime::PipelinePaths(dir_.path()).checkpoints, ec);
-    }
-    Status s = Open();
+    Status s = harness_.Restart(checkpoint);
+    if (s.ok() && !checkpoint && batch_runtime()) s = engine()->RunBatch().status();
     ASSERT_TRUE(s.ok()) << s.ToString();
-    if (!checkpoint) {
-      s = CatchUp();
-      if (s.ok() && batch_runtime()) s = engine_->RunBatch().status();
-      ASSERT_TRUE(s.ok()) << s.ToString();
-    }
-  }
-
-  Status Crash() {
-    engine_.reset();
-    store_.reset();
-    RETURN_IF_ERROR(fs_.SimulateCrash());
-    return Open();
   }
 
   const Case& case_;
   const Schedule schedule_;
-  ::strata::testing::TempDir dir_;
-  ::strata::testing::FaultInjectionFileSystem fs_;
-  std::unique_ptr<log::Store> store_;
-  std::unique_ptr<Engine> engine_;
-  std::string sql_;
+  EngineHarness harness_;
 };
 
 class EngineCaseTest : public ::testing::TestWithParam<std::string> {};
