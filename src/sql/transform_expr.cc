@@ -193,6 +193,9 @@ Result<ExprPtr> Transformer::TransformAExpr(object fields, size_t at) {
       !GetField(fields, "rexpr", &right)) {
     return Error(at, "unexpected parse tree");
   }
+  if (kind == "AEXPR_DISTINCT" || kind == "AEXPR_NOT_DISTINCT") {
+    return TransformDistinctFrom(left, right, kind == "AEXPR_DISTINCT", at);
+  }
   ExprPtr out;
   std::vector<element> args = {left};
   if (kind == "AEXPR_IN" || kind == "AEXPR_BETWEEN" || kind == "AEXPR_NOT_BETWEEN") {
@@ -220,17 +223,49 @@ Result<ExprPtr> Transformer::TransformAExpr(object fields, size_t at) {
     out->case_insensitive = kind == "AEXPR_ILIKE";
   } else {
     std::string_view what =
-        kind == "AEXPR_DISTINCT"       ? "IS DISTINCT FROM"
-        : kind == "AEXPR_NOT_DISTINCT" ? "IS NOT DISTINCT FROM"
-        : kind == "AEXPR_SIMILAR"      ? "SIMILAR TO"
-        : kind == "AEXPR_OP_ANY"       ? "ANY (...)"
-        : kind == "AEXPR_OP_ALL"       ? "ALL (...)"
+        kind == "AEXPR_SIMILAR"  ? "SIMILAR TO"
+        : kind == "AEXPR_OP_ANY" ? "ANY (...)"
+        : kind == "AEXPR_OP_ALL" ? "ALL (...)"
         : kind.starts_with("AEXPR_BETWEEN_SYM") || kind.starts_with("AEXPR_NOT_BETWEEN_SYM")
             ? "BETWEEN SYMMETRIC"
             : "this operator";
     return Unsupported(at, what);
   }
   RETURN_IF_ERROR(TransformArgs(args, at, out.get()));
+  return out;
+}
+
+// a IS DISTINCT FROM b: <> where NULL equals NULL, never NULL itself. Written as the CASE it
+// means, so that the binder and both runtimes need nothing new:
+//   CASE WHEN a IS NULL THEN b IS NOT NULL WHEN b IS NULL THEN true ELSE a <> b END
+// (IS NOT DISTINCT FROM: b IS NULL, false, a = b). The operands are pure (a pipeline refuses
+// volatile functions), so evaluating them more than once changes nothing.
+Result<ExprPtr> Transformer::TransformDistinctFrom(element left, element right, bool distinct,
+                                                   size_t at) {
+  const SourceLocation where = Locate(at);
+  auto is_null = [&](element operand, bool negated) -> Result<ExprPtr> {
+    ExprPtr test = NewExpr(ExprKind::kIsNull, where);
+    test->negated = negated;
+    ASSIGN_OR_RETURN(ExprPtr e, TransformExpr(operand, at));
+    test->children.push_back(std::move(e));
+    return test;
+  };
+  ExprPtr out = NewExpr(ExprKind::kCase, where);
+  out->has_else = true;
+  ASSIGN_OR_RETURN(ExprPtr left_null, is_null(left, false));
+  ASSIGN_OR_RETURN(ExprPtr right_test, is_null(right, distinct));
+  ASSIGN_OR_RETURN(ExprPtr right_null, is_null(right, false));
+  ExprPtr constant = NewExpr(ExprKind::kLiteral, where);
+  constant->literal_kind = LiteralKind::kBoolean;
+  constant->text = distinct ? "true" : "false";
+  ExprPtr compare = NewExpr(ExprKind::kBinary, where);
+  compare->binary_op = distinct ? BinaryOp::kNotEqual : BinaryOp::kEqual;
+  RETURN_IF_ERROR(TransformArgs({left, right}, at, compare.get()));
+  out->children.push_back(std::move(left_null));
+  out->children.push_back(std::move(right_test));
+  out->children.push_back(std::move(right_null));
+  out->children.push_back(std::move(constant));
+  out->children.push_back(std::move(compare));
   return out;
 }
 

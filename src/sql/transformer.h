@@ -68,6 +68,7 @@ class Transformer {
   Result<ExprPtr> TransformConst(object fields, size_t at);
   Result<ExprPtr> TransformAExpr(object fields, size_t at);
   Result<ExprPtr> TransformOperator(object fields, size_t at);
+  Result<ExprPtr> TransformDistinctFrom(element left, element right, bool distinct, size_t at);
   Result<ExprPtr> TransformBoolExpr(object fields, size_t at);
   Result<ExprPtr> TransformFuncCall(object fields, size_t at);
   Result<ExprPtr> TransformTypeCast(object fields, size_t at);

@@ -631,8 +631,6 @@ INSTANTIATE_TEST_SUITE_P(
                    "is not supported"},
         RejectCase{"INSERT INTO s.t SELECT a FROM s.u ON CONFLICT DO NOTHING",
                    "p.sql:1:35: ON CONFLICT in INSERT is not supported"},
-        RejectCase{"INSERT INTO s.t SELECT a FROM s.u WHERE a IS DISTINCT FROM 1",
-                   "p.sql:1:43: IS DISTINCT FROM is not supported"},
         RejectCase{"INSERT INTO s.t SELECT a FROM s.u WHERE a IS TRUE",
                    "p.sql:1:43: IS TRUE / IS FALSE / IS UNKNOWN is not supported"},
         RejectCase{"INSERT INTO s.t SELECT a FROM s.u WHERE a = $1",
