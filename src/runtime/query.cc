@@ -23,10 +23,16 @@ Batch Expand(const Batch& in) {
   return out;
 }
 
+// A row the query's own expressions fail on (division by zero, overflow, a bad cast): the
+// error names the place in the query text, as the binder's errors do ("query:1:9: ...").
+Status RowFailure(const exec::RowErrors& errors) {
+  return Status::InvalidArgument("query:" + errors[0].message);
+}
+
 Result<Batch> Filter(const sql::BoundExpr& predicate, const Batch& in) {
   exec::RowErrors errors;
   ASSIGN_OR_RETURN(std::vector<uint8_t> keep, exec::EvaluatePredicate(predicate, in, &errors));
-  if (!errors.empty()) return Status::InvalidArgument(errors[0].message);
+  if (!errors.empty()) return RowFailure(errors);
   return in.Select(keep);
 }
 
@@ -34,7 +40,7 @@ Status EvaluateInto(const sql::BoundExpr& e, const Batch& in, Batch* out) {
   Column col(e.type);
   exec::RowErrors errors;
   RETURN_IF_ERROR(exec::Evaluate(e, in, &col, &errors));
-  if (!errors.empty()) return Status::InvalidArgument(errors[0].message);
+  if (!errors.empty()) return RowFailure(errors);
   out->columns.push_back(std::move(col));
   return Status::OK();
 }
