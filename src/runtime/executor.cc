@@ -8,6 +8,7 @@
 #include "common/coding.h"
 #include "common/crc32c.h"
 #include "common/datetime.h"
+#include "common/json_writer.h"
 #include "exec/aggregate.h"
 #include "exec/changelog.h"
 #include "exec/expression.h"
@@ -112,6 +113,32 @@ exec::QuarantineRecord Quarantined(const sql::BronzeTable& bronze, const RowOrig
   q.offset = origin.offset;
   q.payload = std::string(origin.payload);
   return q;
+}
+
+// A quarantined payload as a text value. Bronze keeps any bytes, but a text value is valid
+// UTF-8 (every JSON answer relies on it, common/json_writer.h): each byte that is not part of
+// a valid sequence reads as U+FFFD (as Go's encoding/json writes it). The exact bytes stay
+// in bronze at the row's partition and offset.
+std::string PayloadText(std::string_view payload) {
+  if (IsValidUtf8(payload)) return std::string(payload);
+  std::string out;
+  out.reserve(payload.size());
+  for (size_t i = 0; i < payload.size();) {
+    const auto c = static_cast<unsigned char>(payload[i]);
+    const size_t n = c < 0x80                ? 1
+                     : c >= 0xc2 && c < 0xe0 ? 2
+                     : c >= 0xe0 && c < 0xf0 ? 3
+                     : c >= 0xf0 && c < 0xf5 ? 4
+                                             : 0;
+    if (n > 0 && i + n <= payload.size() && IsValidUtf8(payload.substr(i, n))) {
+      out.append(payload.substr(i, n));
+      i += n;
+    } else {
+      out.append("\xef\xbf\xbd");  // U+FFFD
+      ++i;
+    }
+  }
+  return out;
 }
 
 Result<CompiledExpression> Compile(const sql::BoundExpr& e) {
@@ -852,7 +879,7 @@ Result<Batch> PipelineExecutor::Rows(std::string_view table) const {
         out.columns[3].AppendInt64(q.partition);
         out.columns[4].AppendInt64(static_cast<int64_t>(q.offset));
         out.columns[5].AppendInt64(q.schema_version);
-        out.columns[6].AppendString(q.payload);
+        out.columns[6].AppendString(PayloadText(q.payload));
         out.weights.push_back(1);
       }
       return out;

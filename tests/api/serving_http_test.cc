@@ -408,6 +408,25 @@ TEST_F(ServingHttpTest, ErrorsMapToHttpStatus) {
   error_of(Client().Get("/v1/nothing"), 404);
 }
 
+// Found by the HTTP fuzz target: a quarantined line that is not UTF-8 made every JSON answer
+// holding its payload invalid JSON (the bytes were copied into the string). The payload
+// reads as text with U+FFFD for each stray byte, in every format; bronze keeps the bytes.
+TEST_F(ServingHttpTest, QuarantinedPayloadThatIsNotUtf8AnswersValidJson) {
+  ASSERT_NO_FATAL_FAILURE(Ingest(FirstEvents() + "{\"id\": \"\xff\xc3\"}\n"));
+  const std::string sql =
+      "SELECT payload FROM silver.orders__quarantine WHERE constraint_name = 'payload'";
+  ASSERT_NO_FATAL_FAILURE(
+      WaitForRows(sql, "[[\"{\\\"id\\\": \\\"\xef\xbf\xbd\xef\xbf\xbd\\\"}\"]]"));
+  auto res = Query(sql, "jsonl");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  simdjson::dom::element line;
+  EXPECT_FALSE(parser_.parse(res->body).get(line)) << res->body;
+  res = Query(sql, "csv");
+  ASSERT_TRUE(res);
+  EXPECT_THAT(res->body, HasSubstr("\xef\xbf\xbd\xef\xbf\xbd"));
+}
+
 TEST_F(ServingHttpTest, ViewsListsGoldSilverAndQuarantine) {
   simdjson::dom::array views;
   ASSERT_FALSE(GetJson("/v1/views")["views"].get(views));
