@@ -4,8 +4,8 @@
 // primary key (mostly the bronze key, sometimes other or composite columns, whose versions
 // then come from several partitions), sometimes a dedupe_order, NOT NULL and CHECK
 // constraints under quarantine or drop, a WHERE and projections; 1-3 gold views with GROUP
-// BY, count/sum/min/max/avg/count(DISTINCT), filters, tumbling or hopping windows, served by
-// Kappa or Lambda. Then a sequence of operations, driven through serve::Engine as `strata
+// BY, count/sum/min/max/avg/count(DISTINCT), filters, tumbling, hopping or session windows,
+// served by Kappa or Lambda. Then a sequence of operations, driven through serve::Engine as `strata
 // server` drives it: ingest of random JSON lines (repeated keys, NULLs, missing fields,
 // values of the wrong type, malformed lines, constraint violations), run, batch, restart
 // from a checkpoint, restart recomputing from bronze, crash (unsynced bytes lost, or torn),
@@ -31,9 +31,9 @@
 // values or at least 5e-10 away from it, beyond what that first rounding can move, so the
 // double rounding cannot differ. Text min/max and text dedupe orders compare bytewise
 // (COLLATE "C"). Not drawn: on_violation = 'fail' (how far a run gets before it stops depends
-// on the micro-batch cut), session windows, double precision (order-dependent sums), late
-// records (the lateness is ten years), two values of the wrong type in one line (which one
-// the quarantine names is strata's choice).
+// on the micro-batch cut), double precision (order-dependent sums), late records (the
+// lateness is ten years), two values of the wrong type in one line (which one the
+// quarantine names is strata's choice).
 //
 // CI runs the fixed seeds below. A longer run draws new seeds and lists the failing ones:
 //   STRATA_SEEDS=2000 nice -n 19 build/pg_random_test --gtest_filter='PgRandomTest.*'
@@ -145,8 +145,8 @@ struct Gold {
   std::string name;  // g1, g2, g3
   int silver = 0;
   bool lambda = false;
-  std::string window;            // "", "tumble" or "hop"
-  std::string size, slide;       // window size (and hop slide), e.g. "15 minutes"
+  std::string window;            // "", "tumble", "hop" or "session"
+  std::string size, slide;       // window size or session gap (and hop slide): "15 minutes"
   int slides_per_window = 1;     // hop: size / slide
   std::vector<Item> keys, aggs;  // group keys (besides the window) and aggregates
   std::string where;             // over silver columns, or empty
@@ -240,9 +240,13 @@ Gold DrawGold(Rng& rng, const Shape& shape, int index) {
   const Bronze& b = shape.bronze[s.bronze];
   g.lambda = rng.Chance(0.4);
   if (b.watermark && s.Has("ts") && rng.Chance(0.7)) {
-    if (rng.Chance(0.5)) {
+    const int kind = rng.Int(0, 2);
+    if (kind == 0) {
       g.window = "tumble";
       g.size = rng.Pick<std::string>({"15 minutes", "1 hour", "10 minutes"});
+    } else if (kind == 1) {
+      g.window = "session";
+      g.size = rng.Pick<std::string>({"5 minutes", "20 minutes", "1 hour"});
     } else {
       g.window = "hop";
       const auto [size, slide, k] =
@@ -359,8 +363,8 @@ std::string GoldSql(const Shape& shape, const Gold& g) {
   std::vector<std::string> items, group;
   if (!g.window.empty()) {
     items = {"window_start", "window_end"};
-    group.push_back(g.window == "tumble" ? "tumble(ts, '" + g.size + "')"
-                                         : "hop(ts, '" + g.size + "', '" + g.slide + "')");
+    group.push_back(g.window == "hop" ? "hop(ts, '" + g.size + "', '" + g.slide + "')"
+                                      : g.window + "(ts, '" + g.size + "')");
   }
   for (const auto& k : g.keys) {
     items.push_back(k.strata + (k.strata == k.name ? "" : " AS " + k.name));
@@ -477,6 +481,26 @@ std::string PgQuarantineQuery(const Shape& shape, const Silver& s) {
          "_rows WHERE NOT _pass";
 }
 
+// Sessions per group: ordered by ts, a row at least the gap after the one before it starts a
+// new session (_sid); a session's window is [first, last + gap).
+std::string PgSessionQuery(const Shape& shape, const Gold& g) {
+  std::vector<std::string> keys, items = {"min(ts)", "max(ts) + INTERVAL '" + g.size + "'"};
+  for (const auto& k : g.keys) {
+    keys.push_back(k.pg);
+    items.push_back(k.pg);
+  }
+  for (const auto& a : g.aggs)
+    items.push_back(a.pg);
+  const std::string over =
+      (keys.empty() ? "" : "PARTITION BY " + Join(keys, ", ") + " ") + "ORDER BY ts";
+  keys.push_back("_sid");
+  return "SELECT " + Join(items, ", ") + " FROM (SELECT *, sum(_new) OVER (" + over +
+         " ROWS UNBOUNDED PRECEDING) AS _sid FROM (SELECT *, CASE WHEN ts - lag(ts) OVER (" + over +
+         ") < INTERVAL '" + g.size + "' THEN 0 ELSE 1 END AS _new FROM " +
+         shape.silver[g.silver].name + (g.where.empty() ? "" : " WHERE " + g.where) +
+         ") r) r2 GROUP BY " + Join(keys, ", ");
+}
+
 std::string PgGoldQuery(const Shape& shape, const Gold& g) {
   std::vector<std::string> items, group;
   std::string from = shape.silver[g.silver].name;
@@ -490,6 +514,7 @@ std::string PgGoldQuery(const Shape& shape, const Gold& g) {
     from +=
         " CROSS JOIN generate_series(0, " + std::to_string(g.slides_per_window - 1) + ") AS hk(i)";
   }
+  if (g.window == "session") return PgSessionQuery(shape, g);
   for (const auto& k : g.keys)
     items.push_back(k.pg);
   for (size_t i = 1; i <= items.size(); ++i)
