@@ -31,8 +31,9 @@ build-asan: setup
 test: build-asan
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
-# libFuzzer targets (clang 14) over the SQL front end, the payload decoders, pgoutput and
-# every on-disk reader, each run for FUZZ_SECONDS (CI: 30; a long run: FUZZ_SECONDS=600).
+# libFuzzer targets (clang 14) over the SQL front end, the payload decoders, pgoutput, every
+# on-disk reader and HTTP request handling, each run for FUZZ_SECONDS (CI: 30; a long run:
+# FUZZ_SECONDS=600).
 fuzz: setup
 	@CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz
