@@ -188,13 +188,21 @@ TEST_P(FaultInjectionTest, FullDiskRefusesAppendsUntilSpaceReturns) {
                                             : FaultFs::Op::kRename;
     fs_.FailAlways(op, StatusCode::kNoSpace);
     if (op != FaultFs::Op::kAppend) fs_.FailOnce(FaultFs::Op::kAppend, 3, StatusCode::kNoSpace);
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    // The disk stays full until it has refused something (or 10 s: then the check below
+    // fails), however slow the machine.
+    for (int ms = 0; ms < 10'000 && full == 0; ms += 5)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const size_t acked_while_full = [&] {
       std::lock_guard lock(mu_);
       return acked_.size();
     }();
     fs_.ClearFailures();  // space returns
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (int ms = 0; ms < 10'000; ms += 5) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      std::lock_guard lock(mu_);
+      if (acked_.size() > acked_while_full) break;
+    }
     stop = true;
     for (auto& t : producers)
       t.join();
