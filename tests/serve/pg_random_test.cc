@@ -61,7 +61,7 @@ namespace strata::serve {
 namespace {
 
 constexpr uint64_t kFirstSeed = 1;
-constexpr size_t kCiSeeds = 100;
+constexpr size_t kCiSeeds = 60;
 
 class Rng {
  public:
