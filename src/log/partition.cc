@@ -160,7 +160,10 @@ Status Partition::Append(std::string_view batch, const BatchHeader& header) {
 }
 
 Status Partition::Sync() {
-  RETURN_IF_ERROR(active_->Sync());
+  if (Status s = active_->Sync(); !s.ok()) {
+    sync_failed_ = true;
+    return s;
+  }
   std::lock_guard lock(mu_);
   SegmentMeta& seg = *segments_.back();
   seg.index.insert(seg.index.end(), pending_index_.begin(), pending_index_.end());
@@ -197,6 +200,9 @@ Status Partition::Roll() {
 }
 
 Status Partition::DiscardUnsynced() {
+  // After a failed fdatasync the kernel may have dropped pages of bytes already counted as
+  // written: nothing here can be trusted until recovery reads the disk again.
+  if (sync_failed_) return Status::FailedPrecondition("an fdatasync failed; reopen the store");
   uint64_t durable_bytes;
   {
     std::lock_guard lock(mu_);

@@ -84,6 +84,7 @@ class Partition {
   Status Sync();
   // Drops what was appended since the last Sync (the bytes a failed write left in the
   // active segment): the partition is as it was after that Sync, ready for new appends.
+  // Fails once any Sync has failed (a roll syncs too).
   Status DiscardUnsynced();
   // True (once) if Append started a new segment since the last call.
   bool TakeRolled() { return std::exchange(rolled_, false); }
@@ -124,6 +125,7 @@ class Partition {
   Micros last_ts_ = 0;
   uint64_t last_indexed_position_ = 0;
   bool rolled_ = false;
+  bool sync_failed_ = false;               // DiscardUnsynced refuses then
   std::vector<IndexEntry> pending_index_;  // entries of batches appended but not yet synced
 
   mutable std::mutex mu_;  // guards segments_ and the SegmentMeta they point to

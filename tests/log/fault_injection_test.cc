@@ -217,6 +217,37 @@ TEST_P(FaultInjectionTest, FullDiskRefusesAppendsUntilSpaceReturns) {
   EXPECT_FALSE(refused.empty());
 }
 
+// A full disk met by the fdatasync of a segment roll (inside the group's writes, before the
+// group's own syncs) is a failed fdatasync: the table stops, as for any other one.
+TEST_P(FaultInjectionTest, FullDiskOnARollsSyncStopsTheTable) {
+  Open();
+  AppendAck ack;
+  std::mt19937_64 rng(17);
+  // One incompressible record per append until the active segment holds its 16 KiB: the
+  // next append rolls first. (A segment starts with the batch whose append rolled.)
+  uint64_t segment_start = 0, bytes = 0;
+  uint32_t segments = 1;
+  for (int i = 0; i < 400; ++i) {
+    std::string p(500, 'f');
+    for (size_t j = 1; j < p.size(); ++j)
+      p[j] = static_cast<char>('a' + rng() % 26);
+    ASSERT_TRUE(testing::AppendPayloads(table_, {p}, "k", &ack).ok());
+    log::PartitionStats st;
+    for (uint32_t q = 0; q < table_->partition_count(); ++q) {
+      if (table_->partition(q).end_offset() > 0) st = table_->partition(q).Stats();
+    }
+    if (st.segments > segments) segment_start = bytes;
+    bytes = st.bytes;
+    segments = st.segments;
+    if (bytes - segment_start >= 16u << 10) break;
+  }
+  ASSERT_GE(bytes - segment_start, 16u << 10);
+  fs_.FailOnce(FaultFs::Op::kSync, 0, StatusCode::kNoSpace);  // the roll's sync
+  EXPECT_FALSE(testing::AppendPayloads(table_, {"x"}, "k", &ack).ok());
+  const Status again = testing::AppendPayloads(table_, {"y"}, "k", &ack);
+  EXPECT_FALSE(again.ok()) << "the table went on after a failed fdatasync";
+}
+
 TEST_P(FaultInjectionTest, UnsyncedNewSegmentFileDisappearsCleanly) {
   // A crash right after a roll created the next segment but before its directory entry
   // was synced: the new file vanishes and the old layout must open as it was.
