@@ -58,12 +58,14 @@
 #include <vector>
 
 #include "common/column.h"
+#include "format/decoder.h"
 #include "common/status.h"
 #include "log/record.h"
 #include "sql/plan.h"
 
 namespace strata::exec {
 class AggregateOperator;
+struct QuarantineRecord;
 }  // namespace strata::exec
 
 namespace strata::runtime {
@@ -168,35 +170,68 @@ class PipelineExecutor {
   std::string LogicOf(std::string_view table) const;
 
  private:
+  struct BronzeNode;
   struct SilverNode;
   struct GoldNode;
   struct LateRecord;
   explicit PipelineExecutor(const sql::Pipeline& plan);
   Status Init();
-  Status PushSilver(SilverNode& node, uint32_t partition, std::span<const log::RecordView> in);
+  Status InitSilver(const sql::SilverTable& table);
+  Status InitGold(const sql::GoldView& view);
+  // Decodes this push's records of `bronze` once, with each record's watermark at arrival.
+  void DecodePush(BronzeNode& bronze, uint32_t partition, std::span<const log::RecordView> records,
+                  Batch* decoded, std::vector<format::RowError>* errors);
+  // One input of `node` over the decoded records of its bronze table.
+  Status PushInput(SilverNode& node, size_t input, std::span<const log::RecordView> records,
+                   const Batch& decoded, const std::vector<format::RowError>& errors);
+  // The changes of the silver table `node` reads (its one input, from silver).
+  Status PushSilverChanges(SilverNode& node, const Batch& changes);
+  // Filter and project `rows` (the input's source rows) to silver rows; a row that fails
+  // is quarantined, unless it is a retraction (its insertion was quarantined already).
+  Status Project(SilverNode& node, size_t input, const Batch& rows, Batch* silver);
   Status ApplyConstraints(SilverNode& node, Batch* rows);
-  Status PushGold(GoldNode& node, const SilverNode& silver, const Batch& silver_changes);
+  // The table the push under way reads for `node` (its bronze table or its silver source).
+  std::string SourceOf(const SilverNode& node) const;
+  // The quarantine record of row `r` of `rows` (rows of the push under way for `node`).
+  exec::QuarantineRecord QuarantinedRow(const SilverNode& node, const Batch& rows, size_t r,
+                                        std::string reason, std::string constraint) const;
+  // Upsert (or multiset) the silver rows, then push the changes to every reader.
+  Status ApplySilver(SilverNode& node, Batch rows);
+  Status PushGold(GoldNode& node, const Batch& changes);
   // Lists the late records of this push of `silver` for each windowed consumer.
   Status RecordLate(const SilverNode& silver, const Batch& rows);
   // The windowed rows of `rows` (silver rows) for `node`: the silver columns, window_start,
   // window_end and the row's time; with `late` the flag of each (see the header comment).
-  Status Windowed(const GoldNode& node, const SilverNode& silver, const Batch& rows,
-                  Batch* windowed, std::vector<uint8_t>* late) const;
+  Status Windowed(const GoldNode& node, const Batch& rows, Batch* windowed,
+                  std::vector<uint8_t>* late) const;
+  // The watermark at arrival of the record `o` of the push under way; none for a record of
+  // another push (never late), without a watermark or before any event time.
+  std::optional<Micros> WatermarkAt(const RowOrigin& o) const;
   Result<Batch> GoldRows(const GoldNode& node, const exec::AggregateOperator& aggregate) const;
+  // The view's rows for changes of its aggregate (`aggregated`: group keys then aggregates).
+  Status ViewRows(const GoldNode& node, const Batch& aggregated, Batch* out) const;
   void OpenEpochIfAtBoundary();
   void AddLogic(const std::string& node, std::string line);
   void DropEpochsBefore(const Offsets& t);
 
   const sql::Pipeline plan_;
   std::string logic_;
-  std::map<std::string, std::string, std::less<>> node_logic_;  // node → its line of logic_
+  // Each node's line of logic_, in the pipeline's order.
+  std::vector<std::pair<std::string, std::string>> node_logic_order_;
   Offsets offsets_;                    // bronze → next offset per partition
   std::vector<Offsets> pending_;       // boundaries registered, not reached yet, ascending
   std::vector<Offsets> epoch_starts_;  // open epochs, oldest first
   bool lambda_ready_ = true;           // the Lambda answers are built (false after Load)
   bool include_late_ = false;
-  std::vector<std::unique_ptr<SilverNode>> silver_;
-  std::vector<std::unique_ptr<GoldNode>> gold_;
+  std::vector<std::unique_ptr<BronzeNode>> bronze_;  // parallel to plan_.bronze
+  std::vector<std::unique_ptr<SilverNode>> silver_;  // parallel to plan_.silver
+  std::vector<std::unique_ptr<GoldNode>> gold_;      // parallel to plan_.gold
+  // The push under way: its bronze table and partition, its first offset, and each of its
+  // records' watermark at arrival.
+  const BronzeNode* push_bronze_ = nullptr;
+  uint32_t push_partition_ = 0;
+  uint64_t push_first_ = 0;
+  std::vector<Micros> push_watermarks_;
 };
 
 }  // namespace strata::runtime

@@ -12,10 +12,11 @@ void CollectColumns(const sql::BoundExpr& e, std::set<int>* out) {
 }
 
 // The bronze columns `silver` reads: in its WHERE and its SELECT list.
-std::set<int> ReadColumns(const sql::SilverTable& silver) {
+// The bronze columns an input of a silver table reads.
+std::set<int> ReadColumns(const sql::SilverInput& input) {
   std::set<int> columns;
-  if (silver.where) CollectColumns(*silver.where, &columns);
-  for (const sql::BoundExpr& p : silver.projections)
+  if (input.where) CollectColumns(*input.where, &columns);
+  for (const sql::BoundExpr& p : input.projections)
     CollectColumns(p, &columns);
   return columns;
 }
@@ -61,30 +62,40 @@ Status SchemaGuard::Check(const sql::BronzeTable& bronze, uint32_t version) {
     return Status::FailedPrecondition(bronze.name + ": a record of schema version " +
                                       std::to_string(version) + " is not in " + path);
   }
-  const catalog::SchemaVersion& first = history.versions.front();
   for (const sql::SilverTable& silver : plan_.silver) {
-    if (silver.source != bronze.name) continue;
-    for (int index : ReadColumns(silver)) {
-      const sql::ColumnSchema& column = bronze.columns[index];
-      if (!ReadableIn(first, column) || ReadableIn(*now, column)) continue;
-      uint32_t last_good = version - 1;
-      while (last_good > 1 && !ReadableIn(history.versions[last_good - 1], column))
-        --last_good;
-      const catalog::SchemaColumn* before = history.versions[last_good - 1].Find(column.name);
-      const catalog::SchemaColumn* after = now->Find(column.name);
-      std::string what =
-          after == nullptr
-              ? "dropped column " + column.name + " (" + before->type + ")"
-              : "changed column " + column.name + " from " + before->type + " to " + after->type;
-      return Status::FailedPrecondition(
-          bronze.name + ": schema version " + std::to_string(version) + " of " +
-          bronze.source_table + " " + what + " (version " + std::to_string(last_good) +
-          " had it), which " + silver.name + " reads as " + column.type.ToString() +
-          "; incompatible change, " + silver.name +
-          " and its views stop here while bronze keeps ingesting, until the pipeline no longer "
-          "reads " +
-          column.name);
+    for (const sql::SilverInput& input : silver.inputs) {
+      if (input.source != bronze.name) continue;
+      RETURN_IF_ERROR(CheckReads(bronze, input, silver.name, history, version));
     }
+  }
+  return Status::OK();
+}
+
+Status SchemaGuard::CheckReads(const sql::BronzeTable& bronze, const sql::SilverInput& input,
+                               const std::string& silver, const catalog::SchemaHistory& history,
+                               uint32_t version) const {
+  const catalog::SchemaVersion* now = history.Find(version);
+  const catalog::SchemaVersion& first = history.versions.front();
+  for (int index : ReadColumns(input)) {
+    const sql::ColumnSchema& column = bronze.columns[index];
+    if (!ReadableIn(first, column) || ReadableIn(*now, column)) continue;
+    uint32_t last_good = version - 1;
+    while (last_good > 1 && !ReadableIn(history.versions[last_good - 1], column))
+      --last_good;
+    const catalog::SchemaColumn* before = history.versions[last_good - 1].Find(column.name);
+    const catalog::SchemaColumn* after = now->Find(column.name);
+    std::string what =
+        after == nullptr
+            ? "dropped column " + column.name + " (" + before->type + ")"
+            : "changed column " + column.name + " from " + before->type + " to " + after->type;
+    return Status::FailedPrecondition(
+        bronze.name + ": schema version " + std::to_string(version) + " of " +
+        bronze.source_table + " " + what + " (version " + std::to_string(last_good) +
+        " had it), which " + silver + " reads as " + column.type.ToString() +
+        "; incompatible change, " + silver +
+        " and its views stop here while bronze keeps ingesting, until the pipeline no longer "
+        "reads " +
+        column.name);
   }
   return Status::OK();
 }

@@ -58,6 +58,10 @@ class SchemaGuard {
  private:
   // OK, or why records of `version` cannot be read.
   Status Check(const sql::BronzeTable& bronze, uint32_t version);
+  // Whether `input` of silver table `silver` can read records of schema `version`.
+  Status CheckReads(const sql::BronzeTable& bronze, const sql::SilverInput& input,
+                    const std::string& silver, const catalog::SchemaHistory& history,
+                    uint32_t version) const;
 
   const std::string data_dir_;
   const sql::Pipeline& plan_;

@@ -1190,9 +1190,9 @@ std::string Engine::StatusJson() const {
           .AddRaw("late_pct", pct)
           .Add("late_table", g.late_table);
       // Windows ending at or before the table's watermark minus the lateness are final.
-      const sql::SilverTable* silver = main_->plan.FindSilver(g.source);
+      const std::vector<std::string> sources = main_->plan.BronzeSources(g.name);
       for (const runtime::WatermarkInfo& w : watermark_info) {
-        if (silver != nullptr && w.table == silver->source && w.watermark) {
+        if (std::find(sources.begin(), sources.end(), w.table) != sources.end() && w.watermark) {
           o.Add("final_before", FormatTimestamp(*w.watermark - g.allowed_lateness));
         }
       }

@@ -1,5 +1,5 @@
-// INSERT INTO silver.x [(columns)] SELECT ... FROM bronze.y: the silver table's filter and
-// projections.
+// INSERT INTO silver.x [(columns)] SELECT ... FROM bronze.y | silver.y: one input of the
+// silver table, its filter and projections.
 #include "sql/pipeline_binder.h"
 
 #include <algorithm>
@@ -33,12 +33,7 @@ Result<size_t> PipelineBinder::ResolveInsertTarget(const InsertSelect& insert, S
                                                   "SELECT");
   }
   size_t index = it->second.index;
-  if (insert_at_[index].line != 0) {
-    return errors_.At(insert.target.location,
-                      name + " already has an INSERT (at line " + LineColumn(insert_at_[index]) +
-                          "): exactly one INSERT ... SELECT feeds a silver table");
-  }
-  insert_at_[index] = at;
+  if (insert_at_[index].line == 0) insert_at_[index] = at;
   return index;
 }
 
@@ -49,23 +44,28 @@ Status PipelineBinder::BindInsert(const InsertSelect& insert, SourceLocation at)
   std::string where = "an INSERT into a silver table";
   RETURN_IF_ERROR(RejectClauses(select, where, insert.target.location, false));
   ASSIGN_OR_RETURN(const Declared* source, ResolveSource(select.from, Layer::kBronze, name));
-  const BronzeTable& bronze = pipeline_.bronze[source->index];
-  Scope scope = MakeScope(select.from, bronze.name, &bronze.columns);
+  SilverInput input;
+  input.from_silver = source->layer == Layer::kSilver;
+  const std::vector<ColumnSchema>& columns = input.from_silver
+                                                 ? pipeline_.silver[source->index].columns
+                                                 : pipeline_.bronze[source->index].columns;
+  input.source = ToString(select.from.table);
+  Scope scope = MakeScope(select.from, input.source, &columns);
   std::string clause =
       where + " (silver transforms one record at a time; aggregate in a gold view)";
   ExprBinder binder(errors_, scope, BindOptions{clause, true});
   ExprBinder where_binder(errors_, scope, BindOptions{"WHERE", true});
   ASSIGN_OR_RETURN(ExpandedItems items, ExpandItems(select.items, binder, scope));
 
-  SilverTable& target = pipeline_.silver[index];
-  target.source = bronze.name;
-  target.insert_sql = NormalizedSelect(select);
+  const SilverTable& target = pipeline_.silver[index];
+  input.insert_sql = NormalizedSelect(select);
+  input.defined_at = at;
   if (select.where) {
     ASSIGN_OR_RETURN(BoundExpr w, where_binder.BindCondition(*select.where, "WHERE"));
-    target.where = std::move(w);
+    input.where = std::move(w);
   }
   std::vector<int> target_of_item;
-  RETURN_IF_ERROR(MapInsertColumns(insert, target, &target_of_item));
+  RETURN_IF_ERROR(MapInsertColumns(insert, target, columns.size(), &target_of_item));
   std::vector<std::optional<BoundExpr>> values(target.columns.size());
   for (size_t i = 0; i < items.outputs.size(); ++i) {
     const Expr& e = *items.outputs[i].expr;
@@ -83,19 +83,55 @@ Status PipelineBinder::BindInsert(const InsertSelect& insert, SourceLocation at)
       }
       values[c] = MakeLiteral(Value::Null(), column.type, insert.target.location);
     }
-    target.projections.push_back(std::move(*values[c]));
+    input.projections.push_back(std::move(*values[c]));
+  }
+  if (input.from_silver) {
+    RETURN_IF_ERROR(CheckRowForRow(pipeline_.silver[source->index], target, input,
+                                   select.from.table.location));
+  }
+  pipeline_.silver[index].inputs.push_back(std::move(input));
+  return Status::OK();
+}
+
+// A silver table fed by a silver table keeps its source's rows one for one: each change of
+// the source (a new version retracting the previous one, a delete) is a change of this
+// table, so no dedupe happens here, and its primary key, if any, must hold the source's key
+// columns as they are (then two live source rows never share a key here).
+Status PipelineBinder::CheckRowForRow(const SilverTable& source, const SilverTable& target,
+                                      const SilverInput& input, SourceLocation at) {
+  const std::string reads = target.name + " reads " + source.name;
+  if (target.dedupe_order >= 0) {
+    return errors_.At(at, reads + ", whose primary key already chose each key's version: " +
+                              "dedupe_order applies to a table fed by bronze tables");
+  }
+  if (target.primary_key.empty()) return Status::OK();
+  if (source.primary_key.empty()) {
+    return errors_.At(at, reads + ", which has no primary key, so " + target.name +
+                              " cannot have one: it keeps its source's rows one for one");
+  }
+  for (int k : source.primary_key) {
+    bool kept = false;
+    for (int mine : target.primary_key) {
+      const BoundExpr& e = input.projections[mine];
+      kept = kept || (e.kind == BoundKind::kColumn && e.column == k);
+    }
+    if (!kept) {
+      return errors_.At(at, reads + ": its primary key must include " + source.name + "'s key " +
+                                "column " + Quoted(source.columns[k].name) +
+                                " as it is (it keeps its source's rows one for one; deduplicate "
+                                "by another key in a table fed by bronze)");
+    }
   }
   return Status::OK();
 }
 
 Status PipelineBinder::MapInsertColumns(const InsertSelect& insert, const SilverTable& target,
-                                        std::vector<int>* target_of_item) {
+                                        size_t source_columns, std::vector<int>* target_of_item) {
   const Select& select = insert.select;
   size_t items = 0;
   for (const SelectItem& item : select.items) {
     if (item.expr->kind == ExprKind::kStar) {
-      const BronzeTable* bronze = pipeline_.FindBronze(target.source);
-      items += bronze->columns.size();
+      items += source_columns;
     } else {
       ++items;
     }

@@ -1,5 +1,5 @@
-// CREATE MATERIALIZED VIEW gold.x WITH (...) AS SELECT ... FROM silver.y: options, grouping
-// and outputs.
+// CREATE MATERIALIZED VIEW gold.x WITH (...) AS SELECT ... FROM silver.y | gold.y: options,
+// grouping and outputs.
 #include "sql/bind_select.h"
 #include "sql/binder.h"
 #include "sql/pipeline_binder.h"
@@ -14,8 +14,10 @@ Status PipelineBinder::BindView(const CreateMaterializedView& view, SourceLocati
   const Select& select = view.select;
   RETURN_IF_ERROR(RejectClauses(select, "a materialized view yet", view.view.location, true));
   ASSIGN_OR_RETURN(const Declared* source, ResolveSource(select.from, Layer::kSilver, gold.name));
-  const SilverTable& silver = pipeline_.silver[source->index];
-  gold.source = silver.name;
+  gold.source = ToString(select.from.table);
+  gold.from_gold = source->layer == Layer::kGold;
+  const std::vector<ColumnSchema>& columns = *pipeline_.FindNodeColumns(gold.source);
+  if (gold.from_gold) RETURN_IF_ERROR(CheckViewOfView(select, gold));
   gold.sql = NormalizedSelect(select);
   bool aggregates = false;
   for (const SelectItem& item : select.items)
@@ -26,8 +28,28 @@ Status PipelineBinder::BindView(const CreateMaterializedView& view, SourceLocati
                           " must aggregate (GROUP BY or an aggregate function such as "
                           "count(*)): a gold view is keyed by its groups");
   }
-  RETURN_IF_ERROR(BindViewSelect(select, silver, &gold));
+  RETURN_IF_ERROR(BindViewSelect(select, gold.source, columns, &gold));
   pipeline_.gold.push_back(std::move(gold));
+  return Status::OK();
+}
+
+// A view of a view reads its source's changelog: every change of an hourly row (a
+// retraction and the new value) is a change of the daily sum. Event-time windows need a
+// watermark over records, which a view's rows are not; a view without GROUP BY answers one
+// row even before it has input, which no change announces.
+Status PipelineBinder::CheckViewOfView(const Select& select, const GoldView& gold) {
+  const std::string reads = gold.name + " reads " + gold.source;
+  if (IsWindowed(select)) {
+    return errors_.At(select.from.table.location,
+                      reads + ", a gold view: event-time windows read a silver table; group "
+                              "a view's rows by their columns (e.g. date_trunc('day', "
+                              "window_start))");
+  }
+  const GoldView* source = pipeline_.FindGold(gold.source);
+  if (source->group_keys.empty()) {
+    return errors_.At(select.from.table.location,
+                      reads + ", which has no GROUP BY: a view reads only a grouped view");
+  }
   return Status::OK();
 }
 
@@ -150,9 +172,9 @@ Result<WindowSpec> PipelineBinder::BindWindow(const Expr& call, ExprBinder& inpu
   return w;
 }
 
-Status PipelineBinder::BindViewSelect(const Select& select, const SilverTable& silver,
-                                      GoldView* gold) {
-  Scope scope = MakeScope(select.from, silver.name, &silver.columns);
+Status PipelineBinder::BindViewSelect(const Select& select, const std::string& source,
+                                      const std::vector<ColumnSchema>& columns, GoldView* gold) {
+  Scope scope = MakeScope(select.from, source, &columns);
   ExprBinder input(errors_, scope, BindOptions{"WHERE", true});
   // With a window, everything after WHERE reads the windowed row: the silver columns, then
   // window_start and window_end.
@@ -164,15 +186,15 @@ Status PipelineBinder::BindViewSelect(const Select& select, const SilverTable& s
     }
     window_item = item.get();
   }
-  std::vector<ColumnSchema> windowed = silver.columns;
+  std::vector<ColumnSchema> windowed = columns;
   if (window_item != nullptr) {
     ExprBinder time(errors_, scope, BindOptions{"a window", true});
     ASSIGN_OR_RETURN(WindowSpec w,
-                     BindWindow(*window_item, time, static_cast<int>(silver.columns.size())));
+                     BindWindow(*window_item, time, static_cast<int>(columns.size())));
     for (const char* column : {"window_start", "window_end"}) {
-      if (FindColumn(silver.columns, column) >= 0) {
+      if (FindColumn(columns, column) >= 0) {
         return errors_.At(window_item->location,
-                          silver.name + " has a column " + Quoted(column) +
+                          source + " has a column " + Quoted(column) +
                               ", which a window's columns would hide: rename it in the silver "
                               "table");
       }
@@ -181,7 +203,7 @@ Status PipelineBinder::BindViewSelect(const Select& select, const SilverTable& s
     gold->window = std::move(w);
     gold->late_table = gold->name + std::string(kLateSuffix);
   }
-  Scope windowed_scope = MakeScope(select.from, silver.name, &windowed);
+  Scope windowed_scope = MakeScope(select.from, source, &windowed);
   ExprBinder items_binder(errors_, windowed_scope, BindOptions{"WHERE", true});
   ASSIGN_OR_RETURN(ExpandedItems items, ExpandItems(select.items, items_binder, windowed_scope));
   if (select.where) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
 
 #include "sql/pipeline_binder.h"
 
@@ -97,6 +98,13 @@ std::string LineColumn(SourceLocation at) {
 }
 
 Result<Pipeline> PipelineBinder::Bind(const std::vector<Statement>& statements) {
+  for (const Statement& s : statements) {
+    if (const auto* insert = std::get_if<InsertSelect>(&s.node)) {
+      reads_[ToString(insert->target)].push_back(ToString(insert->select.from.table));
+    } else if (const auto* view = std::get_if<CreateMaterializedView>(&s.node)) {
+      reads_[ToString(view->view)].push_back(ToString(view->select.from.table));
+    }
+  }
   // Tables first, so that statements may come in any order.
   for (const Statement& s : statements) {
     if (const auto* create = std::get_if<CreateTable>(&s.node)) {
@@ -120,6 +128,16 @@ Result<Pipeline> PipelineBinder::Bind(const std::vector<Statement>& statements) 
     if (insert_at_[i].line == 0) {
       return errors_.At(t.defined_at, t.name + " has no INSERT INTO " + t.name +
                                           " SELECT ... FROM bronze.<table> to fill it");
+    }
+    if (t.inputs.size() > 1 && std::any_of(t.inputs.begin(), t.inputs.end(),
+                                           [](const SilverInput& in) { return in.from_silver; })) {
+      const SilverInput& in = *std::find_if(t.inputs.begin(), t.inputs.end(),
+                                            [](const SilverInput& i) { return i.from_silver; });
+      return errors_.At(in.defined_at,
+                        t.name + " reads " + in.source +
+                            " and has other INSERTs: a silver table fed by a silver table has "
+                            "exactly that one INSERT (several INSERTs may each read a bronze "
+                            "table)");
     }
   }
   for (const Statement& s : statements) {
@@ -172,7 +190,8 @@ Result<std::string> PipelineBinder::Declare(const TableName& table, bool view, S
   size_t index = layer == Layer::kBronze   ? pipeline_.bronze.size()
                  : layer == Layer::kSilver ? pipeline_.silver.size()
                                            : 0;
-  tables_[full] = Declared{layer, index, at};
+  const size_t order = tables_.size();
+  tables_[full] = Declared{layer, index, at, order};
   return full;
 }
 
@@ -190,12 +209,13 @@ Status PipelineBinder::CheckLayerOption(const Options& options, std::string_view
 Result<const PipelineBinder::Declared*> PipelineBinder::ResolveSource(const TableRef& from,
                                                                       Layer want,
                                                                       std::string_view reader) {
+  const Declared& me = tables_.at(std::string(reader));
   std::string name = ToString(from.table);
   auto it = tables_.find(name);
   if (it == tables_.end()) {
     std::vector<std::string> names;
     for (const auto& [n, d] : tables_) {
-      if (d.layer == want) names.push_back(n);
+      if (d.layer == want || (d.layer == me.layer && d.order < me.order)) names.push_back(n);
     }
     std::string message = "table " + Quoted(name) + " does not exist";
     std::string closest = ClosestName(name, names);
@@ -206,18 +226,48 @@ Result<const PipelineBinder::Declared*> PipelineBinder::ResolveSource(const Tabl
     if (!closest.empty()) message += " (did you mean " + closest + "?)";
     return errors_.At(from.table.location, message);
   }
-  if (it->second.layer != want) {
-    std::string what = want == Layer::kBronze
-                           ? "a silver table reads from a bronze table"
-                           : "a gold view reads from a silver table (bronze holds raw records; "
-                             "clean them in silver first)";
-    if (want == Layer::kSilver && it->second.layer == Layer::kGold) {
-      what = "a gold view reads from a silver table";
-    }
-    return errors_.At(from.table.location, std::string(reader) + " reads " + name + ", a " +
-                                               LayerName(it->second.layer) + " table: " + what);
+  const Declared& source = it->second;
+  if (source.layer == want) return &source;
+  std::string reads = std::string(reader) + " reads " + name;
+  if (source.layer == me.layer && name == reader) {
+    return errors_.At(from.table.location,
+                      reads + ", itself: a node cannot read its own rows (a cycle)");
   }
-  return &it->second;
+  if (source.layer == me.layer && source.order > me.order) {
+    std::string cycle = PathBetween(name, std::string(reader));
+    if (!cycle.empty()) {
+      return errors_.At(from.table.location, "cycle: " + std::string(reader) + " → " + cycle +
+                                                 " (a pipeline is a graph without cycles)");
+    }
+    return errors_.At(from.table.location,
+                      reads + ", which is defined later (at line " + LineColumn(source.at) +
+                          "): a node reads only nodes defined before it");
+  }
+  if (source.layer == me.layer) return &source;
+  std::string what = want == Layer::kBronze
+                         ? "a silver table reads from a bronze table or an earlier silver table"
+                         : "a gold view reads from a silver table or an earlier gold view (bronze "
+                           "holds raw records; clean them in silver first)";
+  return errors_.At(from.table.location,
+                    reads + ", a " + LayerName(source.layer) + " table: " + what);
+}
+
+std::string PipelineBinder::PathBetween(const std::string& from, const std::string& to) const {
+  // Depth-first over the statements' reads; `seen` keeps it finite on other cycles.
+  std::vector<std::string> seen;
+  std::function<std::string(const std::string&)> walk = [&](const std::string& at) -> std::string {
+    if (at == to) return at;
+    if (std::find(seen.begin(), seen.end(), at) != seen.end()) return "";
+    seen.push_back(at);
+    auto it = reads_.find(at);
+    if (it == reads_.end()) return "";
+    for (const std::string& next : it->second) {
+      std::string rest = walk(next);
+      if (!rest.empty()) return at + " → " + rest;
+    }
+    return "";
+  };
+  return walk(from);
 }
 
 Status PipelineBinder::RejectClauses(const Select& select, std::string_view where,

@@ -71,19 +71,26 @@ void ExplainBronze(const BronzeTable& t, std::string* out) {
 }
 
 void ExplainSilver(const SilverTable& t, const Pipeline& p, std::string* out) {
-  *out += t.name + "  <- " + t.source + "  [on_violation " + OnViolationName(t.on_violation);
+  std::string sources;
+  for (const SilverInput& in : t.inputs)
+    sources += (sources.empty() ? "" : ", ") + in.source;
+  *out += t.name + "  <- " + sources + "  [on_violation " + OnViolationName(t.on_violation);
   if (t.on_violation == OnViolation::kQuarantine) *out += " -> " + t.quarantine_table;
   *out += "]\n";
-  const BronzeTable* bronze = p.FindBronze(t.source);
-  std::vector<std::string> input = bronze ? Names(bronze->columns) : std::vector<std::string>{};
-  if (t.where) Block("filter", {FormatBoundExpr(*t.where, input)}, out);
   std::vector<std::string> lines;
-  for (size_t i = 0; i < t.columns.size(); ++i) {
-    const ColumnSchema& c = t.columns[i];
-    lines.push_back(QuoteIdentifier(c.name) + " " + c.type.ToString() +
-                    " := " + FormatBoundExpr(t.projections[i], input));
+  for (const SilverInput& in : t.inputs) {
+    const std::vector<ColumnSchema>* columns = p.FindColumns(in.source);
+    std::vector<std::string> input = columns ? Names(*columns) : std::vector<std::string>{};
+    if (t.inputs.size() > 1) Block("input", {in.source}, out);
+    if (in.where) Block("filter", {FormatBoundExpr(*in.where, input)}, out);
+    lines.clear();
+    for (size_t i = 0; i < t.columns.size(); ++i) {
+      const ColumnSchema& c = t.columns[i];
+      lines.push_back(QuoteIdentifier(c.name) + " " + c.type.ToString() +
+                      " := " + FormatBoundExpr(in.projections[i], input));
+    }
+    Block("project", lines, out);
   }
-  Block("project", lines, out);
   lines.clear();
   std::vector<std::string> own = Names(t.columns);
   for (const Constraint& c : t.constraints) {
@@ -111,8 +118,8 @@ void ExplainGold(const GoldView& v, const Pipeline& p, std::string* out) {
   if (!v.owner.empty()) *out += ", owner " + v.owner;
   if (v.freshness > 0) *out += ", freshness " + FormatDuration(v.freshness);
   *out += "]\n";
-  const SilverTable* silver = p.FindSilver(v.source);
-  std::vector<std::string> input = silver ? Names(silver->columns) : std::vector<std::string>{};
+  const std::vector<ColumnSchema>* columns = p.FindNodeColumns(v.source);
+  std::vector<std::string> input = columns ? Names(*columns) : std::vector<std::string>{};
   if (v.where) Block("filter", {FormatBoundExpr(*v.where, input)}, out);
   if (v.window) {
     std::string late = v.allowed_lateness > 0 ? FormatDuration(v.allowed_lateness) : "0 s";

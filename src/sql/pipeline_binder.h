@@ -65,13 +65,19 @@ class PipelineBinder {
     Layer layer;
     size_t index;  // into the pipeline's vector of that layer (bronze, silver)
     SourceLocation at;
+    size_t order = 0;  // its place among the declarations: a node reads only earlier ones
   };
 
   // binder.cc
   Result<std::string> Declare(const TableName& name, bool view, SourceLocation at);
   Status CheckLayerOption(const Options& options, std::string_view table);
-  // The table `from` reads, which must be of layer `want`; `reader` names who reads it.
+  // The table `from` reads, which must be of layer `want` or a table of the reader's own
+  // layer declared before the reader (a cycle or a read of a later node is an error naming
+  // the place); `reader` names who reads it.
   Result<const Declared*> ResolveSource(const TableRef& from, Layer want, std::string_view reader);
+  // "silver.a → silver.b → silver.a" when the statements make `from` read `to` through
+  // nodes of the graph; empty otherwise.
+  std::string PathBetween(const std::string& from, const std::string& to) const;
   Status RejectClauses(const Select& select, std::string_view where, SourceLocation at,
                        bool allow_grouping);
   // bind_tables.cc
@@ -83,23 +89,30 @@ class PipelineBinder {
   Status BindConstraints(const CreateTable& create, SilverTable* table);
   // bind_insert.cc
   Status BindInsert(const InsertSelect& insert, SourceLocation at);
-  // The index of the silver table the INSERT fills (which had no INSERT before).
+  // The index of the silver table the INSERT fills.
   Result<size_t> ResolveInsertTarget(const InsertSelect& insert, SourceLocation at);
   Status MapInsertColumns(const InsertSelect& insert, const SilverTable& target,
-                          std::vector<int>* target_of_item);
+                          size_t source_columns, std::vector<int>* target_of_item);
+  Status CheckRowForRow(const SilverTable& source, const SilverTable& target,
+                        const SilverInput& input, SourceLocation at);
   Result<BoundExpr> Assign(Typed value, const ColumnSchema& column, SourceLocation at);
   // bind_view.cc
   Status BindView(const CreateMaterializedView& view, SourceLocation at);
   Status BindViewOptions(const CreateMaterializedView& view, GoldView* gold);
+  Status CheckViewOfView(const Select& select, const GoldView& gold);
   // The window of a GROUP BY item tumble(...), hop(...) or session(...) (see WindowSpec).
   static bool IsWindowed(const Select& select);
   Result<WindowSpec> BindWindow(const Expr& call, ExprBinder& input, int silver_columns);
-  Status BindViewSelect(const Select& select, const SilverTable& silver, GoldView* gold);
+  // `source`: the silver table's or the gold view's name; `columns`: its row.
+  Status BindViewSelect(const Select& select, const std::string& source,
+                        const std::vector<ColumnSchema>& columns, GoldView* gold);
 
   ErrorSink errors_;
   Pipeline pipeline_;
   std::map<std::string, Declared> tables_;
   std::vector<SourceLocation> insert_at_;  // per silver table; line 0 until its INSERT
+  // Every node's sources as the statements name them (before binding): for cycle messages.
+  std::map<std::string, std::vector<std::string>> reads_;
 };
 
 }  // namespace strata::sql::internal

@@ -433,6 +433,44 @@ const std::vector<ColumnSchema>* Pipeline::FindColumns(std::string_view name) co
   return nullptr;
 }
 
+const std::vector<ColumnSchema>* Pipeline::FindNodeColumns(std::string_view name) const {
+  if (const SilverTable* t = FindSilver(name)) return &t->columns;
+  if (const GoldView* v = FindGold(name)) return &v->columns;
+  return nullptr;
+}
+
+std::vector<std::string> Pipeline::Upstream(std::string_view table) const {
+  std::vector<std::string> reached{std::string(table)};
+  auto reached_has = [&](std::string_view name) {
+    return std::find(reached.begin(), reached.end(), name) != reached.end();
+  };
+  auto reach = [&](const std::string& name) {
+    if (!reached_has(name)) reached.push_back(name);
+  };
+  // The graph is in dependency order: walking it backwards meets every reader before what
+  // it reads.
+  for (size_t i = gold.size(); i-- > 0;) {
+    if (reached_has(gold[i].name)) reach(gold[i].source);
+  }
+  for (size_t i = silver.size(); i-- > 0;) {
+    if (!reached_has(silver[i].name)) continue;
+    for (const SilverInput& in : silver[i].inputs)
+      reach(in.source);
+  }
+  return reached;
+}
+
+std::vector<std::string> Pipeline::BronzeSources(std::string_view table) const {
+  const std::vector<std::string> upstream = Upstream(table);
+  std::vector<std::string> out;
+  for (const BronzeTable& b : bronze) {
+    if (b.name != table && std::find(upstream.begin(), upstream.end(), b.name) != upstream.end()) {
+      out.push_back(b.name);
+    }
+  }
+  return out;
+}
+
 std::string FormatBoundExpr(const BoundExpr& expr, std::span<const std::string> column_names) {
   std::string out;
   Append(expr, column_names, true, &out);

@@ -100,14 +100,31 @@ struct Constraint {
   std::string sql;  // "amount > 0", "order_id IS NOT NULL" (normalized)
 };
 
-// CREATE TABLE silver.x (...) WITH (...) plus its one INSERT INTO silver.x SELECT ... FROM
-// bronze.y: decode bronze.y, filter, project (and cast) to the declared columns, check the
-// constraints, then upsert by primary key.
+// One INSERT INTO silver.x SELECT ... FROM <source>: what feeds the silver table from one
+// earlier node. The source is a bronze table (its records are decoded, then filtered and
+// projected) or a silver table defined before x (its changelog is filtered and projected:
+// a second cleanup stage).
+struct SilverInput {
+  std::string source;                  // "bronze.orders" or "silver.orders_raw"
+  bool from_silver = false;            // the source is a silver table
+  std::optional<BoundExpr> where;      // boolean, over the source's columns
+  std::vector<BoundExpr> projections;  // one per silver column, of exactly its type
+  std::string insert_sql;              // the normalized SELECT of the INSERT
+  SourceLocation defined_at;           // the INSERT statement
+};
+
+// CREATE TABLE silver.x (...) WITH (...) plus the INSERT INTO silver.x SELECT ... statements
+// that feed it (one or more; all from bronze tables, or exactly one from a silver table): per
+// input, decode, filter, project (and cast) to the declared columns; then check the
+// constraints and upsert by primary key, across every input (the primary key and
+// dedupe_order decide between versions from different sources).
 struct SilverTable {
   std::string name;  // "silver.orders"
   std::vector<ColumnSchema> columns;
   // Indexes into `columns`. Empty: no business key, every row is appended (no dedupe).
-  // Otherwise an upsert: a new version of a key retracts the previous one.
+  // Otherwise an upsert: a new version of a key retracts the previous one. A table fed by
+  // a silver table keeps its source's rows one for one (each change of the source is a
+  // change of this table): its key must include the source's key columns as they are.
   std::vector<int> primary_key;
   // The column deciding which version of a key wins (the greatest; ties go to the later
   // record in log order), or -1: the later record in log order wins. Only with a key.
@@ -116,11 +133,10 @@ struct SilverTable {
   std::vector<Constraint> constraints;  // NOT NULL ones first, in column order; then CHECKs
   std::string quarantine_table;         // "silver.orders__quarantine"
 
-  std::string source;                  // "bronze.orders"
-  std::optional<BoundExpr> where;      // boolean, over the bronze columns
-  std::vector<BoundExpr> projections;  // one per silver column, of exactly its type
-  std::string insert_sql;              // the normalized SELECT of the INSERT
+  std::vector<SilverInput> inputs;  // in the file's order; never empty once bound
   SourceLocation defined_at;
+
+  bool from_silver() const { return inputs.size() == 1 && inputs[0].from_silver; }
 };
 
 // The schema of silver.x__quarantine, where rows that break a constraint (or bronze
@@ -172,7 +188,10 @@ struct OutputColumn {
 };
 
 // CREATE MATERIALIZED VIEW gold.x WITH (...) AS SELECT ... FROM silver.y [WHERE]
-// [GROUP BY]: a keyed, versioned aggregate of a silver table. The key is the group keys.
+// [GROUP BY]: a keyed, versioned aggregate of a silver table, or of a gold view defined
+// before it (FROM gold.y: its changelog, e.g. daily revenue from hourly revenue; no
+// event-time window then). The key is the group keys. Below, "the silver row" is the
+// source's row: a gold source's row is its output columns.
 struct GoldView {
   std::string name;      // "gold.revenue_hourly"
   std::string owner;     // empty when not declared
@@ -180,7 +199,8 @@ struct GoldView {
   Serving serving = Serving::kKappa;
   Micros batch_every = 0;  // Lambda: how often the batch view is recomputed; 0 for Kappa
 
-  std::string source;              // "silver.orders"
+  std::string source;              // "silver.orders" or "gold.revenue_hourly"
+  bool from_gold = false;          // the source is a gold view
   std::optional<BoundExpr> where;  // boolean, over the silver row
   // With a window, group keys and aggregate arguments read the windowed row (see
   // WindowSpec); a record whose window closed (its end plus allowed_lateness at or before
@@ -198,8 +218,9 @@ struct GoldView {
   SourceLocation defined_at;
 };
 
-// A whole pipeline, in dependency order: every silver table reads a bronze table, every gold
-// view a silver table; within a layer, tables keep the order of the file.
+// A whole pipeline, a graph in dependency order: every silver table reads bronze tables or
+// one earlier silver table, every gold view a silver table or an earlier gold view; within
+// a layer, tables keep the order of the file, so a node always comes after what it reads.
 struct Pipeline {
   std::vector<BronzeTable> bronze;
   std::vector<SilverTable> silver;
@@ -208,6 +229,13 @@ struct Pipeline {
   const BronzeTable* FindBronze(std::string_view name) const;  // null when absent
   const SilverTable* FindSilver(std::string_view name) const;
   const GoldView* FindGold(std::string_view name) const;
+  // The columns of a silver table or gold view (the row a reader of it sees); null otherwise.
+  const std::vector<ColumnSchema>* FindNodeColumns(std::string_view name) const;
+  // `table` and every node it reads, directly or through other nodes, in no set order.
+  std::vector<std::string> Upstream(std::string_view table) const;
+  // The bronze tables whose records reach `table` (a silver table or gold view), through
+  // every path of the graph, in the pipeline's order; empty for another name.
+  std::vector<std::string> BronzeSources(std::string_view table) const;
   // The columns of any table a query can read ("bronze.x", "silver.x",
   // "silver.x__quarantine", "gold.x", "gold.x__late"); null when there is none.
   const std::vector<ColumnSchema>* FindColumns(std::string_view name) const;

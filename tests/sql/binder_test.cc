@@ -1,5 +1,6 @@
 #include "sql/binder.h"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,7 +87,7 @@ TEST(BindPipeline, DesignPipeline) {
 
   const SilverTable& silver = p.silver[0];
   EXPECT_EQ(silver.name, "silver.orders");
-  EXPECT_EQ(silver.source, "bronze.orders");
+  EXPECT_EQ(silver.inputs[0].source, "bronze.orders");
   EXPECT_EQ(silver.quarantine_table, "silver.orders__quarantine");
   EXPECT_THAT(silver.primary_key, ElementsAre(0));
   EXPECT_EQ(silver.dedupe_order, 5);
@@ -101,25 +102,25 @@ TEST(BindPipeline, DesignPipeline) {
                                        "orders_event_ts_not_null: event_ts IS NOT NULL",
                                        "orders_amount_check: amount > 0"));
   EXPECT_EQ(silver.constraints[3].check.type, Type::Boolean());
-  ASSERT_TRUE(silver.where.has_value());
+  ASSERT_TRUE(silver.inputs[0].where.has_value());
   std::vector<std::string> bronze_names = {"order_id", "customer_id", "amount",
                                            "status",   "email",       "event_ts"};
-  EXPECT_EQ(FormatBoundExpr(*silver.where, bronze_names), "status <> 'test'");
+  EXPECT_EQ(FormatBoundExpr(*silver.inputs[0].where, bronze_names), "status <> 'test'");
 
-  ASSERT_EQ(silver.projections.size(), 6u);
+  ASSERT_EQ(silver.inputs[0].projections.size(), 6u);
   // round(amount, 2) is numeric(38,2), assigned to numeric(18,2) through a cast.
-  const BoundExpr& amount = silver.projections[2];
+  const BoundExpr& amount = silver.inputs[0].projections[2];
   EXPECT_EQ(amount.kind, BoundKind::kCast);
   EXPECT_EQ(amount.type, Type::Numeric(18, 2));
   EXPECT_EQ(amount.children[0].kind, BoundKind::kCall);
   EXPECT_EQ(amount.children[0].func, Func::kRound);
   EXPECT_EQ(amount.children[0].type, Type::Numeric(38, 2));
-  const BoundExpr& email = silver.projections[4];
+  const BoundExpr& email = silver.inputs[0].projections[4];
   EXPECT_EQ(email.type, Type::Text());
   EXPECT_EQ(email.func, Func::kLower);
   EXPECT_EQ(email.children[0].func, Func::kBtrim);
-  EXPECT_EQ(silver.projections[0].kind, BoundKind::kColumn);
-  EXPECT_EQ(silver.projections[5].column, 5);
+  EXPECT_EQ(silver.inputs[0].projections[0].kind, BoundKind::kColumn);
+  EXPECT_EQ(silver.inputs[0].projections[5].column, 5);
   EXPECT_EQ(FormatBoundExpr(amount, bronze_names), "CAST(round(amount, 2) AS numeric(18,2))");
   EXPECT_EQ(FormatBoundExpr(email, bronze_names), "lower(btrim(email))");
 
@@ -197,7 +198,7 @@ TEST(BindPipeline, StatementsInAnyOrderAndDefaults) {
   const SilverTable& s = r->silver[0];
   EXPECT_TRUE(s.primary_key.empty());
   EXPECT_EQ(s.dedupe_order, -1);
-  EXPECT_FALSE(s.where.has_value());
+  EXPECT_FALSE(s.inputs[0].where.has_value());
   EXPECT_EQ(r->bronze[0].partitions, 4u);
   EXPECT_TRUE(r->bronze[0].key.empty());
   const GoldView& g = r->gold[0];
@@ -337,24 +338,24 @@ TEST(BindPipeline, InsertColumnListsAndMissingColumns) {
                  "FROM bronze.orders o WHERE o.amount > 10;"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const SilverTable& s = r->silver[0];
-  ASSERT_EQ(s.projections.size(), 4u);
-  EXPECT_EQ(s.projections[0].func, Func::kUpper);
-  EXPECT_EQ(s.projections[1].kind, BoundKind::kLiteral);  // amount: NULL
-  EXPECT_TRUE(s.projections[1].literal.is_null());
-  EXPECT_EQ(s.projections[1].type, Type::Numeric(18, 2));
-  EXPECT_EQ(s.projections[3].column, 5);
+  ASSERT_EQ(s.inputs[0].projections.size(), 4u);
+  EXPECT_EQ(s.inputs[0].projections[0].func, Func::kUpper);
+  EXPECT_EQ(s.inputs[0].projections[1].kind, BoundKind::kLiteral);  // amount: NULL
+  EXPECT_TRUE(s.inputs[0].projections[1].literal.is_null());
+  EXPECT_EQ(s.inputs[0].projections[1].type, Type::Numeric(18, 2));
+  EXPECT_EQ(s.inputs[0].projections[3].column, 5);
   // Fewer items than columns without a list: the rest are NULL.
   r = Bind(WithInsert("INSERT INTO silver.orders SELECT order_id, 5 FROM bronze.orders;"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->silver[0].projections[1].kind, BoundKind::kLiteral);  // 5 → numeric(18,2) 5.00
-  EXPECT_EQ(r->silver[0].projections[1].literal, Value::Int128(500));
+  EXPECT_EQ(r->silver[0].inputs[0].projections[1].kind, BoundKind::kLiteral);  // 5 → numeric(18,2) 5.00
+  EXPECT_EQ(r->silver[0].inputs[0].projections[1].literal, Value::Int128(500));
   // String literals are read as the column's type.
   r =
       Bind(WithInsert("INSERT INTO silver.orders SELECT order_id, '12.5', 'x', '2026-01-02' "
                       "FROM bronze.orders;"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->silver[0].projections[1].literal, Value::Int128(1250));
-  EXPECT_EQ(r->silver[0].projections[3].type, Type::Timestamp());
+  EXPECT_EQ(r->silver[0].inputs[0].projections[1].literal, Value::Int128(1250));
+  EXPECT_EQ(r->silver[0].inputs[0].projections[3].type, Type::Timestamp());
 }
 
 // --- Errors in statements and options ---
@@ -380,8 +381,8 @@ TEST(BindPipelineErrors, Names) {
                             "not by INSERT");
   t = WithInsert("INSERT INTO silver.orders SELECT * FROM silver.orders;");
   EXPECT_EQ(ErrorOf(t), At(t, 5, "silver.orders;") +
-                            "silver.orders reads silver.orders, a silver table: a silver table "
-                            "reads from a bronze table");
+                            "silver.orders reads silver.orders, itself: a node cannot read its "
+                            "own rows (a cycle)");
   t = WithInsert("INSERT INTO silver.orders SELECT x.order_id FROM bronze.orders o;");
   EXPECT_EQ(ErrorOf(t), At(t, 5, "x.order_id") +
                             "missing FROM-clause entry for table \"x\" (this reads "
@@ -395,7 +396,8 @@ TEST(BindPipelineErrors, Names) {
   t = WithView("CREATE MATERIALIZED VIEW gold.v AS SELECT count(*) AS n FROM bronze.orders;");
   EXPECT_EQ(ErrorOf(t), At(t, 6, "bronze.orders") +
                             "gold.v reads bronze.orders, a bronze table: a gold view reads from a "
-                            "silver table (bronze holds raw records; clean them in silver first)");
+                            "silver table or an earlier gold view (bronze holds raw records; "
+                            "clean them in silver first)");
   t = "CREATE TABLE orders (a bigint);";
   EXPECT_EQ(ErrorOf(t), At(t, 1, "orders") +
                             "table name \"orders\" needs its layer as schema: bronze.orders or "
@@ -408,15 +410,128 @@ TEST(BindPipelineErrors, Names) {
   EXPECT_EQ(ErrorOf(t), At(t, 1, "a text") + "column \"a\" specified more than once");
 }
 
+// --- A pipeline is a graph ---
+
+constexpr std::string_view kGraphTables =
+    "CREATE TABLE bronze.web (id text, amount numeric(18,2), ts timestamp);\n"
+    "CREATE TABLE bronze.cdc (id text, amount numeric(18,2), ts timestamp) WITH (format = "
+    "'debezium');\n"
+    "CREATE TABLE silver.orders (id text, amount numeric(18,2), ts timestamp, PRIMARY KEY "
+    "(id)) WITH (dedupe_order = 'ts');\n";
+
+TEST(BindPipeline, SeveralInsertsFeedOneSilverTable) {
+  Result<Pipeline> r = Bind(std::string(kGraphTables) +
+                            "INSERT INTO silver.orders SELECT id, amount, ts FROM bronze.web;\n"
+                            "INSERT INTO silver.orders SELECT * FROM bronze.cdc WHERE amount > 0;");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const SilverTable& s = r->silver[0];
+  ASSERT_EQ(s.inputs.size(), 2u);
+  EXPECT_EQ(s.inputs[0].source, "bronze.web");
+  EXPECT_FALSE(s.inputs[0].where.has_value());
+  EXPECT_EQ(s.inputs[1].source, "bronze.cdc");
+  EXPECT_TRUE(s.inputs[1].where.has_value());
+  EXPECT_EQ(s.inputs[1].defined_at.line, 5);
+  EXPECT_FALSE(s.from_silver());
+  EXPECT_EQ(r->BronzeSources("silver.orders"), (std::vector<std::string>{"bronze.web", "bronze.cdc"}));
+}
+
+TEST(BindPipeline, SilverReadsSilverAndGoldReadsGold) {
+  std::string t = std::string(kGraphTables) +
+                  "CREATE TABLE silver.big (id text NOT NULL, amount numeric(18,2), day date, "
+                  "PRIMARY KEY (id));\n"
+                  "INSERT INTO silver.orders SELECT id, amount, ts FROM bronze.web;\n"
+                  "INSERT INTO silver.big SELECT id, amount, ts::date FROM silver.orders WHERE "
+                  "amount > 100;\n"
+                  "CREATE MATERIALIZED VIEW gold.daily AS SELECT day, sum(amount) AS total FROM "
+                  "silver.big GROUP BY day;\n"
+                  "CREATE MATERIALIZED VIEW gold.monthly AS SELECT date_trunc('month', day) AS m, "
+                  "sum(total) AS total FROM gold.daily GROUP BY 1;\n";
+  Result<Pipeline> r = Bind(t);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->silver.size(), 2u);
+  EXPECT_TRUE(r->silver[1].from_silver());
+  EXPECT_EQ(r->silver[1].inputs[0].source, "silver.orders");
+  const GoldView* monthly = r->FindGold("gold.monthly");
+  ASSERT_NE(monthly, nullptr);
+  EXPECT_TRUE(monthly->from_gold);
+  EXPECT_EQ(monthly->source, "gold.daily");
+  EXPECT_EQ(r->BronzeSources("gold.monthly"), std::vector<std::string>{"bronze.web"});
+  std::vector<std::string> up = r->Upstream("gold.monthly");
+  std::sort(up.begin(), up.end());
+  EXPECT_EQ(up, (std::vector<std::string>{"bronze.web", "gold.daily", "gold.monthly", "silver.big",
+                                          "silver.orders"}));
+}
+
+TEST(BindPipelineErrors, Graph) {
+  const std::string insert = "INSERT INTO silver.orders SELECT id, amount, ts FROM bronze.web;\n";
+  // A node reads only nodes defined before it; a cycle is named as one.
+  std::string t = std::string(kGraphTables) + insert +
+                  "CREATE MATERIALIZED VIEW gold.a AS SELECT id, sum(n) AS n FROM gold.b GROUP BY "
+                  "id;\n"
+                  "CREATE MATERIALIZED VIEW gold.b AS SELECT id, count(*) AS n FROM silver.orders "
+                  "GROUP BY id;\n";
+  EXPECT_EQ(ErrorOf(t), At(t, 5, "gold.b") +
+                            "gold.a reads gold.b, which is defined later (at line 6:1): a node "
+                            "reads only nodes defined before it");
+  t = std::string(kGraphTables) + insert +
+      "CREATE MATERIALIZED VIEW gold.a AS SELECT id, sum(n) AS n FROM gold.b GROUP BY id;\n"
+      "CREATE MATERIALIZED VIEW gold.b AS SELECT id, sum(n) AS n FROM gold.a GROUP BY id;\n";
+  EXPECT_EQ(ErrorOf(t), At(t, 5, "gold.b") +
+                            "cycle: gold.a → gold.b → gold.a (a pipeline is a graph without "
+                            "cycles)");
+  t = std::string(kGraphTables) +
+      "CREATE TABLE silver.x (id text, amount numeric(18,2), ts timestamp);\n"
+      "INSERT INTO silver.orders SELECT * FROM silver.x;\n"
+      "INSERT INTO silver.x SELECT * FROM silver.orders;\n";
+  EXPECT_EQ(ErrorOf(t), At(t, 5, "silver.x;") +
+                            "cycle: silver.orders → silver.x → silver.orders (a pipeline is a "
+                            "graph without cycles)");
+  // A view of a view: no window, and only of a grouped view.
+  t = std::string(kGraphTables) + insert +
+      "CREATE MATERIALIZED VIEW gold.a AS SELECT id, max(ts) AS ts FROM silver.orders GROUP BY "
+      "id;\n"
+      "CREATE MATERIALIZED VIEW gold.b AS SELECT window_start, count(*) AS n FROM gold.a GROUP BY "
+      "tumble(ts, '1 hour');\n";
+  EXPECT_EQ(ErrorOf(t), At(t, 6, "gold.a") +
+                            "gold.b reads gold.a, a gold view: event-time windows read a silver "
+                            "table; group a view's rows by their columns (e.g. "
+                            "date_trunc('day', window_start))");
+  t = std::string(kGraphTables) + insert +
+      "CREATE MATERIALIZED VIEW gold.a AS SELECT count(*) AS n FROM silver.orders;\n"
+      "CREATE MATERIALIZED VIEW gold.b AS SELECT sum(n) AS n FROM gold.a;\n";
+  EXPECT_EQ(ErrorOf(t), At(t, 6, "gold.a") +
+                            "gold.b reads gold.a, which has no GROUP BY: a view reads only a "
+                            "grouped view");
+  // A silver table fed by a silver table keeps its rows one for one.
+  const std::string tables =
+      std::string(kGraphTables) + insert +
+      "CREATE TABLE silver.y (id text, amount numeric(18,2), PRIMARY KEY (id))";
+  t = tables + " WITH (dedupe_order = 'amount');\n" +
+      "INSERT INTO silver.y SELECT id, amount FROM silver.orders;\n";
+  EXPECT_THAT(ErrorOf(t), HasSubstr("silver.y reads silver.orders, whose primary key already "
+                                    "chose each key's version"));
+  t = std::string(kGraphTables) + insert +
+      "CREATE TABLE silver.y (id text, amount numeric(18,2), PRIMARY KEY (amount));\n"
+      "INSERT INTO silver.y SELECT id, amount FROM silver.orders;\n";
+  EXPECT_EQ(ErrorOf(t), At(t, 6, "silver.orders") +
+                            "silver.y reads silver.orders: its primary key must include "
+                            "silver.orders's key column \"id\" as it is (it keeps its source's "
+                            "rows one for one; deduplicate by another key in a table fed by "
+                            "bronze)");
+  t = std::string(kGraphTables) + insert +
+      "CREATE TABLE silver.y (id text, amount numeric(18,2));\n"
+      "INSERT INTO silver.y SELECT id, amount FROM silver.orders;\n"
+      "INSERT INTO silver.y SELECT id, amount FROM bronze.web;\n";
+  EXPECT_EQ(ErrorOf(t), "p.sql:6:1: silver.y reads silver.orders and has other INSERTs: a silver "
+                        "table fed by a silver table has exactly that one INSERT (several "
+                        "INSERTs may each read a bronze table)");
+}
+
 TEST(BindPipelineErrors, Inserts) {
   std::string t = std::string(kTables);
   EXPECT_EQ(ErrorOf(t),
             "p.sql:3:1: silver.orders has no INSERT INTO silver.orders SELECT ... "
             "FROM bronze.<table> to fill it");
-  t = WithInsert(std::string(kInsert) + std::string(kInsert));
-  EXPECT_EQ(ErrorOf(t), At(t, 6, "silver.orders") +
-                            "silver.orders already has an INSERT (at line 5:1): exactly one "
-                            "INSERT ... SELECT feeds a silver table");
   t = WithInsert("INSERT INTO silver.orders SELECT order_id, status FROM bronze.orders;");
   EXPECT_EQ(ErrorOf(t), At(t, 5, "status") +
                             "column \"amount\" is of type numeric(18,2) but expression is of type "

@@ -1,0 +1,256 @@
+// PipelineExecutor::Save and Load (executor.h): the executor's state as one checksummed blob.
+#include "common/coding.h"
+#include "common/crc32c.h"
+#include "runtime/executor.h"
+#include "runtime/executor_nodes.h"
+
+namespace strata::runtime {
+
+// State layout: "STEX" u32 version 4, the logic text, then per bronze table its offsets,
+// per bronze table with a watermark its greatest event time per partition, per silver node
+// its operator state, counters and quarantine, per gold node its operator state (and with a
+// window: the session state, the late rows, the late records and counters); then the
+// pending Lambda boundaries and the epoch starts (each a count, then offsets like the
+// executor's), and per Lambda view its epochs' changelogs; all length-prefixed; a CRC32C of
+// everything before it closes the blob.
+//
+// Version 3 (before the graph) kept the event times per silver table, after its quarantine,
+// and no bronze table name in late records: its pipelines had one bronze table per silver
+// table, so both are read back into their one place.
+namespace {
+constexpr uint32_t kStateMagic = 0x58455453;  // "STEX"
+constexpr uint32_t kStateVersion = 4;
+
+// Offsets in the plan's bronze order (std::map order: by name), partitions in order.
+void PutOffsets(const Offsets& o, std::string* out) {
+  for (const auto& [table, offsets] : o) {
+    for (uint64_t v : offsets)
+      PutVarint64(out, v);
+  }
+}
+
+void PutQuarantine(const exec::QuarantineRecord& q, std::string* out) {
+  PutLengthPrefixed(out, q.reason);
+  PutLengthPrefixed(out, q.constraint);
+  PutLengthPrefixed(out, q.source_table);
+  PutVarint64(out, q.partition);
+  PutVarint64(out, q.offset);
+  PutVarint64(out, q.schema_version);
+  PutLengthPrefixed(out, q.payload);
+}
+
+bool GetQuarantine(Decoder* d, exec::QuarantineRecord* q) {
+  std::string_view reason, constraint, table, payload;
+  uint64_t partition, offset, schema;
+  if (!d->GetLengthPrefixed(&reason) || !d->GetLengthPrefixed(&constraint) ||
+      !d->GetLengthPrefixed(&table) || !d->GetVarint64(&partition) || !d->GetVarint64(&offset) ||
+      !d->GetVarint64(&schema) || !d->GetLengthPrefixed(&payload)) {
+    return false;
+  }
+  *q = {std::string(reason),
+        std::string(constraint),
+        std::string(table),
+        static_cast<uint32_t>(partition),
+        offset,
+        static_cast<uint32_t>(schema),
+        std::string(payload)};
+  return true;
+}
+
+}  // namespace
+
+Status PipelineExecutor::Save(std::string* out) const {
+  out->clear();
+  PutFixed32(out, kStateMagic);
+  PutFixed32(out, kStateVersion);
+  PutLengthPrefixed(out, logic_);
+  for (const auto& b : plan_.bronze) {
+    for (uint64_t o : offsets_.at(b.name))
+      PutVarint64(out, o);
+  }
+  for (const auto& b : bronze_) {
+    if (b->table->watermark_column < 0) continue;
+    for (Micros t : b->max_time)
+      PutVarint64(out, static_cast<uint64_t>(t));
+  }
+  std::string state;
+  for (const auto& s : silver_) {
+    state.clear();  // SaveState appends
+    RETURN_IF_ERROR(s->upsert ? s->upsert->SaveState(&state) : s->multiset->SaveState(&state));
+    PutLengthPrefixed(out, state);
+    const SilverCounters& c = s->counters;
+    for (uint64_t v : {c.records, c.filtered, c.quarantined, c.dropped})
+      PutVarint64(out, v);
+    PutVarint64(out, s->quarantine.size());
+    for (const auto& q : s->quarantine)
+      PutQuarantine(q, out);
+  }
+  for (const auto& g : gold_) {
+    state.clear();
+    RETURN_IF_ERROR(g->aggregate->SaveState(&state));
+    PutLengthPrefixed(out, state);
+    if (!g->view->window) continue;
+    state.clear();
+    if (g->session) RETURN_IF_ERROR(g->session->SaveState(&state));
+    PutLengthPrefixed(out, state);
+    state.clear();
+    g->late_rows->Save(&state);
+    PutLengthPrefixed(out, state);
+    PutVarint64(out, g->late_counters.rows);
+    PutVarint64(out, g->late_counters.late);
+    PutVarint64(out, g->late.size());
+    for (const LateRecord& l : g->late) {
+      PutLengthPrefixed(out, l.reason);
+      PutLengthPrefixed(out, l.source_table);
+      PutVarint64(out, l.partition);
+      PutVarint64(out, l.offset);
+      for (const std::optional<Micros>& t :
+           {std::optional<Micros>(l.event_time), l.watermark, l.window_start, l.window_end}) {
+        out->push_back(t ? 1 : 0);
+        if (t) PutVarint64(out, static_cast<uint64_t>(*t));
+      }
+    }
+  }
+  for (const std::vector<Offsets>* list : {&pending_, &epoch_starts_}) {
+    PutVarint64(out, list->size());
+    for (const Offsets& o : *list)
+      PutOffsets(o, out);
+  }
+  for (const auto& g : gold_) {
+    for (const auto& epoch : g->epochs) {
+      state.clear();
+      epoch.Save(&state);
+      PutLengthPrefixed(out, state);
+    }
+  }
+  PutFixed32(out, crc32c::Value(*out));
+  return Status::OK();
+}
+
+Status PipelineExecutor::Load(std::string_view in) {
+  auto corrupt = [](const char* what) {
+    return Status::Corruption(std::string("pipeline state: ") + what);
+  };
+  if (in.size() < 12 ||
+      crc32c::Value(in.data(), in.size() - 4) != DecodeFixed32(in.data() + in.size() - 4)) {
+    return corrupt("checksum mismatch");
+  }
+  // Version 2 (before event time) has no event times and no window state: its logic text
+  // has no watermark and no window either, so only such a pipeline gets this far with it.
+  const uint32_t version = DecodeFixed32(in.data() + 4);
+  if (DecodeFixed32(in.data()) != kStateMagic || version < 2 || version > kStateVersion) {
+    return corrupt("unknown format");
+  }
+  Decoder d(in.substr(8, in.size() - 12));
+  std::string_view logic;
+  if (!d.GetLengthPrefixed(&logic)) return corrupt("truncated");
+  if (logic != logic_) {
+    return Status::FailedPrecondition(
+        "the saved state was computed by a different pipeline (its SQL changed); recompute "
+        "with `strata batch`, or start over with a fresh state");
+  }
+  for (const auto& b : plan_.bronze) {
+    for (uint64_t& o : offsets_.at(b.name)) {
+      if (!d.GetVarint64(&o)) return corrupt("truncated offsets");
+    }
+  }
+  auto get_times = [&](BronzeNode& b) {
+    for (Micros& t : b.max_time) {
+      uint64_t v;
+      if (!d.GetVarint64(&v)) return false;
+      t = static_cast<Micros>(v);
+    }
+    return true;
+  };
+  for (auto& b : bronze_) {
+    if (version < 4 || b->table->watermark_column < 0) continue;
+    if (!get_times(*b)) return corrupt("truncated event times");
+  }
+  for (auto& s : silver_) {
+    std::string_view state;
+    if (!d.GetLengthPrefixed(&state)) return corrupt("truncated silver state");
+    RETURN_IF_ERROR(s->upsert ? s->upsert->LoadState(state) : s->multiset->LoadState(state));
+    SilverCounters& c = s->counters;
+    uint64_t n;
+    if (!d.GetVarint64(&c.records) || !d.GetVarint64(&c.filtered) ||
+        !d.GetVarint64(&c.quarantined) || !d.GetVarint64(&c.dropped) || !d.GetVarint64(&n)) {
+      return corrupt("truncated counters");
+    }
+    if (n > d.remaining()) return corrupt("truncated quarantine");
+    s->quarantine.resize(n);
+    for (auto& q : s->quarantine) {
+      if (!GetQuarantine(&d, &q)) return corrupt("truncated quarantine");
+    }
+    if (version == 3 && !get_times(*s->inputs[0].bronze)) {
+      return corrupt("truncated event times");
+    }
+  }
+  for (auto& g : gold_) {
+    std::string_view state;
+    if (!d.GetLengthPrefixed(&state)) return corrupt("truncated gold state");
+    RETURN_IF_ERROR(g->aggregate->LoadState(state));
+    if (!g->view->window) continue;
+    if (!d.GetLengthPrefixed(&state)) return corrupt("truncated session state");
+    if (g->session) RETURN_IF_ERROR(g->session->LoadState(state));
+    if (!d.GetLengthPrefixed(&state)) return corrupt("truncated late rows");
+    RETURN_IF_ERROR(g->late_rows->Load(state));
+    uint64_t n;
+    if (!d.GetVarint64(&g->late_counters.rows) || !d.GetVarint64(&g->late_counters.late) ||
+        !d.GetVarint64(&n) || n > d.remaining()) {
+      return corrupt("truncated late records");
+    }
+    g->late.resize(n);
+    for (LateRecord& l : g->late) {
+      std::string_view reason, source;
+      uint64_t partition;
+      if (!d.GetLengthPrefixed(&reason) || (version >= 4 && !d.GetLengthPrefixed(&source)) ||
+          !d.GetVarint64(&partition) || !d.GetVarint64(&l.offset)) {
+        return corrupt("truncated late records");
+      }
+      l.reason = std::string(reason);
+      l.source_table = version >= 4 ? std::string(source) : plan_.BronzeSources(g->view->name)[0];
+      l.partition = static_cast<uint32_t>(partition);
+      std::optional<Micros> event_time;
+      for (std::optional<Micros>* t : {&event_time, &l.watermark, &l.window_start, &l.window_end}) {
+        uint8_t flag;
+        uint64_t v;
+        if (!d.GetByte(&flag) || flag > 1) return corrupt("truncated late records");
+        t->reset();
+        if (flag == 0) continue;
+        if (!d.GetVarint64(&v)) return corrupt("truncated late records");
+        *t = static_cast<Micros>(v);
+      }
+      if (!event_time) return corrupt("late record without an event time");
+      l.event_time = *event_time;
+    }
+  }
+  for (std::vector<Offsets>* list : {&pending_, &epoch_starts_}) {
+    uint64_t n;
+    if (!d.GetVarint64(&n) || n > d.remaining()) return corrupt("truncated Lambda boundaries");
+    list->resize(n);
+    for (Offsets& o : *list) {
+      o = offsets_;
+      for (auto& [table, offsets] : o) {
+        for (uint64_t& v : offsets) {
+          if (!d.GetVarint64(&v)) return corrupt("truncated Lambda boundaries");
+        }
+      }
+    }
+  }
+  for (auto& g : gold_) {
+    if (g->view->serving != sql::Serving::kLambda) continue;
+    g->epochs.assign(epoch_starts_.size(), exec::ConsolidatedChanges(g->input_types));
+    for (auto& epoch : g->epochs) {
+      std::string_view state;
+      if (!d.GetLengthPrefixed(&state)) return corrupt("truncated Lambda epoch");
+      RETURN_IF_ERROR(epoch.Load(state));
+    }
+  }
+  if (!d.empty()) return corrupt("trailing bytes");
+  for (const auto& g : gold_) {
+    if (g->lambda) lambda_ready_ = false;  // until PublishBatch rebuilds the answers
+  }
+  return Status::OK();
+}
+
+}  // namespace strata::runtime
