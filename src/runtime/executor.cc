@@ -240,10 +240,10 @@ Status PipelineExecutor::InitGold(const sql::GoldView& g) {
     if (v->view->name == g.source) v->consumers.push_back(node.get());
   }
   AddLogic(g.name, "gold " + g.name + " " + g.sql +
-                       (g.window ? " lateness " + std::to_string(g.allowed_lateness) : "") +
-                       "\n");
+                       (g.window ? " lateness " + std::to_string(g.allowed_lateness) : "") + "\n");
   if (g.serving == sql::Serving::kLambda) {
-    node->epochs.emplace_back(node->input_types);
+    node->lambda_reads_source = g.from_gold;
+    if (!g.from_gold) node->epochs.emplace_back(node->input_types);
     // batch(∅) ⊕ everything: until a batch is published, the speed path alone.
     ASSIGN_OR_RETURN(node->lambda,
                      exec::AggregateOperator::Make(input_types, group_columns, specs));
@@ -343,7 +343,9 @@ void PipelineExecutor::OpenEpochIfAtBoundary() {
     epoch_starts_.push_back(std::move(pending_.front()));
     pending_.erase(pending_.begin());
     for (auto& g : gold_) {
-      if (g->view->serving == sql::Serving::kLambda) g->epochs.emplace_back(g->input_types);
+      if (g->view->serving == sql::Serving::kLambda && !g->lambda_reads_source) {
+        g->epochs.emplace_back(g->input_types);
+      }
     }
   }
 }
@@ -393,8 +395,12 @@ Status PipelineExecutor::PublishBatch(const PipelineExecutor& batch) {
   std::vector<std::unique_ptr<exec::AggregateOperator>> answers(gold_.size());
   std::string state;
   for (size_t i = 0; i < gold_.size(); ++i) {
-    const GoldNode& node = *gold_[i];
+    GoldNode& node = *gold_[i];
     if (!node.lambda) continue;
+    if (node.lambda_reads_source) {
+      ASSIGN_OR_RETURN(answers[i], AnswerFromSource(node, answers));
+      continue;
+    }
     state.clear();
     RETURN_IF_ERROR(batch.gold_[i]->aggregate->SaveState(&state));
     ASSIGN_OR_RETURN(answers[i], exec::AggregateOperator::Make(node.input_types, node.group_columns,
@@ -417,6 +423,26 @@ Status PipelineExecutor::PublishBatch(const PipelineExecutor& batch) {
   }
   lambda_ready_ = true;
   return Status::OK();
+}
+
+Result<std::unique_ptr<exec::AggregateOperator>> PipelineExecutor::AnswerFromSource(
+    GoldNode& node, const std::vector<std::unique_ptr<exec::AggregateOperator>>& answers) {
+  size_t source = 0;
+  while (gold_[source]->view->name != node.view->source)
+    ++source;
+  STRATA_ASSERT(answers[source] != nullptr);  // a Lambda view reads a Lambda view before it
+  Batch aggregated = exec::MakeBatch(answers[source]->output_types());
+  RETURN_IF_ERROR(answers[source]->Snapshot(&aggregated));
+  Batch rows, input;
+  RETURN_IF_ERROR(ViewRows(*gold_[source], aggregated, &rows));
+  RETURN_IF_ERROR(GoldInput(node, rows, &input));
+  ASSIGN_OR_RETURN(auto answer,
+                   exec::AggregateOperator::Make(node.input_types, node.group_columns, node.specs));
+  Batch ignored = exec::MakeBatch(answer->output_types());
+  exec::SideOutput side;
+  RETURN_IF_ERROR(
+      answer->Push(input, &ignored, &side).WithContext(node.view->name + " (Lambda merge)"));
+  return answer;
 }
 
 Result<Batch> PipelineExecutor::LambdaRows(std::string_view view) const {
@@ -571,8 +597,7 @@ Result<Batch> PipelineExecutor::GoldRows(const GoldNode& node,
   return out;
 }
 
-Status PipelineExecutor::ViewRows(const GoldNode& node, const Batch& aggregated,
-                                  Batch* out) const {
+Status PipelineExecutor::ViewRows(const GoldNode& node, const Batch& aggregated, Batch* out) const {
   out->columns.clear();
   out->origins.clear();
   out->weights = aggregated.weights;

@@ -58,8 +58,8 @@
 #include <vector>
 
 #include "common/column.h"
-#include "format/decoder.h"
 #include "common/status.h"
+#include "format/decoder.h"
 #include "log/record.h"
 #include "sql/plan.h"
 
@@ -192,12 +192,24 @@ class PipelineExecutor {
   Status ApplyConstraints(SilverNode& node, Batch* rows);
   // The table the push under way reads for `node` (its bronze table or its silver source).
   std::string SourceOf(const SilverNode& node) const;
-  // The quarantine record of row `r` of `rows` (rows of the push under way for `node`).
+  // The quarantine record of row `r` of `rows` (rows of the push under way for `node`: its
+  // source's rows, or with !source_row its own).
   exec::QuarantineRecord QuarantinedRow(const SilverNode& node, const Batch& rows, size_t r,
-                                        std::string reason, std::string constraint) const;
+                                        bool source_row, std::string reason,
+                                        std::string constraint) const;
   // Upsert (or multiset) the silver rows, then push the changes to every reader.
   Status ApplySilver(SilverNode& node, Batch rows);
   Status PushGold(GoldNode& node, const Batch& changes);
+  // The aggregate's input for `changes` of the view's source: filter, window, group keys and
+  // arguments, sessions.
+  Status GoldInput(GoldNode& node, const Batch& changes, Batch* input);
+  // `answer`: changes of `node`'s Lambda answer, pushed into the Lambda answers of the
+  // Lambda views reading it.
+  Status PushLambdaConsumers(const GoldNode& node, const Batch& answer);
+  // The Lambda answer of a Lambda view reading a Lambda view, from its source's new answer
+  // in `answers` (PublishBatch's, parallel to gold_).
+  Result<std::unique_ptr<exec::AggregateOperator>> AnswerFromSource(
+      GoldNode& node, const std::vector<std::unique_ptr<exec::AggregateOperator>>& answers);
   // Lists the late records of this push of `silver` for each windowed consumer.
   Status RecordLate(const SilverNode& silver, const Batch& rows);
   // The windowed rows of `rows` (silver rows) for `node`: the silver columns, window_start,

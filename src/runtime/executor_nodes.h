@@ -53,6 +53,9 @@ struct PipelineExecutor::GoldNode {
   // PipelineExecutor::epoch_starts_). Empty for Kappa views.
   std::vector<exec::ConsolidatedChanges> epochs;
   std::unique_ptr<exec::AggregateOperator> lambda;  // the Lambda answer (see PublishBatch)
+  // A Lambda view reading a Lambda view: its Lambda answer is computed from its source's
+  // Lambda answer (not from epochs of its own, which it has none of).
+  bool lambda_reads_source = false;
   std::vector<Type> input_types;  // how to make another aggregate like `aggregate`
   std::vector<int> group_columns;
   std::vector<exec::AggregateSpec> specs;
@@ -81,8 +84,8 @@ struct PipelineExecutor::SilverNode {
   const sql::SilverTable* table = nullptr;
   std::vector<Input> inputs;
   std::vector<std::optional<exec::CompiledExpression>> checks;  // per constraint; none: NOT NULL
-  std::unique_ptr<exec::UpsertOperator> upsert;       // a primary key over bronze inputs
-  std::unique_ptr<exec::AggregateOperator> multiset;  // otherwise: count(*) per row
+  std::unique_ptr<exec::UpsertOperator> upsert;                 // a primary key over bronze inputs
+  std::unique_ptr<exec::AggregateOperator> multiset;            // otherwise: count(*) per row
   std::vector<exec::QuarantineRecord> quarantine;
   SilverCounters counters;
   std::vector<SilverNode*> silver_consumers;  // silver tables reading this one

@@ -147,15 +147,18 @@ std::string PipelineExecutor::SourceOf(const SilverNode& node) const {
 }
 
 exec::QuarantineRecord PipelineExecutor::QuarantinedRow(const SilverNode& node, const Batch& rows,
-                                                        size_t r, std::string reason,
+                                                        size_t r, bool source_row,
+                                                        std::string reason,
                                                         std::string constraint) const {
   const RowOrigin& origin = rows.origins[r];
   if (!node.table->from_silver()) {
     return Quarantined(SourceOf(node), origin, std::move(reason), std::move(constraint));
   }
-  // From a silver table: the row it read, as a JSON object, stands for the record.
+  // From a silver table: the row as a JSON object stands for the record; `rows` are the
+  // source's rows (a read failed) or this table's (a constraint failed).
   const sql::SilverInput& in = node.inputs[0].input[0];
-  const std::vector<sql::ColumnSchema>& columns = *plan_.FindNodeColumns(in.source);
+  const std::vector<sql::ColumnSchema>& columns =
+      source_row ? *plan_.FindNodeColumns(in.source) : node.table->columns;
   QueryResult one;
   for (const auto& c : columns) {
     one.names.push_back(c.name);
@@ -179,7 +182,7 @@ Status PipelineExecutor::Project(SilverNode& node, size_t input, const Batch& in
   auto reject = [&](const Batch& rows, size_t r, const std::string& reason,
                     const std::string& what) {
     if (rows.weights[r] < 0 && table.from_silver()) return;
-    node.quarantine.push_back(QuarantinedRow(node, rows, r, reason, what));
+    node.quarantine.push_back(QuarantinedRow(node, rows, r, /*source_row=*/true, reason, what));
     ++node.counters.quarantined;
   };
   // WHERE over the source's columns.
@@ -291,7 +294,8 @@ Status PipelineExecutor::ApplyConstraints(SilverNode& node, Batch* rows) {
     const RowOrigin& origin = rows->origins[r];
     switch (table.on_violation) {
       case sql::OnViolation::kQuarantine:
-        node.quarantine.push_back(QuarantinedRow(node, *rows, r, reasons[r], broken[r]));
+        node.quarantine.push_back(
+            QuarantinedRow(node, *rows, r, /*source_row=*/false, reasons[r], broken[r]));
         ++node.counters.quarantined;
         break;
       case sql::OnViolation::kDrop:
@@ -405,7 +409,7 @@ Status PipelineExecutor::RecordLate(const SilverNode& silver, const Batch& rows)
   return Status::OK();
 }
 
-Status PipelineExecutor::PushGold(GoldNode& node, const Batch& changes) {
+Status PipelineExecutor::GoldInput(GoldNode& node, const Batch& changes, Batch* input) {
   const sql::GoldView& view = *node.view;
   const Batch* rows = &changes;
   Batch filtered;
@@ -441,40 +445,68 @@ Status PipelineExecutor::PushGold(GoldNode& node, const Batch& changes) {
     }
     rows = &windowed;
   }
-  Batch input;
-  input.weights = rows->weights;
+  input->columns.clear();
+  input->weights = rows->weights;
   for (const CompiledExpression& e : node.inputs) {
     Column out(e.type());
     exec::RowErrors errors;
     RETURN_IF_ERROR(e.Evaluate(*rows, &out, &errors));
     if (!errors.empty()) return fail(errors);
-    input.columns.push_back(std::move(out));
+    input->columns.push_back(std::move(out));
   }
-  exec::SideOutput side;
   if (node.session) {
     // Sessions: the aggregate's input with each row's session filled in.
-    input.columns.push_back(rows->columns.back());
+    input->columns.push_back(rows->columns.back());
     Batch sessions = exec::MakeBatch(node.session->output_types());
-    RETURN_IF_ERROR(node.session->Push(input, &sessions, &side).WithContext(view.name));
-    input = std::move(sessions);
+    exec::SideOutput side;
+    RETURN_IF_ERROR(node.session->Push(*input, &sessions, &side).WithContext(view.name));
+    *input = std::move(sessions);
   }
+  return Status::OK();
+}
+
+Status PipelineExecutor::PushGold(GoldNode& node, const Batch& changes) {
+  const sql::GoldView& view = *node.view;
+  Batch input;
+  RETURN_IF_ERROR(GoldInput(node, changes, &input));
+  exec::SideOutput side;
   Batch out = exec::MakeBatch(node.aggregate->output_types());
   RETURN_IF_ERROR(node.aggregate->Push(input, &out, &side));
   if (!node.epochs.empty()) node.epochs.back().Add(input);
   // Without an open epoch the speed path is still short of the published T: batch(T)
   // already holds these changes.
+  Batch answer;
   if (node.lambda && lambda_ready_ && !node.epochs.empty()) {
-    Batch answer = exec::MakeBatch(node.lambda->output_types());
+    answer = exec::MakeBatch(node.lambda->output_types());
     RETURN_IF_ERROR(node.lambda->Push(input, &answer, &side).WithContext(view.name + " (Lambda)"));
   }
-  if (node.consumers.empty() || out.num_rows() == 0) return Status::OK();
-  // Views of this view read its rows' changes.
-  Batch view_changes;
-  RETURN_IF_ERROR(ViewRows(node, out, &view_changes));
-  for (GoldNode* consumer : node.consumers)
-    RETURN_IF_ERROR(PushGold(*consumer, view_changes));
-  return Status::OK();
+  // Views of this view read its rows' changes; a Lambda view's Lambda answer reads its
+  // source's Lambda answer.
+  if (node.consumers.empty()) return Status::OK();
+  if (out.num_rows() > 0) {
+    Batch view_changes;
+    RETURN_IF_ERROR(ViewRows(node, out, &view_changes));
+    for (GoldNode* consumer : node.consumers)
+      RETURN_IF_ERROR(PushGold(*consumer, view_changes));
+  }
+  return PushLambdaConsumers(node, answer);
 }
 
+Status PipelineExecutor::PushLambdaConsumers(const GoldNode& node, const Batch& answer) {
+  if (answer.num_rows() == 0) return Status::OK();
+  Batch rows;
+  RETURN_IF_ERROR(ViewRows(node, answer, &rows));
+  for (GoldNode* consumer : node.consumers) {
+    if (!consumer->lambda_reads_source) continue;
+    Batch input;
+    RETURN_IF_ERROR(GoldInput(*consumer, rows, &input));
+    Batch out = exec::MakeBatch(consumer->lambda->output_types());
+    exec::SideOutput side;
+    RETURN_IF_ERROR(
+        consumer->lambda->Push(input, &out, &side).WithContext(consumer->view->name + " (Lambda)"));
+    RETURN_IF_ERROR(PushLambdaConsumers(*consumer, out));
+  }
+  return Status::OK();
+}
 
 }  // namespace strata::runtime

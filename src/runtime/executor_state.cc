@@ -238,7 +238,7 @@ Status PipelineExecutor::Load(std::string_view in) {
     }
   }
   for (auto& g : gold_) {
-    if (g->view->serving != sql::Serving::kLambda) continue;
+    if (g->view->serving != sql::Serving::kLambda || g->lambda_reads_source) continue;
     g->epochs.assign(epoch_starts_.size(), exec::ConsolidatedChanges(g->input_types));
     for (auto& epoch : g->epochs) {
       std::string_view state;

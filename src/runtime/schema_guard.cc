@@ -89,10 +89,9 @@ Status SchemaGuard::CheckReads(const sql::BronzeTable& bronze, const sql::Silver
             ? "dropped column " + column.name + " (" + before->type + ")"
             : "changed column " + column.name + " from " + before->type + " to " + after->type;
     return Status::FailedPrecondition(
-        bronze.name + ": schema version " + std::to_string(version) + " of " +
-        bronze.source_table + " " + what + " (version " + std::to_string(last_good) +
-        " had it), which " + silver + " reads as " + column.type.ToString() +
-        "; incompatible change, " + silver +
+        bronze.name + ": schema version " + std::to_string(version) + " of " + bronze.source_table +
+        " " + what + " (version " + std::to_string(last_good) + " had it), which " + silver +
+        " reads as " + column.type.ToString() + "; incompatible change, " + silver +
         " and its views stop here while bronze keeps ingesting, until the pipeline no longer "
         "reads " +
         column.name);

@@ -40,6 +40,36 @@ const sql::GoldView* FindGold(const sql::Pipeline& plan, std::string_view name) 
   return nullptr;
 }
 
+// Kappa views reading views are served with their source: the view whose lane `view`
+// follows is the first view of its chain (the one reading a silver table).
+std::string ChainRoot(const sql::Pipeline& plan, std::string_view view) {
+  const sql::GoldView* g = FindGold(plan, view);
+  while (g != nullptr && g->from_gold)
+    g = FindGold(plan, g->source);
+  return g != nullptr ? g->name : std::string(view);
+}
+
+// The views reading `view`, directly or through other views, in the pipeline's order.
+std::vector<std::string> ReadersOf(const sql::Pipeline& plan, std::string_view view) {
+  std::vector<std::string> out;
+  for (const auto& g : plan.gold) {
+    const std::vector<std::string> up = plan.Upstream(g.name);
+    if (g.name != view && std::find(up.begin(), up.end(), view) != up.end()) out.push_back(g.name);
+  }
+  return out;
+}
+
+// A serving command on a Kappa view that reads a view: it moves with its chain's root.
+Status RefuseChainMember(const sql::Pipeline& plan, std::string_view view, std::string_view what) {
+  const std::string root = ChainRoot(plan, view);
+  if (root == view) return Status::OK();
+  return Status::InvalidArgument(std::string(view) + " reads " + FindGold(plan, view)->source +
+                                 " and is served with " + root + ": " + std::string(what) + " " +
+                                 root +
+                                 " instead (a replay computes every view of the SQL it is "
+                                 "given; a cutover or rollback moves a view's readers with it)");
+}
+
 Result<Offsets> EndOffsets(log::Store* store, const sql::Pipeline& plan) {
   Offsets out;
   for (const auto& b : plan.bronze) {
@@ -524,7 +554,7 @@ Result<BatchRunResult> Engine::RunBatch(const std::atomic<bool>* stop) {
 }
 
 Result<const Engine::Lane*> Engine::ServingLaneLocked(std::string_view view) const {
-  auto serving = serving_.find(view);
+  auto serving = serving_.find(ChainRoot(main_->plan, view));
   if (serving != serving_.end()) {
     auto it = replays_.find(serving->second);
     if (it != replays_.end()) return it->second.get();
@@ -690,6 +720,7 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
                                      " is served by Lambda: its batch runs recompute it "
                                      "(replay, validate and cutover are for Kappa views)");
     }
+    RETURN_IF_ERROR(RefuseChainMember(main_->plan, view, "replay"));
     if (sql_text.empty()) sql_text = main_->sql_text;
     if (options.name.empty()) options.name = "replay-" + std::to_string(NowMicros() / 1000000);
     if (options.name == kMain || options.name == kBatch ||
@@ -950,11 +981,28 @@ Result<VersionInfo> Engine::Cutover(std::string_view view, std::string_view name
   if (g == nullptr || g->serving != sql::Serving::kKappa) {
     return Status::InvalidArgument(std::string(view) + " is not a Kappa view of the pipeline");
   }
+  RETURN_IF_ERROR(RefuseChainMember(main_->plan, view, "cut over"));
   const Lane& lane = *it->second;
-  // Three durable steps, each a point a crash may stop at: (1) the lane's rows as a version
-  // (unless its newest version is current), (2) the live marker moves to it, (3) this
-  // engine serves the lane. A restart after (1) serves the old lane (the new version stands
-  // beside it, as after a replay); after (2) the new one (serving_ follows the marker).
+  const std::vector<std::string> readers = ReadersOf(main_->plan, view);
+  for (const std::string& reader : readers) {
+    if (FindGold(lane.plan, reader) == nullptr) {
+      return Status::FailedPrecondition("the replay " + lane.name + " has no " + reader +
+                                        ", which reads " + std::string(view) +
+                                        " and moves with it: replay with SQL that defines it");
+    }
+  }
+  // The readers' versions first (they are served with `view`, so they switch when it does),
+  // then the view's own switch.
+  for (const std::string& reader : readers)
+    RETURN_IF_ERROR(SwitchToLaneLocked(reader, lane).status());
+  return SwitchToLaneLocked(view, lane);
+}
+
+// Three durable steps, each a point a crash may stop at: (1) the lane's rows as a version
+// (unless its newest version is current), (2) the live marker moves to it, (3) this engine
+// serves the lane. A restart after (1) serves the old lane (the new version stands beside
+// it, as after a replay); after (2) the new one (serving_ follows the marker).
+Result<VersionInfo> Engine::SwitchToLaneLocked(std::string_view view, const Lane& lane) {
   std::optional<VersionInfo> v;
   auto newest = versions_->GetByName(view, lane.name);
   if (newest.ok() && newest->boundary == lane.executor->offsets()) {
@@ -978,9 +1026,20 @@ Result<VersionInfo> Engine::Rollback(std::string_view view) {
   if (FindGold(main_->plan, view) == nullptr) {
     return Status::NotFound("the pipeline has no gold view " + std::string(view));
   }
+  RETURN_IF_ERROR(RefuseChainMember(main_->plan, view, "roll back"));
   RETURN_IF_ERROR(versions_->Rollback(view).status());
   published_at_.erase(std::string(view));
   RETURN_IF_ERROR(RefreshServingLocked(view));
+  // The readers moved with it: their live versions go back too (a reader without an earlier
+  // live version keeps its one).
+  for (const std::string& reader : ReadersOf(main_->plan, view)) {
+    auto back = versions_->Rollback(reader);
+    if (!back.ok() && back.status().code() != StatusCode::kFailedPrecondition) {
+      return back.status();
+    }
+    published_at_.erase(reader);
+    RETURN_IF_ERROR(RefreshServingLocked(reader));
+  }
   ASSIGN_OR_RETURN(auto serving, LiveVersionLocked(view));
   return versions_->Get(view, *serving);
 }

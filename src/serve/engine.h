@@ -278,6 +278,9 @@ class Engine {
   // The lane that serves a Kappa view (main when its live version names no lane), from
   // serving_, which mirrors the version store's live markers (no I/O per query).
   Result<const Lane*> ServingLaneLocked(std::string_view view) const;
+  // Publishes `view`'s rows in `lane` as a version (unless current), makes it live and
+  // serves the view from the lane.
+  Result<VersionInfo> SwitchToLaneLocked(std::string_view view, const Lane& lane);
   Status RefreshServingLocked(std::string_view view);
   // The live rows of `table` and how they are computed.
   Result<Batch> LiveRowsLocked(std::string_view table) const;

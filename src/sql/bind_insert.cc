@@ -86,8 +86,8 @@ Status PipelineBinder::BindInsert(const InsertSelect& insert, SourceLocation at)
     input.projections.push_back(std::move(*values[c]));
   }
   if (input.from_silver) {
-    RETURN_IF_ERROR(CheckRowForRow(pipeline_.silver[source->index], target, input,
-                                   select.from.table.location));
+    RETURN_IF_ERROR(
+        CheckRowForRow(pipeline_.silver[source->index], target, input, select.from.table.location));
   }
   pipeline_.silver[index].inputs.push_back(std::move(input));
   return Status::OK();

@@ -41,11 +41,19 @@ Status PipelineBinder::CheckViewOfView(const Select& select, const GoldView& gol
   const std::string reads = gold.name + " reads " + gold.source;
   if (IsWindowed(select)) {
     return errors_.At(select.from.table.location,
-                      reads + ", a gold view: event-time windows read a silver table; group "
-                              "a view's rows by their columns (e.g. date_trunc('day', "
-                              "window_start))");
+                      reads +
+                          ", a gold view: event-time windows read a silver table; group "
+                          "a view's rows by their columns (e.g. date_trunc('day', "
+                          "window_start))");
   }
   const GoldView* source = pipeline_.FindGold(gold.source);
+  if (source->serving != gold.serving) {
+    return errors_.At(select.from.table.location,
+                      reads + ", but " + gold.name + " is served by " + ServingName(gold.serving) +
+                          " and " + gold.source + " by " + ServingName(source->serving) +
+                          ": a view reads a view served the same way (its answers are then "
+                          "computed from the answers its source serves)");
+  }
   if (source->group_keys.empty()) {
     return errors_.At(select.from.table.location,
                       reads + ", which has no GROUP BY: a view reads only a grouped view");

@@ -239,9 +239,9 @@ Result<const PipelineBinder::Declared*> PipelineBinder::ResolveSource(const Tabl
       return errors_.At(from.table.location, "cycle: " + std::string(reader) + " → " + cycle +
                                                  " (a pipeline is a graph without cycles)");
     }
-    return errors_.At(from.table.location,
-                      reads + ", which is defined later (at line " + LineColumn(source.at) +
-                          "): a node reads only nodes defined before it");
+    return errors_.At(from.table.location, reads + ", which is defined later (at line " +
+                                               LineColumn(source.at) +
+                                               "): a node reads only nodes defined before it");
   }
   if (source.layer == me.layer) return &source;
   std::string what = want == Layer::kBronze

@@ -289,7 +289,7 @@ std::string Version3Of(const std::string& v4, uint32_t partitions) {
   uint64_t v;
   EXPECT_TRUE(d.GetLengthPrefixed(&bytes));  // the logic
   for (uint32_t p = 0; p < partitions; ++p)
-    EXPECT_TRUE(d.GetVarint64(&v));  // offsets
+    EXPECT_TRUE(d.GetVarint64(&v));          // offsets
   EXPECT_TRUE(d.GetLengthPrefixed(&bytes));  // the upsert's state
   for (int i = 0; i < 4; ++i)
     EXPECT_TRUE(d.GetVarint64(&v));  // counters

@@ -347,7 +347,8 @@ TEST(BindPipeline, InsertColumnListsAndMissingColumns) {
   // Fewer items than columns without a list: the rest are NULL.
   r = Bind(WithInsert("INSERT INTO silver.orders SELECT order_id, 5 FROM bronze.orders;"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->silver[0].inputs[0].projections[1].kind, BoundKind::kLiteral);  // 5 → numeric(18,2) 5.00
+  EXPECT_EQ(r->silver[0].inputs[0].projections[1].kind,
+            BoundKind::kLiteral);  // 5 → numeric(18,2) 5.00
   EXPECT_EQ(r->silver[0].inputs[0].projections[1].literal, Value::Int128(500));
   // String literals are read as the column's type.
   r =
@@ -432,7 +433,8 @@ TEST(BindPipeline, SeveralInsertsFeedOneSilverTable) {
   EXPECT_TRUE(s.inputs[1].where.has_value());
   EXPECT_EQ(s.inputs[1].defined_at.line, 5);
   EXPECT_FALSE(s.from_silver());
-  EXPECT_EQ(r->BronzeSources("silver.orders"), (std::vector<std::string>{"bronze.web", "bronze.cdc"}));
+  EXPECT_EQ(r->BronzeSources("silver.orders"),
+            (std::vector<std::string>{"bronze.web", "bronze.cdc"}));
 }
 
 TEST(BindPipeline, SilverReadsSilverAndGoldReadsGold) {
@@ -522,9 +524,10 @@ TEST(BindPipelineErrors, Graph) {
       "CREATE TABLE silver.y (id text, amount numeric(18,2));\n"
       "INSERT INTO silver.y SELECT id, amount FROM silver.orders;\n"
       "INSERT INTO silver.y SELECT id, amount FROM bronze.web;\n";
-  EXPECT_EQ(ErrorOf(t), "p.sql:6:1: silver.y reads silver.orders and has other INSERTs: a silver "
-                        "table fed by a silver table has exactly that one INSERT (several "
-                        "INSERTs may each read a bronze table)");
+  EXPECT_EQ(ErrorOf(t),
+            "p.sql:6:1: silver.y reads silver.orders and has other INSERTs: a silver "
+            "table fed by a silver table has exactly that one INSERT (several "
+            "INSERTs may each read a bronze table)");
 }
 
 TEST(BindPipelineErrors, Inserts) {
