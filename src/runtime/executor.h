@@ -91,6 +91,8 @@ struct LateCounters {
   uint64_t late = 0;
 };
 
+// A table fed by a silver table counts its source's new rows as records, and as quarantined
+// and dropped the source's rows that break its contract now.
 struct SilverCounters {
   uint64_t records = 0;      // bronze records pushed
   uint64_t filtered = 0;     // rows removed by WHERE
@@ -190,6 +192,9 @@ class PipelineExecutor {
   // is quarantined, unless it is a retraction (its insertion was quarantined already).
   Status Project(SilverNode& node, size_t input, const Batch& rows, Batch* silver);
   Status ApplyConstraints(SilverNode& node, Batch* rows);
+  // Lists a rejected row (weight > 0) or, for a table fed by a silver table, takes back the
+  // entry of a retracted one (weight < 0).
+  void Quarantine(SilverNode& node, exec::QuarantineRecord record, int64_t weight);
   // The table the push under way reads for `node` (its bronze table or its silver source).
   std::string SourceOf(const SilverNode& node) const;
   // The quarantine record of row `r` of `rows` (rows of the push under way for `node`: its

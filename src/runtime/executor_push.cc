@@ -175,15 +175,32 @@ exec::QuarantineRecord PipelineExecutor::QuarantinedRow(const SilverNode& node, 
   return q;
 }
 
+// A table fed by bronze lists every record it rejected. A table fed by a silver table lists
+// the source's rows that break its contract now: a retraction of such a row (weight < 0)
+// takes its entry back, so the list does not depend on how the source's changes were cut.
+void PipelineExecutor::Quarantine(SilverNode& node, exec::QuarantineRecord record, int64_t weight) {
+  if (weight > 0 || !node.table->from_silver()) {
+    node.quarantine.push_back(std::move(record));
+    ++node.counters.quarantined;
+    return;
+  }
+  auto same = [&](const exec::QuarantineRecord& q) {
+    return q.offset == record.offset && q.partition == record.partition &&
+           q.payload == record.payload && q.constraint == record.constraint;
+  };
+  auto it = std::find_if(node.quarantine.rbegin(), node.quarantine.rend(), same);
+  STRATA_ASSERT(it != node.quarantine.rend());  // its insertion was quarantined
+  node.quarantine.erase(std::next(it).base());
+  --node.counters.quarantined;
+}
+
 Status PipelineExecutor::Project(SilverNode& node, size_t input, const Batch& in, Batch* out) {
   const sql::SilverTable& table = *node.table;
   const SilverNode::Input& source = node.inputs[input];
-  // A retraction from a silver source failed here when it was inserted: dropped silently.
   auto reject = [&](const Batch& rows, size_t r, const std::string& reason,
                     const std::string& what) {
-    if (rows.weights[r] < 0 && table.from_silver()) return;
-    node.quarantine.push_back(QuarantinedRow(node, rows, r, /*source_row=*/true, reason, what));
-    ++node.counters.quarantined;
+    Quarantine(node, QuarantinedRow(node, rows, r, /*source_row=*/true, reason, what),
+               rows.weights[r]);
   };
   // WHERE over the source's columns.
   const Batch* rows = &in;
@@ -248,7 +265,7 @@ Status PipelineExecutor::ApplySilver(SilverNode& node, Batch rows) {
 // passes when TRUE or NULL. A delete from bronze (weight < 0) carries only what identifies
 // its key, so only the NOT NULL constraints of the primary key apply to it. A retraction
 // from a silver source is a whole row whose insertion met the same constraints: when it
-// breaks one, its insertion was rejected already, and it is dropped without a trace.
+// breaks one, its insertion was rejected, and the retraction takes that back.
 Status PipelineExecutor::ApplyConstraints(SilverNode& node, Batch* rows) {
   const sql::SilverTable& table = *node.table;
   if (table.constraints.empty() || rows->num_rows() == 0) return Status::OK();
@@ -290,16 +307,20 @@ Status PipelineExecutor::ApplyConstraints(SilverNode& node, Batch* rows) {
     if (broken[r].empty()) continue;
     any = true;
     keep[r] = 0;
-    if (whole_rows && rows->weights[r] < 0) continue;
     const RowOrigin& origin = rows->origins[r];
+    const int64_t weight = whole_rows ? rows->weights[r] : 1;
     switch (table.on_violation) {
       case sql::OnViolation::kQuarantine:
-        node.quarantine.push_back(
-            QuarantinedRow(node, *rows, r, /*source_row=*/false, reasons[r], broken[r]));
-        ++node.counters.quarantined;
+        Quarantine(node,
+                   QuarantinedRow(node, *rows, r, /*source_row=*/false, reasons[r], broken[r]),
+                   weight);
         break;
       case sql::OnViolation::kDrop:
-        ++node.counters.dropped;
+        if (weight > 0) {
+          ++node.counters.dropped;
+        } else {
+          --node.counters.dropped;  // a retraction of a row dropped before
+        }
         break;
       case sql::OnViolation::kFail:
         return Status::FailedPrecondition(

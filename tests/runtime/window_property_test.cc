@@ -276,9 +276,8 @@ TEST(WindowPropertyTest, StreamingAndBatchEqualTheReference) {
   }
 }
 
-// State saved before event time existed (format 2: no event times, no window state) still
-// loads for a pipeline without watermark or window. Format 2 is format 3 without the
-// per-partition event times, which for such a pipeline are all "none".
+// State saved by earlier formats still loads: version 2 (before event time: no event times,
+// no window state) and version 3 (before the graph).
 // Version 3 of the state (before the pipeline was a graph) from version 4, for a pipeline
 // of one bronze table without a watermark, one silver table and views without windows:
 // version 3 kept each silver table's event times (one "none" per partition) after its
