@@ -415,10 +415,16 @@ int Main(int argc, char** argv) {
   CheckArgs check;
   auto* check_cmd = app.add_subcommand(
       "check",
-      "Validate a pipeline file and print its plan; with --data, also create its "
-      "bronze tables there");
+      "Validate a pipeline file and print its plan as a graph of operator nodes; with "
+      "--data, also create its bronze tables there");
   check_cmd->add_option("FILE", check.file, "Pipeline file (.sql)")->required();
   check_cmd->add_option("--data", check.data, "Data directory to prepare");
+  check_cmd
+      ->add_option("--format", check.format,
+                   "How to print the plan graph: text (a block per node: id, kind, inputs, "
+                   "key, details, schema), json ({\"nodes\": [...]}) or dot (Graphviz)")
+      ->default_val("text")
+      ->check(CLI::IsMember({"text", "json", "dot"}));
 
   RunArgs run;
   auto* run_cmd = app.add_subcommand(

@@ -19,6 +19,7 @@
 #include "serve/checkpoint.h"
 #include "serve/engine.h"
 #include "sql/binder.h"
+#include "sql/graph.h"
 #include "sql/parser.h"
 
 namespace strata::api {
@@ -276,7 +277,14 @@ int RunCheck(const CheckArgs& a) {
     auto store = Prepare(a.data, *p);
     if (!store.ok()) return Fail(store.status());
   }
-  Print(sql::ExplainPipeline(p->plan));
+  const sql::PlanGraph graph = sql::BuildPlanGraph(p->plan);
+  if (a.format == "json") {
+    Print(sql::FormatGraphJson(graph));
+  } else if (a.format == "dot") {
+    Print(sql::FormatGraphDot(graph));
+  } else {
+    Print(sql::FormatGraphText(graph));
+  }
   return 0;
 }
 

@@ -25,6 +25,7 @@ struct Target {
 
 struct CheckArgs {
   std::string file, data;
+  std::string format = "text";  // "text", "json" or "dot" (sql/graph.h)
 };
 struct RunArgs {
   std::string data, pipeline;

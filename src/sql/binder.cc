@@ -11,16 +11,6 @@
 
 namespace strata::sql {
 namespace internal {
-namespace {
-
-std::vector<std::string> ColumnNames(const std::vector<ColumnSchema>& columns) {
-  std::vector<std::string> names;
-  for (const ColumnSchema& c : columns)
-    names.push_back(c.name);
-  return names;
-}
-
-}  // namespace
 
 const char* LayerName(Layer layer) {
   switch (layer) {

@@ -93,10 +93,6 @@ namespace strata::sql {
 // every error's location.
 Result<Pipeline> BindPipeline(const std::vector<Statement>& statements, std::string_view file_name);
 
-// A readable plan for `strata check`: every node with its source, options, filter,
-// projections, constraints, keys, aggregates and output schema.
-std::string ExplainPipeline(const Pipeline& pipeline);
-
 // The columns of a table a query may read, by qualified name ("gold.revenue_hourly"); null
 // when there is no such table. Pipeline::FindColumns is one.
 using TableLookup = std::function<const std::vector<ColumnSchema>*(std::string_view name)>;

@@ -329,6 +329,13 @@ std::string MaskUri(std::string_view c, size_t authority_start) {
 
 }  // namespace
 
+std::vector<std::string> ColumnNames(const std::vector<ColumnSchema>& columns) {
+  std::vector<std::string> names;
+  for (const ColumnSchema& c : columns)
+    names.push_back(c.name);
+  return names;
+}
+
 std::string MaskConninfo(std::string_view conninfo) {
   for (std::string_view scheme : {"postgresql://", "postgres://"}) {
     if (conninfo.starts_with(scheme)) return MaskUri(conninfo, scheme.size());

@@ -35,6 +35,9 @@ struct ColumnSchema {
   bool not_null = false;
 };
 
+// The columns' names, in order.
+std::vector<std::string> ColumnNames(const std::vector<ColumnSchema>& columns);
+
 // --- bronze ---
 
 enum class Connector : uint8_t { kHttp, kFile, kPostgresCdc };

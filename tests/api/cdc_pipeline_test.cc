@@ -564,10 +564,10 @@ TEST(CdcPipelineExample, ChecksAndShowsTheSourceWithoutPassword) {
   const std::string example = std::string(STRATA_SOURCE_DIR) + "/examples/postgres_cdc.sql";
   testing::ProcessResult r = testing::RunProcess({STRATA_BINARY, "check", example});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
-  EXPECT_THAT(r.out, HasSubstr("bronze.orders  [debezium, connector postgres-cdc, 4 partitions, "
-                               "key order_id]"));
-  EXPECT_THAT(r.out, HasSubstr("source:    public.orders, slot strata_orders, publication "
-                               "strata_orders"));
+  EXPECT_THAT(r.out, HasSubstr("  key (order_id)\n  format debezium\n  connector postgres-cdc\n"
+                               "  4 partitions\n"));
+  EXPECT_THAT(r.out, HasSubstr("  source public.orders, slot strata_orders, publication "
+                               "strata_orders\n"));
   EXPECT_THAT(r.out, HasSubstr(std::string("conninfo '") + kExampleConninfo + "'"));
 }
 

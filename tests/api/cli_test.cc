@@ -645,7 +645,7 @@ TEST_F(CliTest, EverySubcommandHasHelp) {
       {{"server"}, {"--data", "--pipeline", "--batch-every", "--listen", "--max-body"}},
       {{"gen"}, {"--count", "--seed", "--malformed", "--missing-key"}},
       {{"demo"}, {"--data", "--duration", "--rate", "--listen", "--batch-every", "--keep"}},
-      {{"check"}, {"FILE", "--data"}},
+      {{"check"}, {"FILE", "--data", "--format", "text", "json", "dot"}},
       {{"run"}, {"--data", "--pipeline", "--until-caught-up", "--batch-size"}},
       {{"batch"}, {"--data", "--pipeline", "VIEW", "--format"}},
       {{"query"}, {"--data", "--server", "SQL", "--format", "--runtime"}},

@@ -11,6 +11,7 @@
 #include "design_pipeline.h"
 
 #include "common/datetime.h"
+#include "sql/graph.h"
 #include "sql/parser.h"
 
 namespace strata::sql {
@@ -159,25 +160,26 @@ TEST(BindPipeline, DesignPipeline) {
   EXPECT_EQ(p.FindColumns("silver.nope"), nullptr);
 }
 
-TEST(BindPipeline, ExplainShowsTheEssentials) {
+TEST(BindPipeline, PlanGraphShowsTheEssentials) {
   Result<Pipeline> r = Bind(kDesignPipeline);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  std::string plan = ExplainPipeline(*r);
+  std::string plan = FormatGraphText(BuildPlanGraph(*r));
   for (std::string_view part : {
-           "bronze.orders  [json, connector http, 4 partitions, key order_id, watermark "
-           "'event_ts - 5 seconds']",
-           "silver.orders  <- bronze.orders  [on_violation quarantine -> "
-           "silver.orders__quarantine]",
-           "filter:    status <> 'test'",
+           "bronze.orders  source  at 2:1\n  key (order_id)\n  format json\n  connector http\n"
+           "  4 partitions\n  watermark 'event_ts - 5 seconds'\n",
+           "silver.orders/filter  filter  <- bronze.orders/decode  at 18:1\n"
+           "  status <> 'test'\n",
            "amount numeric(18,2) := CAST(round(amount, 2) AS numeric(18,2))",
            "email text := lower(btrim(email))",
            "orders_amount_check: CHECK (amount > 0)",
            "orders_order_id_not_null: order_id IS NOT NULL",
-           "upsert:    key (order_id), latest by event_ts",
-           "gold.revenue_hourly  <- silver.orders  [serving lambda, batch every 1 hour, owner "
-           "finance, freshness 1 minute]",
-           "filter:    status = 'completed'",
-           "group by:  #0 date_trunc('hour', event_ts)  timestamp",
+           "on_violation quarantine -> silver.orders__quarantine",
+           "silver.orders/upsert  upsert  <- silver.orders/expect  at 10:1\n  key (order_id)\n"
+           "  latest by event_ts\n",
+           "gold.revenue_hourly/filter  filter  <- silver.orders/upsert  at 23:1\n"
+           "  status = 'completed'\n",
+           "serving lambda, batch every 1 hour, owner finance, freshness 1 minute",
+           "key (date_trunc('hour', event_ts))\n  #0 date_trunc('hour', event_ts)  timestamp\n",
            "#1 sum(amount)  numeric(38,2)",
            "#2 count(*)  bigint",
            "#3 count(DISTINCT customer_id)  bigint",
@@ -227,8 +229,9 @@ TEST(BindPipeline, DebeziumBronzeAndFileConnector) {
   EXPECT_EQ(s.on_violation, OnViolation::kDrop);
   EXPECT_EQ(s.constraints[0].kind, ConstraintKind::kNotNull);
   EXPECT_EQ(s.constraints[0].column, 0);
-  EXPECT_THAT(ExplainPipeline(*r), HasSubstr("[debezium, connector file '/data/customers.jsonl', "
-                                             "16 partitions, key id]"));
+  EXPECT_THAT(FormatGraphText(BuildPlanGraph(*r)),
+              HasSubstr("  key (id)\n  format debezium\n  connector file '/data/customers.jsonl'\n"
+                        "  16 partitions\n"));
 }
 
 TEST(BindPipeline, PostgresCdcBronze) {
@@ -257,12 +260,12 @@ TEST(BindPipeline, PostgresCdcBronze) {
   EXPECT_EQ(refunds.publication, "_refunds");
   EXPECT_EQ(b.compatibility, catalog::Compatibility::kBackward);  // the default
   EXPECT_EQ(refunds.compatibility, catalog::Compatibility::kForward);
-  const std::string plan = ExplainPipeline(*r);
-  EXPECT_THAT(plan, HasSubstr("bronze.orders  [debezium, connector postgres-cdc, 8 partitions, "
-                              "key order_id]\n"
-                              "  source:    public.orders, slot strata_bronze_orders, publication "
+  const std::string plan = FormatGraphText(BuildPlanGraph(*r));
+  EXPECT_THAT(plan, HasSubstr("bronze.orders  source  at 1:1\n  key (order_id)\n"
+                              "  format debezium\n  connector postgres-cdc\n  8 partitions\n"
+                              "  source public.orders, slot strata_bronze_orders, publication "
                               "strata_bronze_orders\n"
-                              "             conninfo 'host=db.internal user=strata password=*** "
+                              "  conninfo 'host=db.internal user=strata password=*** "
                               "dbname=shop'\n"));
   EXPECT_THAT(plan, HasSubstr("conninfo 'postgresql://app:***@db/shop'"));
   EXPECT_THAT(plan, Not(HasSubstr("s3cret")));
