@@ -217,6 +217,9 @@ class PipelineExecutor {
       GoldNode& node, const std::vector<std::unique_ptr<exec::AggregateOperator>>& answers);
   // Lists the late records of this push of `silver` for each windowed consumer.
   Status RecordLate(const SilverNode& silver, const Batch& rows);
+  // Removes the late record of a retracted row of a table fed by a silver table, if any.
+  void TakeBackLate(GoldNode& node, const RowOrigin& origin, Micros event_time,
+                    std::optional<Micros> window_start);
   // The windowed rows of `rows` (silver rows) for `node`: the silver columns, window_start,
   // window_end and the row's time; with `late` the flag of each (see the header comment).
   Status Windowed(const GoldNode& node, const Batch& rows, Batch* windowed,

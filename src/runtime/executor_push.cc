@@ -355,7 +355,9 @@ Status PipelineExecutor::Windowed(const GoldNode& node, const Batch& rows, Batch
   assigned.columns.push_back(std::move(times));
   *windowed = std::move(assigned);
   late->assign(windowed->num_rows(), 0);
-  if (push_watermarks_.empty()) return Status::OK();
+  // Without a watermark in this push no new row is late, but a retraction is when the row it
+  // retracts was (a table fed by two bronze tables: the row came with the other one).
+  if (push_watermarks_.empty() && node.late_rows->size() == 0) return Status::OK();
   const size_t n = windowed->num_rows();
   const Column& ends = windowed->columns[window.end_column];
   const Column& t = windowed->columns.back();
@@ -373,14 +375,18 @@ Status PipelineExecutor::Windowed(const GoldNode& node, const Batch& rows, Batch
   return Status::OK();
 }
 
+// A table fed by bronze: every late version is listed, winning or not. A table fed by a
+// silver table sees its source's changes, whose cuts depend on the schedule: its views list
+// the late rows it holds now (a retraction of a late row takes its entry back).
 Status PipelineExecutor::RecordLate(const SilverNode& silver, const Batch& rows) {
-  if (push_watermarks_.empty()) return Status::OK();
+  const bool now = silver.table->from_silver();
+  if (push_watermarks_.empty() && !now) return Status::OK();
   for (GoldNode* node : silver.consumers) {
     if (!node->view->window) continue;
     const sql::GoldView& view = *node->view;
     std::vector<uint8_t> keep(rows.num_rows(), 0);
     for (size_t r = 0; r < rows.num_rows(); ++r)
-      keep[r] = rows.weights[r] > 0;  // versions, not deletes
+      keep[r] = rows.weights[r] > 0 || now;  // versions, not deletes
     if (node->where) {
       exec::RowErrors errors;
       ASSIGN_OR_RETURN(std::vector<uint8_t> pass, node->where->EvaluatePredicate(rows, &errors));
@@ -401,6 +407,11 @@ Status PipelineExecutor::RecordLate(const SilverNode& silver, const Batch& rows)
       const Micros ts = time.int64s()[r];
       const std::optional<Micros> watermark = WatermarkAt(rows.origins[r]);
       auto check = [&](std::optional<Micros> start, std::optional<Micros> end) {
+        if (rows.weights[r] < 0) {
+          --node->late_counters.rows;
+          TakeBackLate(*node, rows.origins[r], ts, start);
+          return;
+        }
         ++node->late_counters.rows;
         if (!watermark ||
             exec::CloseTime(window, ts, end.value_or(0)) + view.allowed_lateness > *watermark) {
@@ -428,6 +439,18 @@ Status PipelineExecutor::RecordLate(const SilverNode& silver, const Batch& rows)
     }
   }
   return Status::OK();
+}
+
+void PipelineExecutor::TakeBackLate(GoldNode& node, const RowOrigin& origin, Micros event_time,
+                                    std::optional<Micros> window_start) {
+  auto same = [&](const LateRecord& l) {
+    return l.offset == origin.offset && l.partition == origin.partition &&
+           l.event_time == event_time && l.window_start == window_start;
+  };
+  auto it = std::find_if(node.late.rbegin(), node.late.rend(), same);
+  if (it == node.late.rend()) return;  // the row was not late
+  node.late.erase(std::next(it).base());
+  --node.late_counters.late;
 }
 
 Status PipelineExecutor::GoldInput(GoldNode& node, const Batch& changes, Batch* input) {
