@@ -52,6 +52,27 @@ Result<CompiledExpression> Compile(const sql::BoundExpr& e) {
   return CompiledExpression::Compile(e);
 }
 
+// The session operator of a view with session(): it reads the aggregate's input plus the
+// time; the group keys other than the window's group its sessions.
+Result<std::unique_ptr<exec::SessionOperator>> MakeSession(const sql::GoldView& g,
+                                                           const std::vector<Type>& input_types) {
+  std::vector<int> keys;
+  int start = -1, end = -1;
+  for (size_t k = 0; k < g.group_keys.size(); ++k) {
+    const sql::BoundExpr& key = g.group_keys[k];
+    if (key.kind == sql::BoundKind::kColumn && key.column == g.window->start_column) {
+      start = static_cast<int>(k);
+    } else if (key.kind == sql::BoundKind::kColumn && key.column == g.window->end_column) {
+      end = static_cast<int>(k);
+    } else {
+      keys.push_back(static_cast<int>(k));
+    }
+  }
+  std::vector<Type> types = input_types;
+  types.push_back(g.window->time.type);
+  return exec::SessionOperator::Make(types, keys, start, end, g.window->gap);
+}
+
 }  // namespace
 
 PipelineExecutor::PipelineExecutor(const sql::Pipeline& plan) : plan_(plan) {}
@@ -214,24 +235,7 @@ Status PipelineExecutor::InitGold(const sql::GoldView& g) {
     node->outputs.push_back(std::move(c));
   }
   if (g.window && g.window->kind == sql::WindowKind::kSession) {
-    // The session operator reads the aggregate's input plus the time; the group keys
-    // other than the window's group its sessions.
-    std::vector<int> keys;
-    int start = -1, end = -1;
-    for (size_t k = 0; k < g.group_keys.size(); ++k) {
-      const sql::BoundExpr& key = g.group_keys[k];
-      if (key.kind == sql::BoundKind::kColumn && key.column == g.window->start_column) {
-        start = static_cast<int>(k);
-      } else if (key.kind == sql::BoundKind::kColumn && key.column == g.window->end_column) {
-        end = static_cast<int>(k);
-      } else {
-        keys.push_back(static_cast<int>(k));
-      }
-    }
-    std::vector<Type> types = input_types;
-    types.push_back(g.window->time.type);
-    ASSIGN_OR_RETURN(node->session,
-                     exec::SessionOperator::Make(types, keys, start, end, g.window->gap));
+    ASSIGN_OR_RETURN(node->session, MakeSession(g, input_types));
   }
   for (auto& s : silver_) {
     if (s->table->name == g.source) s->consumers.push_back(node.get());
