@@ -15,13 +15,6 @@ using exec::CompiledExpression;
 
 namespace {
 
-std::vector<Type> TypesOf(const std::vector<sql::ColumnSchema>& columns) {
-  std::vector<Type> types;
-  for (const auto& c : columns)
-    types.push_back(c.type);
-  return types;
-}
-
 // A quarantined payload as a text value. Bronze keeps any bytes, but a text value is valid
 // UTF-8 (every JSON answer relies on it, common/json_writer.h): each byte that is not part of
 // a valid sequence reads as U+FFFD (as Go's encoding/json writes it). The exact bytes stay
@@ -131,12 +124,12 @@ Status PipelineExecutor::InitSilver(const sql::SilverTable& s) {
           specs.push_back({c.name, c.type});
         bronze.decoder = std::make_unique<format::PayloadDecoder>(specs, bronze.table->format);
       }
-      input.source_types = TypesOf(bronze.table->columns);
+      input.source_types = sql::ColumnTypes(bronze.table->columns);
     } else {
       for (auto& other : silver_) {
         if (other->table->name == in.source) {
           other->silver_consumers.push_back(node.get());
-          input.source_types = TypesOf(other->table->columns);
+          input.source_types = sql::ColumnTypes(other->table->columns);
         }
       }
       STRATA_ASSERT(!input.source_types.empty());
@@ -160,7 +153,7 @@ Status PipelineExecutor::InitSilver(const sql::SilverTable& s) {
       node->checks.emplace_back(std::move(check));
     }
   }
-  std::vector<Type> types = TypesOf(s.columns);
+  std::vector<Type> types = sql::ColumnTypes(s.columns);
   if (!s.primary_key.empty() && !s.from_silver()) {
     std::optional<int> dedupe;
     if (s.dedupe_order >= 0) dedupe = s.dedupe_order;
@@ -198,7 +191,7 @@ Status PipelineExecutor::InitGold(const sql::GoldView& g) {
     node->time.emplace(std::move(t));
     const sql::SilverTable* silver = plan_.FindSilver(g.source);
     STRATA_ASSERT(silver != nullptr);
-    node->windowed_types = TypesOf(silver->columns);
+    node->windowed_types = sql::ColumnTypes(silver->columns);
     for (int i = 0; i < 3; ++i)
       node->windowed_types.push_back(g.window->time.type);
     node->late_rows.emplace(node->windowed_types);
@@ -474,7 +467,7 @@ const SilverCounters* PipelineExecutor::counters(std::string_view silver) const 
 Result<Batch> PipelineExecutor::Rows(std::string_view table) const {
   for (const auto& s : silver_) {
     if (s->table->name == table) {
-      Batch out = exec::MakeBatch(TypesOf(s->table->columns));
+      Batch out = exec::MakeBatch(sql::ColumnTypes(s->table->columns));
       if (s->upsert) {
         s->upsert->Snapshot(&out);
         return out;
@@ -494,7 +487,7 @@ Result<Batch> PipelineExecutor::Rows(std::string_view table) const {
       return out;
     }
     if (s->table->quarantine_table == table) {
-      Batch out = exec::MakeBatch(TypesOf(sql::QuarantineColumns()));
+      Batch out = exec::MakeBatch(sql::ColumnTypes(sql::QuarantineColumns()));
       for (const auto& q : s->quarantine) {
         out.columns[0].AppendString(q.reason);
         out.columns[1].AppendString(q.constraint);
@@ -511,7 +504,7 @@ Result<Batch> PipelineExecutor::Rows(std::string_view table) const {
   for (const auto& g : gold_) {
     if (g->view->name == table) return GoldRows(*g, *g->aggregate);
     if (g->view->late_table.empty() || g->view->late_table != table) continue;
-    Batch out = exec::MakeBatch(TypesOf(sql::LateColumns()));
+    Batch out = exec::MakeBatch(sql::ColumnTypes(sql::LateColumns()));
     auto time = [](Column& c, const std::optional<Micros>& t) {
       if (t) {
         c.AppendInt64(*t);

@@ -14,13 +14,6 @@ using exec::CompiledExpression;
 
 namespace {
 
-std::vector<Type> TypesOf(const std::vector<sql::ColumnSchema>& columns) {
-  std::vector<Type> types;
-  for (const auto& c : columns)
-    types.push_back(c.type);
-  return types;
-}
-
 exec::QuarantineRecord Quarantined(std::string source_table, const RowOrigin& origin,
                                    std::string reason, std::string constraint) {
   exec::QuarantineRecord q;
@@ -246,7 +239,7 @@ Status PipelineExecutor::ApplySilver(SilverNode& node, Batch rows) {
   Batch changes;
   exec::SideOutput side;
   if (node.upsert) {
-    changes = exec::MakeBatch(TypesOf(node.table->columns));
+    changes = exec::MakeBatch(sql::ColumnTypes(node.table->columns));
     RETURN_IF_ERROR(node.upsert->Push(rows, &changes, &side));
   } else {
     Batch ignored = exec::MakeBatch(node.multiset->output_types());

@@ -26,13 +26,6 @@ using runtime::PipelineExecutor;
 
 namespace {
 
-std::vector<Type> TypesOf(const std::vector<sql::ColumnSchema>& columns) {
-  std::vector<Type> types;
-  for (const auto& c : columns)
-    types.push_back(c.type);
-  return types;
-}
-
 const sql::GoldView* FindGold(const sql::Pipeline& plan, std::string_view name) {
   for (const auto& g : plan.gold) {
     if (g.name == name) return &g;
@@ -503,8 +496,8 @@ Result<VersionInfo> Engine::PublishLocked(std::string_view view, const Lane& lan
   const PipelineExecutor& source = info.origin == kBatch ? *batch_ : *lane.executor;
   info.watermark = source.InputWatermark(view);
   ASSIGN_OR_RETURN(auto current, versions_->Live(view));
-  ASSIGN_OR_RETURN(VersionInfo published,
-                   versions_->Publish(view, info, TypesOf(*columns), rows, live || !current));
+  ASSIGN_OR_RETURN(VersionInfo published, versions_->Publish(view, info, sql::ColumnTypes(*columns),
+                                                             rows, live || !current));
   RETURN_IF_ERROR(versions_->Prune(view, options_.keep_versions));
   return published;
 }
@@ -601,7 +594,7 @@ Result<Batch> Engine::RowsAsOf(const sql::BoundQuery& query) const {
       }
     }
   }
-  std::vector<Type> types = TypesOf(*columns);
+  std::vector<Type> types = sql::ColumnTypes(*columns);
   return versions_->Read(query.table, v.version, types);
 }
 

@@ -329,6 +329,13 @@ std::string MaskUri(std::string_view c, size_t authority_start) {
 
 }  // namespace
 
+std::vector<Type> ColumnTypes(const std::vector<ColumnSchema>& columns) {
+  std::vector<Type> types;
+  for (const ColumnSchema& c : columns)
+    types.push_back(c.type);
+  return types;
+}
+
 std::vector<std::string> ColumnNames(const std::vector<ColumnSchema>& columns) {
   std::vector<std::string> names;
   for (const ColumnSchema& c : columns)

@@ -35,8 +35,9 @@ struct ColumnSchema {
   bool not_null = false;
 };
 
-// The columns' names, in order.
+// The columns' names, and their types, in order.
 std::vector<std::string> ColumnNames(const std::vector<ColumnSchema>& columns);
+std::vector<Type> ColumnTypes(const std::vector<ColumnSchema>& columns);
 
 // --- bronze ---
 
