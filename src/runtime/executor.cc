@@ -124,15 +124,14 @@ Status PipelineExecutor::InitSilver(const sql::SilverTable& s) {
           specs.push_back({c.name, c.type});
         bronze.decoder = std::make_unique<format::PayloadDecoder>(specs, bronze.table->format);
       }
-      input.source_types = sql::ColumnTypes(bronze.table->columns);
     } else {
+      bool found = false;
       for (auto& other : silver_) {
-        if (other->table->name == in.source) {
-          other->silver_consumers.push_back(node.get());
-          input.source_types = sql::ColumnTypes(other->table->columns);
-        }
+        if (other->table->name != in.source) continue;
+        other->silver_consumers.push_back(node.get());
+        found = true;
       }
-      STRATA_ASSERT(!input.source_types.empty());
+      STRATA_ASSERT(found);  // the binder resolved it to an earlier silver table
     }
     if (in.where) {
       ASSIGN_OR_RETURN(auto w, Compile(*in.where));

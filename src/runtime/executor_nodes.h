@@ -76,8 +76,7 @@ struct PipelineExecutor::SilverNode {
   // table it reads (that table's changes).
   struct Input {
     const sql::SilverInput* input = nullptr;
-    BronzeNode* bronze = nullptr;  // from bronze
-    std::vector<Type> source_types;
+    BronzeNode* bronze = nullptr;  // from bronze; null from silver
     std::optional<exec::CompiledExpression> where;
     std::vector<exec::CompiledExpression> projections;
   };

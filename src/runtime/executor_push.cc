@@ -149,7 +149,7 @@ exec::QuarantineRecord PipelineExecutor::QuarantinedRow(const SilverNode& node, 
   }
   // From a silver table: the row as a JSON object stands for the record; `rows` are the
   // source's rows (a read failed) or this table's (a constraint failed).
-  const sql::SilverInput& in = node.inputs[0].input[0];
+  const sql::SilverInput& in = *node.inputs[0].input;
   const std::vector<sql::ColumnSchema>& columns =
       source_row ? *plan_.FindNodeColumns(in.source) : node.table->columns;
   QueryResult one;
