@@ -163,7 +163,10 @@ struct Diff {
   // computes from that input with its late decisions (set only for windowed views). The
   // difference is explained when that is zero: every differing row is the effect of late
   // records.
+  // For a view reading a windowed view, the late decisions are its sources': `late_records`
+  // sums the late tables of every windowed view on its path, named in `late_tables`.
   uint64_t late_records = 0;
+  std::vector<std::string> late_tables;
   std::optional<uint64_t> unexplained;
   // Attribution (when the view selects window_start and window_end): per differing row, the
   // late records of its window (a session's: within a gap of it), a few as text; the rows
@@ -282,6 +285,10 @@ class Engine {
   // serves the view from the lane.
   Result<VersionInfo> SwitchToLaneLocked(std::string_view view, const Lane& lane);
   Status RefreshServingLocked(std::string_view view);
+  // At Open: a Kappa view reading a view whose live marker names another lane than its
+  // chain root's (a crash between the root's switch and its readers') is switched to the
+  // root's lane, with a warning.
+  Status CompleteChainSwitchesLocked();
   // The live rows of `table` and how they are computed.
   Result<Batch> LiveRowsLocked(std::string_view table) const;
   Result<Batch> RowsAsOf(const sql::BoundQuery& query) const;
@@ -294,6 +301,8 @@ class Engine {
                        const Batch& right, std::string right_name,
                        std::vector<std::pair<bool, size_t>>* differing = nullptr) const;
   Status RequireWritable() const;
+  // Status of every gold view (rows, versions, lane, late records).
+  std::string GoldStatusLocked(const std::vector<runtime::WatermarkInfo>& watermarks) const;
   // Drift of a windowed view: attributes each differing row to the late records of its
   // window (Diff::attribution, Diff::unattributed).
   static void Attribute(const sql::GoldView& view, const Batch& late, const Batch& live,
@@ -301,6 +310,16 @@ class Engine {
                         const std::vector<std::pair<bool, size_t>>& differing, Diff* d);
   // Loads a replay lane's saved state and start offset (LaneDir()/NAME.state, NAME.from).
   Status LoadLane(Lane* lane) const;
+  // Replay's steps: the checks (and the default name), a lane's start (resumed: true when
+  // an unfinished replay of the same SQL goes on), its run to the log's end (false when
+  // stopped early) and its finish (a version, beside the live one).
+  Status CheckReplayLocked(std::string_view view, ReplayOptions* options) const;
+  Result<bool> StartLane(Lane* lane, const ReplayOptions& options) const;
+  Result<bool> RunLane(Lane* lane, const ReplayOptions& options, Micros start,
+                       uint64_t* records) const;
+  Status FinishReplayLocked(std::string_view view, std::unique_ptr<Lane> lane,
+                            ReplayResult* result);
+  Status SaveLaneState(const Lane& lane) const;
   Result<std::optional<uint64_t>> LiveVersionLocked(std::string_view view) const;
   std::string LaneDir() const;
 

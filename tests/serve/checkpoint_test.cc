@@ -404,6 +404,61 @@ INSTANTIATE_TEST_SUITE_P(Points, CutoverAbortTest,
                            return name;
                          });
 
+// A Kappa chain: gold.k_sizes reads gold.k_by_grp and is served with it. The root's switch
+// is the commit point of a cutover; a crash before its reader's switch is completed at Open.
+TEST_F(CheckpointTest, AnInterruptedChainCutoverIsCompletedAtRestart) {
+  const std::string reader =
+      "CREATE MATERIALIZED VIEW gold.k_sizes AS\n"
+      "SELECT n > 3 AS big, count(*) AS groups, sum(n) AS n FROM gold.k_by_grp GROUP BY 1;\n";
+  sql_ = Pipeline() + reader;
+  Open();
+  Add(400);
+  StepUntilCaughtUp();
+  ReplayOptions replay;
+  replay.name = "fix";
+  replay.sql_text = Pipeline("WHERE grp <> 'a'") + reader;
+  ASSERT_OK_AND_ASSIGN(ReplayResult done, engine_->Replay(kKappa, replay));
+  ASSERT_TRUE(done.finished);
+  ASSERT_OK(engine_->Checkpoint().status());
+  // The lane each view's live marker names (the replay gave each view of the chain a first
+  // live version of the main lane, so that a rollback has a target).
+  auto live_lane = [&](const char* view) -> std::string {
+    auto live = engine_->LiveVersion(view);
+    EXPECT_TRUE(live.ok()) << live.status().ToString();
+    if (!live.ok() || !*live) return "";
+    auto versions = engine_->Versions(view);
+    EXPECT_TRUE(versions.ok());
+    for (const VersionInfo& v : *versions) {
+      if (v.version == **live) return v.name;
+    }
+    return "?";
+  };
+  const Rows all = Evaluate(events_).gold;
+  ArmAbortPoint("cutover.before_reader");
+  EXPECT_EQ(engine_->Cutover(kKappa, "fix").status().code(), StatusCode::kAborted);
+  EXPECT_EQ(live_lane(kKappa), "fix");
+  EXPECT_EQ(live_lane("gold.k_sizes"), "main");  // behind its root
+  CrashAndReopen();
+  ASSERT_EQ(engine_->warnings().size(), 1u);
+  EXPECT_NE(engine_->warnings()[0].find("gold.k_sizes follows it to lane fix"), std::string::npos)
+      << engine_->warnings()[0];
+  EXPECT_EQ(live_lane(kKappa), "fix");
+  EXPECT_EQ(live_lane("gold.k_sizes"), "fix");
+  EXPECT_EQ(Query(Star(kKappa)), Fixed(all));
+  for (const char* view : {kKappa, "gold.k_sizes"}) {
+    auto d = engine_->Drift(view);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_TRUE(d->identical()) << view << "\n" << d->ToText();
+  }
+  // Nothing is left to complete; the chain rolls back together.
+  Reopen();
+  EXPECT_TRUE(engine_->warnings().empty());
+  ASSERT_OK(engine_->Rollback(kKappa).status());
+  EXPECT_EQ(live_lane(kKappa), "main");
+  EXPECT_EQ(live_lane("gold.k_sizes"), "main");
+  EXPECT_EQ(Query(Star(kKappa)), all);
+}
+
 // ---- corruption ------------------------------------------------------------------------------
 
 TEST_F(CheckpointTest, ACorruptNewestCheckpointFallsBackToThePreviousOne) {

@@ -42,6 +42,15 @@ FROM silver.clicks GROUP BY tumble(event_ts, '1 minute'), page;
 CREATE MATERIALIZED VIEW gold.sessions AS
 SELECT page, window_start, window_end, count(*) AS clicks
 FROM silver.clicks GROUP BY page, session(event_ts, '1 minute');
+
+-- Views reading the windowed views: their late records are their sources'.
+CREATE MATERIALIZED VIEW gold.clicks_per_page
+WITH (serving = 'lambda', batch_every = '1 hour') AS
+SELECT page, sum(clicks) AS clicks, count(*) AS minutes
+FROM gold.clicks_per_minute GROUP BY page;
+
+CREATE MATERIALIZED VIEW gold.session_sizes AS
+SELECT clicks, count(*) AS sessions FROM gold.sessions GROUP BY clicks;
 )sql";
 
 const std::vector<std::string> kBefore = {
@@ -112,6 +121,24 @@ TEST(EngineWindowTest, LateRecordsExplainDriftAndTheBatchViewCountsThem) {
     ASSERT_TRUE(back.ok());
     EXPECT_TRUE(back->explained());
     EXPECT_EQ(back->unexplained, d->unexplained);
+    EXPECT_EQ(back->late_tables, std::vector<std::string>{std::string(view) + "__late"});
+  }
+  // A view reading a windowed view carries its late records' effect: explained by them,
+  // with no attribution (its rows are not windows).
+  for (const char* view : {"gold.clicks_per_page", "gold.session_sizes"}) {
+    auto d = engine->Drift(view);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_FALSE(d->identical()) << view;
+    EXPECT_TRUE(d->explained()) << d->ToText();
+    EXPECT_EQ(d->unexplained, std::optional<uint64_t>(0));
+    EXPECT_EQ(d->late_records, 3u) << view;
+    EXPECT_TRUE(d->attribution.empty()) << d->ToText();
+    const std::string source = std::string_view(view) == "gold.clicks_per_page"
+                                   ? "gold.clicks_per_minute"
+                                   : "gold.sessions";
+    EXPECT_EQ(d->late_tables, std::vector<std::string>{source + "__late"});
+    EXPECT_NE(d->ToText().find("3 late records (" + source + "__late)"), std::string::npos)
+        << d->ToText();
   }
   // The 10:00 /home window: the streaming answer has a only (b moved late, e late); the
   // authoritative answer has a, b and e.
@@ -162,9 +189,11 @@ TEST(EngineWindowTest, LateRecordsExplainDriftAndTheBatchViewCountsThem) {
             "2026-11-18 10:01:00,2026-11-18 10:02:00,/cart,2,57\n"
             "2026-11-18 10:02:00,2026-11-18 10:03:00,/home,1,10\n"
             "2026-11-18 10:03:00,2026-11-18 10:04:00,/home,1,1\n");
-  d = engine->Drift("gold.clicks_per_minute");
-  ASSERT_TRUE(d.ok());
-  EXPECT_TRUE(d->identical()) << d->ToText();
+  for (const char* view : {"gold.clicks_per_minute", "gold.clicks_per_page"}) {
+    d = engine->Drift(view);
+    ASSERT_TRUE(d.ok());
+    EXPECT_TRUE(d->identical()) << d->ToText();
+  }
   // Each version carries the watermark of the input it covers.
   auto versions = engine->Versions("gold.clicks_per_minute");
   ASSERT_TRUE(versions.ok());
