@@ -293,100 +293,119 @@ void AddTarget(CLI::App* cmd, Target* target) {
   data->excludes(server);
 }
 
-}  // namespace
+// Every subcommand's arguments, and the CLI11 subcommand that tells whether it was given.
+template <typename Args>
+struct Command {
+  Args args;
+  CLI::App* cmd = nullptr;
+};
 
-int Main(int argc, char** argv) {
-  CLI::App app{"strata: near-real-time analytics pipelines (bronze log, ingest, serving)"};
-  app.require_subcommand(1);
-  app.set_help_all_flag("--help-all", "Print help for every subcommand");
+struct Commands {
+  Command<IngestArgs> ingest;
+  Command<LogArgs> log;
+  CLI::App* log_stats = nullptr;  // `log stats`: shares log.args
+  Command<ServerArgs> server;
+  Command<GenArgs> gen;
+  Command<DemoArgs> demo;
+  Command<CheckArgs> check;
+  Command<RunArgs> run;
+  Command<BatchArgs> batch;
+  Command<QueryArgs> query;
+  Command<VersionsArgs> versions;
+  Command<ReplayArgs> replay;
+  CLI::Option* replay_from_checkpoint = nullptr;  // given without SEQ means "latest"
+  Command<ViewArgs> validate, cutover, rollback, drift;
+  Command<Target> status;
+  Command<SchemasArgs> schemas;
+};
 
-  IngestArgs ingest;
-  auto* ingest_cmd = app.add_subcommand(
+void AddIngest(CLI::App* app, Command<IngestArgs>* c) {
+  IngestArgs& a = c->args;
+  CLI::App* cmd = c->cmd = app->add_subcommand(
       "ingest",
       "Append JSON lines from FILE (or stdin) to a bronze table, durably. Creates the "
       "table if absent. Prints a one-line JSON summary; exits 0 only when every "
       "line is durable.");
-  ingest_cmd->add_option("--data", ingest.data, "Data directory")->required();
-  ingest_cmd->add_option("--table", ingest.table.name, "Table name")->required();
-  ingest_cmd
-      ->add_option("--key", ingest.table.key,
-                   "JSON field holding the record key (a.b for nested); partition = hash(key). A "
-                   "new table keeps it")
+  cmd->add_option("--data", a.data, "Data directory")->required();
+  cmd->add_option("--table", a.table.name, "Table name")->required();
+  cmd->add_option("--key", a.table.key,
+                  "JSON field holding the record key (a.b for nested); partition = hash(key). A "
+                  "new table keeps it")
       ->expected(1);
-  ingest_cmd
-      ->add_option("--partitions", ingest.table.partitions, "Partitions of a new table (default 4)")
+  cmd->add_option("--partitions", a.table.partitions, "Partitions of a new table (default 4)")
       ->check(CLI::Range(1, 4096));
-  ingest_cmd
-      ->add_option("--compression", ingest.table.compression,
-                   "Batch compression of a new table: none, zstd or lz4")
+  cmd->add_option("--compression", a.table.compression,
+                  "Batch compression of a new table: none, zstd or lz4")
       ->default_val("none");
-  ingest_cmd
-      ->add_option("--segment-bytes", ingest.table.segment_bytes,
-                   "Segment file size of a new table (default 128 MiB): retention removes "
-                   "whole segments")
+  cmd->add_option("--segment-bytes", a.table.segment_bytes,
+                  "Segment file size of a new table (default 128 MiB): retention removes "
+                  "whole segments")
       ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 40));
-  ingest_cmd->add_option("--retention-bytes", ingest.table.retention_bytes,
-                         "A new table keeps at most about this many bytes per partition; older "
-                         "segments are removed as new ones start (default: keep everything)");
-  ingest_cmd->add_option("--retention-age", ingest.table.retention_age,
-                         "A new table removes segments whose newest record is older than this "
-                         "(90s, 15m, 24h, 7d; default: keep everything)");
-  ingest_cmd->add_flag("--acks", ingest.acks,
-                       "After each durable group commit print {\"acked_lines\": N}: the first N "
-                       "input lines are durable");
-  ingest_cmd->add_option("FILE", ingest.file, "JSON-lines file, or - for stdin")->default_val("-");
+  cmd->add_option("--retention-bytes", a.table.retention_bytes,
+                  "A new table keeps at most about this many bytes per partition; older "
+                  "segments are removed as new ones start (default: keep everything)");
+  cmd->add_option("--retention-age", a.table.retention_age,
+                  "A new table removes segments whose newest record is older than this "
+                  "(90s, 15m, 24h, 7d; default: keep everything)");
+  cmd->add_flag("--acks", a.acks,
+                "After each durable group commit print {\"acked_lines\": N}: the first N "
+                "input lines are durable");
+  cmd->add_option("FILE", a.file, "JSON-lines file, or - for stdin")->default_val("-");
+}
 
-  LogArgs log_args;
-  auto* log_cmd = app.add_subcommand("log",
-                                     "Print a bronze table's records as JSON lines (partition, "
-                                     "offset, ingest_time, key, source, source_position, payload)");
-  log_cmd->add_option("--data", log_args.data, "Data directory")->required();
-  log_cmd->add_option("--table", log_args.table, "Table name")->required();
-  log_cmd->add_option("--partition", log_args.partition,
-                      "Only this partition (default: all, in order)");
-  log_cmd->add_option(
-      "--from", log_args.from,
+void AddLog(CLI::App* app, Commands* c) {
+  LogArgs& a = c->log.args;
+  CLI::App* cmd = c->log.cmd =
+      app->add_subcommand("log",
+                          "Print a bronze table's records as JSON lines (partition, "
+                          "offset, ingest_time, key, source, source_position, payload)");
+  cmd->add_option("--data", a.data, "Data directory")->required();
+  cmd->add_option("--table", a.table, "Table name")->required();
+  cmd->add_option("--partition", a.partition, "Only this partition (default: all, in order)");
+  cmd->add_option(
+      "--from", a.from,
       "First offset to print, per partition (offsets removed by retention are skipped)");
-  log_cmd->add_option(
-      "--since", log_args.since,
+  cmd->add_option(
+      "--since", a.since,
       "Only records ingested at or after this time (2026-11-22T14:00:00Z or microseconds)");
-  log_cmd->add_option("--limit", log_args.limit, "Print at most this many records");
-  log_cmd->require_subcommand(0, 1);
-  auto* stats_cmd =
-      log_cmd->add_subcommand("stats", "Per-partition record counts, offsets and bytes");
-  stats_cmd->fallthrough();
-  stats_cmd->add_flag("--json", log_args.json, "Print JSON instead of a table");
+  cmd->add_option("--limit", a.limit, "Print at most this many records");
+  cmd->require_subcommand(0, 1);
+  c->log_stats = cmd->add_subcommand("stats", "Per-partition record counts, offsets and bytes");
+  c->log_stats->fallthrough();
+  c->log_stats->add_flag("--json", a.json, "Print JSON instead of a table");
+}
 
-  ServerArgs server;
-  auto* server_cmd = app.add_subcommand(
+void AddServer(CLI::App* app, Command<ServerArgs>* c) {
+  ServerArgs& a = c->args;
+  CLI::App* cmd = c->cmd = app->add_subcommand(
       "server",
       "Serve the HTTP API (ingest: POST /v1/tables/{t}/events, answered once durable; with a "
       "pipeline also /v1/query, /v1/views, versions, replay, validate, cutover, rollback, "
       "drift, /v1/status) and run the pipeline continuously: streaming, scheduled batch "
       "runs, version publishing");
-  server_cmd->add_option("--data", server.data, "Data directory")->required();
-  server_cmd->add_option("--pipeline", server.pipeline,
-                         "Pipeline file (.sql) to run (default: the one DIR runs, if any)");
-  server_cmd->add_option("--batch-every", server.batch_every,
-                         "Run the batch recompute of Lambda views this often (default: the "
-                         "views' batch_every)");
-  server_cmd
-      ->add_option("--checkpoint-every", server.checkpoint_every,
-                   "Write a checkpoint of the pipeline's state this often (e.g. 10s, 1m)")
+  cmd->add_option("--data", a.data, "Data directory")->required();
+  cmd->add_option("--pipeline", a.pipeline,
+                  "Pipeline file (.sql) to run (default: the one DIR runs, if any)");
+  cmd->add_option("--batch-every", a.batch_every,
+                  "Run the batch recompute of Lambda views this often (default: the "
+                  "views' batch_every)");
+  cmd->add_option("--checkpoint-every", a.checkpoint_every,
+                  "Write a checkpoint of the pipeline's state this often (e.g. 10s, 1m)")
       ->default_val("10s");
-  server_cmd
-      ->add_option("--checkpoint-records", server.checkpoint_records,
-                   "... and sooner, once the speed path consumed this many records since the "
-                   "last one (0: by time only)")
+  cmd->add_option("--checkpoint-records", a.checkpoint_records,
+                  "... and sooner, once the speed path consumed this many records since the "
+                  "last one (0: by time only)")
       ->default_val(1000000);
-  server_cmd->add_option("--listen", server.listen, "Address to listen on")
-      ->default_val("127.0.0.1:7878");
-  server_cmd
-      ->add_option("--max-body", server.max_body, "Largest request body in bytes (larger: 413)")
+  cmd->add_option("--listen", a.listen, "Address to listen on")->default_val("127.0.0.1:7878");
+  cmd->add_option("--max-body", a.max_body, "Largest request body in bytes (larger: 413)")
       ->default_val(16u << 20);
+}
 
-  GenArgs gen;
-  auto* gen_cmd = app.add_subcommand("gen", "Print sample order events as JSON lines");
+// gen and demo: the sample events, and the main job that serves them.
+void AddGenAndDemo(CLI::App* app, Commands* c) {
+  GenArgs& gen = c->gen.args;
+  CLI::App* gen_cmd = c->gen.cmd =
+      app->add_subcommand("gen", "Print sample order events as JSON lines");
   gen_cmd->add_option("--count", gen.count, "Number of events")->default_val(1000);
   gen_cmd->add_option("--seed", gen.seed, "Random seed (same seed, same events)")->default_val(42);
   gen_cmd->add_option("--malformed", gen.malformed, "Fraction of lines cut short (invalid JSON)")
@@ -394,8 +413,8 @@ int Main(int argc, char** argv) {
   gen_cmd->add_option("--missing-key", gen.missing_key, "Fraction of lines without order_id")
       ->default_val(0);
 
-  DemoArgs demo;
-  auto* demo_cmd = app.add_subcommand(
+  DemoArgs& demo = c->demo.args;
+  CLI::App* demo_cmd = c->demo.cmd = app->add_subcommand(
       "demo",
       "The main job: a server on 127.0.0.1 running examples/orders.sql (Lambda revenue, Kappa "
       "customer totals) fed by a generator of realistic order events, a replay -> validate -> "
@@ -411,9 +430,12 @@ int Main(int argc, char** argv) {
   demo_cmd->add_option("--batch-every", demo.batch_every, "Batch run period of the Lambda view")
       ->default_val("10s");
   demo_cmd->add_flag("--keep", demo.keep, "Keep the temporary data directory");
+}
 
-  CheckArgs check;
-  auto* check_cmd = app.add_subcommand(
+// check, run and batch: a pipeline file against a data directory.
+void AddPipelineCommands(CLI::App* app, Commands* c) {
+  CheckArgs& check = c->check.args;
+  CLI::App* check_cmd = c->check.cmd = app->add_subcommand(
       "check",
       "Validate a pipeline file and print its plan as a graph of operator nodes; with "
       "--data, also create its bronze tables there");
@@ -426,8 +448,8 @@ int Main(int argc, char** argv) {
       ->default_val("text")
       ->check(CLI::IsMember({"text", "json", "dot"}));
 
-  RunArgs run;
-  auto* run_cmd = app.add_subcommand(
+  RunArgs& run = c->run.args;
+  CLI::App* run_cmd = c->run.cmd = app->add_subcommand(
       "run",
       "Run a pipeline with the streaming runtime: new bronze records in micro-batches, "
       "resuming from the state of the last clean stop (Ctrl-C stops cleanly)");
@@ -439,11 +461,11 @@ int Main(int argc, char** argv) {
       ->default_val(1024)
       ->check(CLI::Range(1, 1 << 20));
 
-  BatchArgs batch;
-  auto* batch_cmd =
-      app.add_subcommand("batch",
-                         "Recompute a pipeline from bronze offset 0 with the batch runtime (same "
-                         "operators, large batches); print a summary, or VIEW's rows");
+  BatchArgs& batch = c->batch.args;
+  CLI::App* batch_cmd = c->batch.cmd =
+      app->add_subcommand("batch",
+                          "Recompute a pipeline from bronze offset 0 with the batch runtime (same "
+                          "operators, large batches); print a summary, or VIEW's rows");
   batch_cmd->add_option("--data", batch.data, "Data directory")->required();
   batch_cmd->add_option("--pipeline", batch.pipeline, "Pipeline file (.sql)")->required();
   batch_cmd->add_option("VIEW", batch.view, "A silver table or gold view to print");
@@ -451,9 +473,12 @@ int Main(int argc, char** argv) {
       ->add_option("--format", batch.format,
                    "table, json or csv (default: table on a terminal, json otherwise)")
       ->check(CLI::IsMember({"table", "json", "csv"}));
+}
 
-  QueryArgs query;
-  auto* query_cmd = app.add_subcommand(
+// query and versions: reading the served views.
+void AddReadCommands(CLI::App* app, Commands* c) {
+  QueryArgs& query = c->query.args;
+  CLI::App* query_cmd = c->query.cmd = app->add_subcommand(
       "query",
       "Answer a SELECT over the gold views (Lambda: batch view + speed epochs; Kappa: the "
       "serving lane), silver and quarantine tables; FROM v AS OF VERSION n | AS OF TIMESTAMP "
@@ -473,43 +498,47 @@ int Main(int argc, char** argv) {
                    "own state) or batch (the last published batch run)")
       ->check(CLI::IsMember({"streaming", "batch"}));
 
-  VersionsArgs versions;
-  auto* versions_cmd = app.add_subcommand(
+  VersionsArgs& versions = c->versions.args;
+  CLI::App* versions_cmd = c->versions.cmd = app->add_subcommand(
       "versions",
       "List the stored versions of a gold view: logic hash, boundary, rows, checksum; * marks "
       "the live one");
   AddTarget(versions_cmd, &versions.target);
   versions_cmd->add_option("VIEW", versions.view, "A gold view")->required();
   versions_cmd->add_flag("--json", versions.json, "Print JSON");
+}
 
-  ReplayArgs replay;
-  auto* replay_cmd = app.add_subcommand(
+void AddReplay(CLI::App* app, Commands* c) {
+  ReplayArgs& a = c->replay.args;
+  CLI::App* cmd = c->replay.cmd = app->add_subcommand(
       "replay",
       "Kappa: rebuild VIEW from bronze into a new lane beside the live one (the pipeline's "
       "current SQL, or --pipeline FILE's), throttled by --rate, resumable; then validate and "
       "cut over");
-  AddTarget(replay_cmd, &replay.target);
-  replay_cmd->add_option("VIEW", replay.view, "A Kappa gold view")->required();
-  replay_cmd->add_option("--pipeline", replay.pipeline,
-                         "Pipeline file with the changed SQL (default: the one DIR runs)");
-  replay_cmd->add_option("--as", replay.name, "Name of the new lane (default replay-<time>)");
-  auto* from_offset = replay_cmd->add_option(
-      "--from-offset", replay.from_offset,
-      "Start every partition at this offset (the records before it are left out)");
-  auto* from_checkpoint =
-      replay_cmd
-          ->add_option("--from-checkpoint", replay.from_checkpoint,
-                       "Start from the main lane's state in checkpoint SEQ (default latest) "
-                       "instead of offset 0; refused unless the replay's SQL has the "
-                       "checkpoint's logic (e.g. a rebuilt lane of the same pipeline)")
+  AddTarget(cmd, &a.target);
+  cmd->add_option("VIEW", a.view, "A Kappa gold view")->required();
+  cmd->add_option("--pipeline", a.pipeline,
+                  "Pipeline file with the changed SQL (default: the one DIR runs)");
+  cmd->add_option("--as", a.name, "Name of the new lane (default replay-<time>)");
+  auto* from_offset =
+      cmd->add_option("--from-offset", a.from_offset,
+                      "Start every partition at this offset (the records before it are left out)");
+  c->replay_from_checkpoint =
+      cmd->add_option("--from-checkpoint", a.from_checkpoint,
+                      "Start from the main lane's state in checkpoint SEQ (default latest) "
+                      "instead of offset 0; refused unless the replay's SQL has the "
+                      "checkpoint's logic (e.g. a rebuilt lane of the same pipeline)")
           ->expected(0, 1)
           ->type_name("[SEQ|latest]")
           ->excludes(from_offset);
-  replay_cmd->add_option("--rate", replay.rate, "At most this many events per second (0: no limit)")
+  cmd->add_option("--rate", a.rate, "At most this many events per second (0: no limit)")
       ->check(CLI::NonNegativeNumber);
+}
 
-  ViewArgs validate;
-  auto* validate_cmd = app.add_subcommand(
+// validate, cutover and rollback: what follows a replay.
+void AddLaneCommands(CLI::App* app, Commands* c) {
+  ViewArgs& validate = c->validate.args;
+  CLI::App* validate_cmd = c->validate.cmd = app->add_subcommand(
       "validate",
       "Compare a replay lane NAME with the live answer of VIEW: row counts, checksums, rows "
       "added/removed/changed, largest relative change per numeric column");
@@ -518,23 +547,26 @@ int Main(int argc, char** argv) {
   validate_cmd->add_option("NAME", validate.name, "The replay (its --as name)")->required();
   validate_cmd->add_flag("--json", validate.json, "Print JSON");
 
-  ViewArgs cutover;
-  auto* cutover_cmd = app.add_subcommand(
+  ViewArgs& cutover = c->cutover.args;
+  CLI::App* cutover_cmd = c->cutover.cmd = app->add_subcommand(
       "cutover", "Serve VIEW from the replay lane NAME from now on (atomic; rollback undoes it)");
   AddTarget(cutover_cmd, &cutover.target);
   cutover_cmd->add_option("VIEW", cutover.view, "A Kappa gold view")->required();
   cutover_cmd->add_option("NAME", cutover.name, "The replay (its --as name)")->required();
   cutover_cmd->add_flag("--json", cutover.json, "Print JSON");
 
-  ViewArgs rollback;
-  auto* rollback_cmd = app.add_subcommand(
+  ViewArgs& rollback = c->rollback.args;
+  CLI::App* rollback_cmd = c->rollback.cmd = app->add_subcommand(
       "rollback", "Serve VIEW again from the version that was live before the last cutover");
   AddTarget(rollback_cmd, &rollback.target);
   rollback_cmd->add_option("VIEW", rollback.view, "A gold view")->required();
   rollback_cmd->add_flag("--json", rollback.json, "Print JSON");
+}
 
-  ViewArgs drift;
-  auto* drift_cmd = app.add_subcommand(
+// drift, status and schemas: checking on a running pipeline.
+void AddInspectCommands(CLI::App* app, Commands* c) {
+  ViewArgs& drift = c->drift.args;
+  CLI::App* drift_cmd = c->drift.cmd = app->add_subcommand(
       "drift",
       "Compare VIEW's live answer with a fresh authoritative recompute over the same input; "
       "exits 1 on a difference that late records (windowed views) do not explain");
@@ -542,64 +574,94 @@ int Main(int argc, char** argv) {
   drift_cmd->add_option("VIEW", drift.view, "A gold view or silver table")->required();
   drift_cmd->add_flag("--json", drift.json, "Print JSON");
 
-  Target status;
-  auto* status_cmd = app.add_subcommand(
+  c->status.cmd = app->add_subcommand(
       "status",
       "Per node: offsets consumed, lag, last publish, row counts, quarantine counts (JSON)");
-  AddTarget(status_cmd, &status);
+  AddTarget(c->status.cmd, &c->status.args);
 
-  SchemasArgs schemas;
-  auto* schemas_cmd = app.add_subcommand(
+  SchemasArgs& schemas = c->schemas.args;
+  CLI::App* schemas_cmd = c->schemas.cmd = app->add_subcommand(
       "schemas",
       "The schema history of a bronze table (postgres-cdc): versions, when and from where, "
       "columns, the compatibility mode and whether each change was compatible");
   schemas_cmd->add_option("--data", schemas.data, "Data directory")->required();
   schemas_cmd->add_option("TABLE", schemas.table, "A bronze table, e.g. bronze.orders")->required();
   schemas_cmd->add_flag("--json", schemas.json, "Print the registry's JSON");
+}
 
+// The serving commands run against --data DIR or --server URL: false, with the usage error
+// printed, when the given one has neither.
+bool HasTarget(const Commands& c) {
+  for (auto [cmd, target] : {std::pair<CLI::App*, const Target*>{c.query.cmd, &c.query.args.target},
+                             {c.versions.cmd, &c.versions.args.target},
+                             {c.replay.cmd, &c.replay.args.target},
+                             {c.validate.cmd, &c.validate.args.target},
+                             {c.cutover.cmd, &c.cutover.args.target},
+                             {c.rollback.cmd, &c.rollback.args.target},
+                             {c.drift.cmd, &c.drift.args.target},
+                             {c.status.cmd, &c.status.args}}) {
+    if (cmd->parsed() && target->data.empty() && target->server.empty()) {
+      std::fprintf(stderr, "strata %s: give --data DIR or --server URL\n", cmd->get_name().c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+// Runs the subcommand that was given (`self`: how strata was invoked).
+int RunCommand(Commands* c, const std::string& self) {
+  if (c->ingest.cmd->parsed()) return RunIngest(c->ingest.args);
+  if (c->log_stats->parsed()) return RunLogStats(c->log.args);
+  if (c->log.cmd->parsed()) return RunLog(c->log.args);
+  if (c->server.cmd->parsed()) return RunServer(c->server.args);
+  if (c->gen.cmd->parsed()) return RunGen(c->gen.args);
+  if (c->demo.cmd->parsed()) return RunDemo(c->demo.args, self);
+  if (c->check.cmd->parsed()) return RunCheck(c->check.args);
+  if (c->run.cmd->parsed()) return RunPipeline(c->run.args);
+  if (c->batch.cmd->parsed()) return RunBatchCommand(c->batch.args);
+  if (c->schemas.cmd->parsed()) return RunSchemas(c->schemas.args);
+  if (!HasTarget(*c)) return 2;
+  if (c->query.cmd->parsed()) return RunQuery(c->query.args);
+  if (c->versions.cmd->parsed()) return RunVersions(c->versions.args);
+  if (c->replay.cmd->parsed()) {
+    ReplayArgs& replay = c->replay.args;
+    if (c->replay_from_checkpoint->count() > 0 && replay.from_checkpoint.empty()) {
+      replay.from_checkpoint = "latest";
+    }
+    return RunReplay(replay);
+  }
+  if (c->validate.cmd->parsed()) return RunValidate(c->validate.args);
+  if (c->cutover.cmd->parsed()) return RunCutover(c->cutover.args);
+  if (c->rollback.cmd->parsed()) return RunRollback(c->rollback.args);
+  if (c->drift.cmd->parsed()) return RunDrift(c->drift.args);
+  if (c->status.cmd->parsed()) return RunStatus(c->status.args);
+  return 2;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"strata: near-real-time analytics pipelines (bronze log, ingest, serving)"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Print help for every subcommand");
+  // The order here is the order of `strata --help`.
+  Commands commands;
+  AddIngest(&app, &commands.ingest);
+  AddLog(&app, &commands);
+  AddServer(&app, &commands.server);
+  AddGenAndDemo(&app, &commands);
+  AddPipelineCommands(&app, &commands);
+  AddReadCommands(&app, &commands);
+  AddReplay(&app, &commands);
+  AddLaneCommands(&app, &commands);
+  AddInspectCommands(&app, &commands);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  if (ingest_cmd->parsed()) return RunIngest(ingest);
-  if (stats_cmd->parsed()) return RunLogStats(log_args);
-  if (log_cmd->parsed()) return RunLog(log_args);
-  if (server_cmd->parsed()) return RunServer(server);
-  if (gen_cmd->parsed()) return RunGen(gen);
-  if (demo_cmd->parsed()) return RunDemo(demo, argv[0]);
-  if (check_cmd->parsed()) return RunCheck(check);
-  if (run_cmd->parsed()) return RunPipeline(run);
-  if (batch_cmd->parsed()) return RunBatchCommand(batch);
-  if (schemas_cmd->parsed()) return RunSchemas(schemas);
-  for (auto [cmd, target] : {std::pair<CLI::App*, Target*>{query_cmd, &query.target},
-                             {versions_cmd, &versions.target},
-                             {replay_cmd, &replay.target},
-                             {validate_cmd, &validate.target},
-                             {cutover_cmd, &cutover.target},
-                             {rollback_cmd, &rollback.target},
-                             {drift_cmd, &drift.target},
-                             {status_cmd, &status}}) {
-    if (cmd->parsed() && target->data.empty() && target->server.empty()) {
-      std::fprintf(stderr, "strata %s: give --data DIR or --server URL\n", cmd->get_name().c_str());
-      return 2;
-    }
-  }
-  if (query_cmd->parsed()) return RunQuery(query);
-  if (versions_cmd->parsed()) return RunVersions(versions);
-  if (replay_cmd->parsed()) {
-    if (from_checkpoint->count() > 0 && replay.from_checkpoint.empty()) {
-      replay.from_checkpoint = "latest";
-    }
-    return RunReplay(replay);
-  }
-  if (validate_cmd->parsed()) return RunValidate(validate);
-  if (cutover_cmd->parsed()) return RunCutover(cutover);
-  if (rollback_cmd->parsed()) return RunRollback(rollback);
-  if (drift_cmd->parsed()) return RunDrift(drift);
-  if (status_cmd->parsed()) return RunStatus(status);
-  return 2;
+  return RunCommand(&commands, argv[0]);
 }
 
 }  // namespace strata::api
