@@ -28,6 +28,8 @@ constexpr size_t kEngineThreads = 16;
 constexpr time_t kEngineIoTimeoutSeconds = 60;
 constexpr size_t kIngestThreads = 8;
 constexpr int kListenBacklog = 4096;
+// The routes of one gold view: its name is qualified (gold.hourly_revenue).
+constexpr const char* kViewPattern = R"(/v1/views/([A-Za-z0-9_.\-]+))";
 
 // Load shedding. When every request thread is busy, new connections wait in the pool's
 // queue; past twice the rate the log can take, that queue only grows, and so would every
@@ -379,24 +381,29 @@ void HttpServer::SetEngine(serve::Engine* engine) {
 }
 
 void HttpServer::EngineRoutes() {
+  QueryRoutes();
+  ViewRoutes();
+  LaneRoutes();
+  serve::Engine* const engine = engine_;
+  server_->Get("/v1/status", [engine](const httplib::Request&, httplib::Response& res) {
+    JsonOk(res, engine->StatusJson());
+  });
+}
+
+void HttpServer::PostWithBody(const std::string& pattern, BodyHandler handle) {
+  server_->Post(pattern, [this, handle = std::move(handle)](
+                             const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader& read_body) {
+    std::string body;
+    if (ReadBody(read_body, options_.max_body_bytes, res, &body)) handle(req, body, res);
+  });
+}
+
+void HttpServer::QueryRoutes() {
   using httplib::Request;
   using httplib::Response;
   serve::Engine* const engine = engine_;
-  // View names are qualified: gold.hourly_revenue.
-  const std::string view = R"(/v1/views/([A-Za-z0-9_.\-]+))";
-  // POST routes read their body under the same limit as ingest.
-  using Handler = std::function<void(const Request&, const std::string& body, Response&)>;
-  auto post = [this](const std::string& pattern, Handler handle) {
-    server_->Post(pattern,
-                  [this, handle = std::move(handle)](const Request& req, Response& res,
-                                                     const httplib::ContentReader& read_body) {
-                    std::string body;
-                    if (ReadBody(read_body, options_.max_body_bytes, res, &body))
-                      handle(req, body, res);
-                  });
-  };
-
-  post("/v1/query", [engine](const Request& req, const std::string& body, Response& res) {
+  PostWithBody("/v1/query", [engine](const Request& req, const std::string& body, Response& res) {
     auto sql = QuerySql(req.get_header_value("Content-Type"), body);
     if (!sql.ok()) return StatusError(res, sql.status());
     const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
@@ -411,11 +418,16 @@ void HttpServer::EngineRoutes() {
                                          : runtime::FormatJsonLines(*result);
     res.set_content(text, "text/plain; charset=utf-8");
   });
+}
 
+void HttpServer::ViewRoutes() {
+  using httplib::Request;
+  using httplib::Response;
+  serve::Engine* const engine = engine_;
+  const std::string view = kViewPattern;
   server_->Get("/v1/views", [engine](const Request&, Response& res) {
     JsonOk(res, JsonObject().AddRaw("views", engine->ViewsJson()).Finish());
   });
-
   server_->Get(view + "/versions", [engine](const Request& req, Response& res) {
     const std::string name = req.matches[1];
     auto versions = engine->Versions(name);
@@ -429,44 +441,49 @@ void HttpServer::EngineRoutes() {
     }
     JsonOk(res, JsonObject().Add("view", name).AddRaw("versions", list + "]").Finish());
   });
-
-  post(view + "/replay",
-       [this, engine](const Request& req, const std::string& body, Response& res) {
-         const std::string name = req.matches[1];
-         auto options = ReplayRequest(body);
-         if (!options.ok()) return StatusError(res, options.status());
-         options->stop = &stop_replays_;
-         auto result = engine->Replay(name, std::move(*options));
-         if (!result.ok()) return StatusError(res, result.status());
-         JsonOk(res, result->ToJson());
-       });
-
-  post(view + "/validate", [engine](const Request& req, const std::string& body, Response& res) {
-    auto lane = LaneName(body);
-    if (!lane.ok()) return StatusError(res, lane.status());
-    auto diff = engine->Validate(std::string(req.matches[1]), *lane);
-    if (!diff.ok()) return StatusError(res, diff.status());
-    JsonOk(res, diff->ToJson());
-  });
-  post(view + "/cutover", [engine](const Request& req, const std::string& body, Response& res) {
-    auto lane = LaneName(body);
-    if (!lane.ok()) return StatusError(res, lane.status());
-    auto version = engine->Cutover(std::string(req.matches[1]), *lane);
-    if (!version.ok()) return StatusError(res, version.status());
-    JsonOk(res, serve::VersionInfoJson(*version, /*live=*/true));
-  });
-  post(view + "/rollback", [engine](const Request& req, const std::string&, Response& res) {
-    auto version = engine->Rollback(std::string(req.matches[1]));
-    if (!version.ok()) return StatusError(res, version.status());
-    JsonOk(res, serve::VersionInfoJson(*version, /*live=*/true));
-  });
   server_->Get(view + "/drift", [engine](const Request& req, Response& res) {
     auto diff = engine->Drift(std::string(req.matches[1]));
     if (!diff.ok()) return StatusError(res, diff.status());
     JsonOk(res, diff->ToJson());
   });
-  server_->Get("/v1/status",
-               [engine](const Request&, Response& res) { JsonOk(res, engine->StatusJson()); });
+}
+
+void HttpServer::LaneRoutes() {
+  using httplib::Request;
+  using httplib::Response;
+  serve::Engine* const engine = engine_;
+  const std::string view = kViewPattern;
+  PostWithBody(view + "/replay",
+               [this, engine](const Request& req, const std::string& body, Response& res) {
+                 const std::string name = req.matches[1];
+                 auto options = ReplayRequest(body);
+                 if (!options.ok()) return StatusError(res, options.status());
+                 options->stop = &stop_replays_;
+                 auto result = engine->Replay(name, std::move(*options));
+                 if (!result.ok()) return StatusError(res, result.status());
+                 JsonOk(res, result->ToJson());
+               });
+  PostWithBody(view + "/validate",
+               [engine](const Request& req, const std::string& body, Response& res) {
+                 auto lane = LaneName(body);
+                 if (!lane.ok()) return StatusError(res, lane.status());
+                 auto diff = engine->Validate(std::string(req.matches[1]), *lane);
+                 if (!diff.ok()) return StatusError(res, diff.status());
+                 JsonOk(res, diff->ToJson());
+               });
+  PostWithBody(view + "/cutover",
+               [engine](const Request& req, const std::string& body, Response& res) {
+                 auto lane = LaneName(body);
+                 if (!lane.ok()) return StatusError(res, lane.status());
+                 auto version = engine->Cutover(std::string(req.matches[1]), *lane);
+                 if (!version.ok()) return StatusError(res, version.status());
+                 JsonOk(res, serve::VersionInfoJson(*version, /*live=*/true));
+               });
+  PostWithBody(view + "/rollback", [engine](const Request& req, const std::string&, Response& res) {
+    auto version = engine->Rollback(std::string(req.matches[1]));
+    if (!version.ok()) return StatusError(res, version.status());
+    JsonOk(res, serve::VersionInfoJson(*version, /*live=*/true));
+  });
 }
 
 Status HttpServer::Bind() {

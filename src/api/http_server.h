@@ -69,6 +69,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -82,7 +83,9 @@ class Engine;
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace strata::api {
 
@@ -118,8 +121,18 @@ class HttpServer {
   int port() const { return port_; }
 
  private:
+  // A POST handler, given the request body read under max_body_bytes (as ingest reads it).
+  using BodyHandler =
+      std::function<void(const httplib::Request&, const std::string& body, httplib::Response&)>;
+
   void Routes();
+  // The engine's routes, by resource: /v1/query, the views' read-only routes (list,
+  // versions, drift), the lanes' routes (replay, validate, cutover, rollback), /v1/status.
   void EngineRoutes();
+  void QueryRoutes();
+  void ViewRoutes();
+  void LaneRoutes();
+  void PostWithBody(const std::string& pattern, BodyHandler handle);
 
   log::Store* store_;
   serve::Engine* engine_ = nullptr;
