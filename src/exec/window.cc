@@ -116,11 +116,6 @@ Status SessionOperator::Push(const Batch& in, Batch* out, SideOutput* /*side*/) 
     return Status::InvalidArgument("session: batch does not match the operator's columns");
   }
   const size_t time = types_.size() - 1;
-  struct Change {
-    Micros ts;
-    std::string row;
-    int64_t weight;
-  };
   std::map<std::string, std::vector<Change>> changes;  // by group key; ordered: deterministic
   std::string key;
   for (size_t r = 0; r < in.num_rows(); ++r) {
@@ -144,86 +139,94 @@ Status SessionOperator::Push(const Batch& in, Batch* out, SideOutput* /*side*/) 
       EncodeCell(c, r, &change.row);
     changes[key].push_back(std::move(change));
   }
-  struct Assigned {
-    std::pair<Micros, std::string> entry;
-    int64_t count;
-    Micros start, end;
-  };
-  auto sessions = [&](Rows::const_iterator first, Rows::const_iterator last) {
-    std::vector<Assigned> out;
-    size_t session_begin = 0;
-    for (auto it = first; it != last; ++it) {
-      if (!out.empty() && it->first.first - out.back().entry.first >= gap_) {
-        for (size_t i = session_begin; i < out.size(); ++i)
-          out[i].end = SaturatingAdd(out.back().entry.first, gap_);
-        session_begin = out.size();
-      }
-      Micros start = out.size() == session_begin ? it->first.first : out[session_begin].start;
-      out.push_back(Assigned{it->first, it->second, start, 0});
-    }
-    for (size_t i = session_begin; i < out.size(); ++i)
-      out[i].end = SaturatingAdd(out.back().entry.first, gap_);
-    return out;
-  };
   for (auto& [group_key, list] : changes) {
     Rows& rows = groups_[group_key];
-    Micros tmin = list.front().ts, tmax = list.front().ts;
-    for (const Change& c : list) {
-      tmin = std::min(tmin, c.ts);
-      tmax = std::max(tmax, c.ts);
-    }
-    // The region: every session within gap of a changed time. Its borders stay session
-    // borders after the changes (the rows beyond them are at least gap from any change).
-    auto first = rows.lower_bound({SaturatingAdd(tmin, -gap_), std::string()});
-    while (first != rows.begin() && first != rows.end() &&
-           first->first.first - std::prev(first)->first.first < gap_) {
-      --first;
-    }
-    auto last = rows.lower_bound({SaturatingAdd(SaturatingAdd(tmax, gap_), 1), std::string()});
-    while (last != rows.end() && last != rows.begin() &&
-           last->first.first - std::prev(last)->first.first < gap_) {
-      ++last;
-    }
-    std::optional<Micros> before, after;
-    if (first != rows.begin()) before = std::prev(first)->first.first;
-    if (last != rows.end()) after = last->first.first;
-    std::vector<Assigned> old_sessions = sessions(first, last);
-    for (Change& c : list) {
-      auto [it, inserted] = rows.try_emplace({c.ts, std::move(c.row)}, 0);
-      it->second += c.weight;
-      if (it->second < 0) {
-        return Status::FailedPrecondition(
-            "session: a retraction removes a row the session state does not hold");
-      }
-      if (it->second == 0) rows.erase(it);
-    }
-    auto new_first = before ? rows.lower_bound({*before + 1, std::string()}) : rows.begin();
-    auto new_last = after ? rows.lower_bound({*after, std::string()}) : rows.end();
-    std::vector<Assigned> new_sessions = sessions(new_first, new_last);
-    // Both lists are ordered by (time, row): walk them together.
-    size_t i = 0, j = 0;
-    while (i < old_sessions.size() || j < new_sessions.size()) {
-      const Assigned* o = i < old_sessions.size() ? &old_sessions[i] : nullptr;
-      const Assigned* n = j < new_sessions.size() ? &new_sessions[j] : nullptr;
-      if (o && n && o->entry == n->entry) {
-        if (o->start == n->start && o->end == n->end) {
-          if (n->count != o->count) {
-            RETURN_IF_ERROR(Emit(n->entry.second, n->start, n->end, n->count - o->count, out));
-          }
-        } else {
-          RETURN_IF_ERROR(Emit(o->entry.second, o->start, o->end, -o->count, out));
-          RETURN_IF_ERROR(Emit(n->entry.second, n->start, n->end, n->count, out));
-        }
-        ++i, ++j;
-      } else if (o && (!n || o->entry < n->entry)) {
-        RETURN_IF_ERROR(Emit(o->entry.second, o->start, o->end, -o->count, out));
-        ++i;
-      } else {
-        RETURN_IF_ERROR(Emit(n->entry.second, n->start, n->end, n->count, out));
-        ++j;
-      }
-    }
+    RETURN_IF_ERROR(PushGroup(list, rows, out));
     if (rows.empty()) groups_.erase(group_key);
+  }
+  return Status::OK();
+}
+
+Status SessionOperator::PushGroup(std::vector<Change>& changes, Rows& rows, Batch* out) {
+  Micros tmin = changes.front().ts, tmax = changes.front().ts;
+  for (const Change& c : changes) {
+    tmin = std::min(tmin, c.ts);
+    tmax = std::max(tmax, c.ts);
+  }
+  // The region: every session within gap of a changed time. Its borders stay session
+  // borders after the changes (the rows beyond them are at least gap from any change).
+  auto first = rows.lower_bound({SaturatingAdd(tmin, -gap_), std::string()});
+  while (first != rows.begin() && first != rows.end() &&
+         first->first.first - std::prev(first)->first.first < gap_) {
+    --first;
+  }
+  auto last = rows.lower_bound({SaturatingAdd(SaturatingAdd(tmax, gap_), 1), std::string()});
+  while (last != rows.end() && last != rows.begin() &&
+         last->first.first - std::prev(last)->first.first < gap_) {
+    ++last;
+  }
+  std::optional<Micros> before, after;
+  if (first != rows.begin()) before = std::prev(first)->first.first;
+  if (last != rows.end()) after = last->first.first;
+  std::vector<Assigned> old_sessions = Sessions(first, last);
+  for (Change& c : changes) {
+    auto [it, inserted] = rows.try_emplace({c.ts, std::move(c.row)}, 0);
+    it->second += c.weight;
+    if (it->second < 0) {
+      return Status::FailedPrecondition(
+          "session: a retraction removes a row the session state does not hold");
+    }
+    if (it->second == 0) rows.erase(it);
+  }
+  auto new_first = before ? rows.lower_bound({*before + 1, std::string()}) : rows.begin();
+  auto new_last = after ? rows.lower_bound({*after, std::string()}) : rows.end();
+  std::vector<Assigned> new_sessions = Sessions(new_first, new_last);
+  return EmitSessionChanges(old_sessions, new_sessions, out);
+}
+
+std::vector<SessionOperator::Assigned> SessionOperator::Sessions(Rows::const_iterator first,
+                                                                 Rows::const_iterator last) const {
+  std::vector<Assigned> out;
+  size_t session_begin = 0;
+  for (auto it = first; it != last; ++it) {
+    if (!out.empty() && it->first.first - out.back().entry.first >= gap_) {
+      for (size_t i = session_begin; i < out.size(); ++i)
+        out[i].end = SaturatingAdd(out.back().entry.first, gap_);
+      session_begin = out.size();
+    }
+    Micros start = out.size() == session_begin ? it->first.first : out[session_begin].start;
+    out.push_back(Assigned{it->first, it->second, start, 0});
+  }
+  for (size_t i = session_begin; i < out.size(); ++i)
+    out[i].end = SaturatingAdd(out.back().entry.first, gap_);
+  return out;
+}
+
+Status SessionOperator::EmitSessionChanges(const std::vector<Assigned>& old_sessions,
+                                           const std::vector<Assigned>& new_sessions,
+                                           Batch* out) const {
+  // Both lists are ordered by (time, row): walk them together.
+  size_t i = 0, j = 0;
+  while (i < old_sessions.size() || j < new_sessions.size()) {
+    const Assigned* o = i < old_sessions.size() ? &old_sessions[i] : nullptr;
+    const Assigned* n = j < new_sessions.size() ? &new_sessions[j] : nullptr;
+    if (o && n && o->entry == n->entry) {
+      if (o->start == n->start && o->end == n->end) {
+        if (n->count != o->count) {
+          RETURN_IF_ERROR(Emit(n->entry.second, n->start, n->end, n->count - o->count, out));
+        }
+      } else {
+        RETURN_IF_ERROR(Emit(o->entry.second, o->start, o->end, -o->count, out));
+        RETURN_IF_ERROR(Emit(n->entry.second, n->start, n->end, n->count, out));
+      }
+      ++i, ++j;
+    } else if (o && (!n || o->entry < n->entry)) {
+      RETURN_IF_ERROR(Emit(o->entry.second, o->start, o->end, -o->count, out));
+      ++i;
+    } else {
+      RETURN_IF_ERROR(Emit(n->entry.second, n->start, n->end, n->count, out));
+      ++j;
+    }
   }
   return Status::OK();
 }

@@ -94,8 +94,31 @@ class SessionOperator final : public Operator {
 
  private:
   using Rows = absl::btree_map<std::pair<Micros, std::string>, int64_t>;
+  // One input row of a push with a time: its time, its exact encoding and its weight.
+  struct Change {
+    Micros ts;
+    std::string row;
+    int64_t weight;
+  };
+  // A kept row (its Rows entry and count) with its session [start, end).
+  struct Assigned {
+    std::pair<Micros, std::string> entry;
+    int64_t count;
+    Micros start, end;
+  };
   SessionOperator(std::vector<Type> types, std::vector<int> key_columns, int start_column,
                   int end_column, Micros gap);
+  // Applies `changes` (one group's, in input order; their rows are moved from) to the
+  // group's `rows` and emits the changes of the sessions of the region they touch.
+  Status PushGroup(std::vector<Change>& changes, Rows& rows, Batch* out);
+  // The rows [first, last) of a group, each with its session; [first, last) must start and
+  // end at session borders.
+  std::vector<Assigned> Sessions(Rows::const_iterator first, Rows::const_iterator last) const;
+  // Emits the difference between the region's sessions before and after a push (both
+  // ordered by entry): the retraction of each row whose session changed, or that is gone,
+  // and the insertion of its new one; a row in the same session changes by its count.
+  Status EmitSessionChanges(const std::vector<Assigned>& old_sessions,
+                            const std::vector<Assigned>& new_sessions, Batch* out) const;
   // Emits `weight` × the row `encoded` (an input row) with the window [start, end).
   Status Emit(std::string_view encoded, Micros start, Micros end, int64_t weight, Batch* out) const;
   uint32_t Fingerprint() const;
