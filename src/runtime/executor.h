@@ -63,6 +63,10 @@
 #include "log/record.h"
 #include "sql/plan.h"
 
+namespace strata {
+class Decoder;
+}  // namespace strata
+
 namespace strata::exec {
 class AggregateOperator;
 struct QuarantineRecord;
@@ -230,6 +234,13 @@ class PipelineExecutor {
   Result<Batch> GoldRows(const GoldNode& node, const exec::AggregateOperator& aggregate) const;
   // The view's rows for changes of its aggregate (`aggregated`: group keys then aggregates).
   Status ViewRows(const GoldNode& node, const Batch& aggregated, Batch* out) const;
+  // executor_state.cc: Load's parts, each reading its piece of the blob (version: the
+  // blob's) from `d`; Corruption when it is truncated.
+  Status LoadSilver(SilverNode& s, uint32_t version, Decoder* d);
+  Status LoadGold(GoldNode& g, uint32_t version, Decoder* d);
+  Status LoadLateRecord(const GoldNode& g, uint32_t version, Decoder* d, LateRecord* l) const;
+  // The pending Lambda boundaries, the epoch starts and the Lambda views' epochs.
+  Status LoadLambda(Decoder* d);
   void OpenEpochIfAtBoundary();
   void AddLogic(const std::string& node, std::string line);
   void DropEpochsBefore(const Offsets& t);

@@ -57,6 +57,47 @@ bool GetQuarantine(Decoder* d, exec::QuarantineRecord* q) {
   return true;
 }
 
+Status Corrupt(const char* what) {
+  return Status::Corruption(std::string("pipeline state: ") + what);
+}
+
+// The body of the blob `in` (between the header and the checksum) once its checksum,
+// magic and version check out; its version in *version.
+Result<std::string_view> CheckedBody(std::string_view in, uint32_t* version) {
+  if (in.size() < 12 ||
+      crc32c::Value(in.data(), in.size() - 4) != DecodeFixed32(in.data() + in.size() - 4)) {
+    return Corrupt("checksum mismatch");
+  }
+  // Version 2 (before event time) has no event times and no window state: its logic text
+  // has no watermark and no window either, so only such a pipeline gets this far with it.
+  *version = DecodeFixed32(in.data() + 4);
+  if (DecodeFixed32(in.data()) != kStateMagic || *version < 2 || *version > kStateVersion) {
+    return Corrupt("unknown format");
+  }
+  return in.substr(8, in.size() - 12);
+}
+
+// A bronze table's greatest event time per partition (as many as `times` holds).
+bool GetTimes(Decoder* d, std::vector<Micros>* times) {
+  for (Micros& t : *times) {
+    uint64_t v;
+    if (!d->GetVarint64(&v)) return false;
+    t = static_cast<Micros>(v);
+  }
+  return true;
+}
+
+// A list of offsets like `like` (the executor's: the same tables and partitions).
+bool GetOffsets(Decoder* d, const Offsets& like, Offsets* o) {
+  *o = like;
+  for (auto& [table, offsets] : *o) {
+    for (uint64_t& v : offsets) {
+      if (!d->GetVarint64(&v)) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 Status PipelineExecutor::Save(std::string* out) const {
@@ -128,22 +169,11 @@ Status PipelineExecutor::Save(std::string* out) const {
 }
 
 Status PipelineExecutor::Load(std::string_view in) {
-  auto corrupt = [](const char* what) {
-    return Status::Corruption(std::string("pipeline state: ") + what);
-  };
-  if (in.size() < 12 ||
-      crc32c::Value(in.data(), in.size() - 4) != DecodeFixed32(in.data() + in.size() - 4)) {
-    return corrupt("checksum mismatch");
-  }
-  // Version 2 (before event time) has no event times and no window state: its logic text
-  // has no watermark and no window either, so only such a pipeline gets this far with it.
-  const uint32_t version = DecodeFixed32(in.data() + 4);
-  if (DecodeFixed32(in.data()) != kStateMagic || version < 2 || version > kStateVersion) {
-    return corrupt("unknown format");
-  }
-  Decoder d(in.substr(8, in.size() - 12));
+  uint32_t version;
+  ASSIGN_OR_RETURN(std::string_view body, CheckedBody(in, &version));
+  Decoder d(body);
   std::string_view logic;
-  if (!d.GetLengthPrefixed(&logic)) return corrupt("truncated");
+  if (!d.GetLengthPrefixed(&logic)) return Corrupt("truncated");
   if (logic != logic_) {
     return Status::FailedPrecondition(
         "the saved state was computed by a different pipeline (its SQL changed); recompute "
@@ -151,90 +181,99 @@ Status PipelineExecutor::Load(std::string_view in) {
   }
   for (const auto& b : plan_.bronze) {
     for (uint64_t& o : offsets_.at(b.name)) {
-      if (!d.GetVarint64(&o)) return corrupt("truncated offsets");
+      if (!d.GetVarint64(&o)) return Corrupt("truncated offsets");
     }
   }
-  auto get_times = [&](BronzeNode& b) {
-    for (Micros& t : b.max_time) {
-      uint64_t v;
-      if (!d.GetVarint64(&v)) return false;
-      t = static_cast<Micros>(v);
-    }
-    return true;
-  };
   for (auto& b : bronze_) {
     if (version < 4 || b->table->watermark_column < 0) continue;
-    if (!get_times(*b)) return corrupt("truncated event times");
+    if (!GetTimes(&d, &b->max_time)) return Corrupt("truncated event times");
   }
-  for (auto& s : silver_) {
-    std::string_view state;
-    if (!d.GetLengthPrefixed(&state)) return corrupt("truncated silver state");
-    RETURN_IF_ERROR(s->upsert ? s->upsert->LoadState(state) : s->multiset->LoadState(state));
-    SilverCounters& c = s->counters;
-    uint64_t n;
-    if (!d.GetVarint64(&c.records) || !d.GetVarint64(&c.filtered) ||
-        !d.GetVarint64(&c.quarantined) || !d.GetVarint64(&c.dropped) || !d.GetVarint64(&n)) {
-      return corrupt("truncated counters");
-    }
-    if (n > d.remaining()) return corrupt("truncated quarantine");
-    s->quarantine.resize(n);
-    for (auto& q : s->quarantine) {
-      if (!GetQuarantine(&d, &q)) return corrupt("truncated quarantine");
-    }
-    if (version == 3 && !get_times(*s->inputs[0].bronze)) {
-      return corrupt("truncated event times");
-    }
+  for (auto& s : silver_)
+    RETURN_IF_ERROR(LoadSilver(*s, version, &d));
+  for (auto& g : gold_)
+    RETURN_IF_ERROR(LoadGold(*g, version, &d));
+  RETURN_IF_ERROR(LoadLambda(&d));
+  if (!d.empty()) return Corrupt("trailing bytes");
+  for (const auto& g : gold_) {
+    if (g->lambda) lambda_ready_ = false;  // until PublishBatch rebuilds the answers
   }
-  for (auto& g : gold_) {
-    std::string_view state;
-    if (!d.GetLengthPrefixed(&state)) return corrupt("truncated gold state");
-    RETURN_IF_ERROR(g->aggregate->LoadState(state));
-    if (!g->view->window) continue;
-    if (!d.GetLengthPrefixed(&state)) return corrupt("truncated session state");
-    if (g->session) RETURN_IF_ERROR(g->session->LoadState(state));
-    if (!d.GetLengthPrefixed(&state)) return corrupt("truncated late rows");
-    RETURN_IF_ERROR(g->late_rows->Load(state));
-    uint64_t n;
-    if (!d.GetVarint64(&g->late_counters.rows) || !d.GetVarint64(&g->late_counters.late) ||
-        !d.GetVarint64(&n) || n > d.remaining()) {
-      return corrupt("truncated late records");
-    }
-    g->late.resize(n);
-    for (LateRecord& l : g->late) {
-      std::string_view reason, source;
-      uint64_t partition;
-      if (!d.GetLengthPrefixed(&reason) || (version >= 4 && !d.GetLengthPrefixed(&source)) ||
-          !d.GetVarint64(&partition) || !d.GetVarint64(&l.offset)) {
-        return corrupt("truncated late records");
-      }
-      l.reason = std::string(reason);
-      l.source_table = version >= 4 ? std::string(source) : plan_.BronzeSources(g->view->name)[0];
-      l.partition = static_cast<uint32_t>(partition);
-      std::optional<Micros> event_time;
-      for (std::optional<Micros>* t : {&event_time, &l.watermark, &l.window_start, &l.window_end}) {
-        uint8_t flag;
-        uint64_t v;
-        if (!d.GetByte(&flag) || flag > 1) return corrupt("truncated late records");
-        t->reset();
-        if (flag == 0) continue;
-        if (!d.GetVarint64(&v)) return corrupt("truncated late records");
-        *t = static_cast<Micros>(v);
-      }
-      if (!event_time) return corrupt("late record without an event time");
-      l.event_time = *event_time;
-    }
+  return Status::OK();
+}
+
+Status PipelineExecutor::LoadSilver(SilverNode& s, uint32_t version, Decoder* d) {
+  std::string_view state;
+  if (!d->GetLengthPrefixed(&state)) return Corrupt("truncated silver state");
+  RETURN_IF_ERROR(s.upsert ? s.upsert->LoadState(state) : s.multiset->LoadState(state));
+  SilverCounters& c = s.counters;
+  uint64_t n;
+  if (!d->GetVarint64(&c.records) || !d->GetVarint64(&c.filtered) ||
+      !d->GetVarint64(&c.quarantined) || !d->GetVarint64(&c.dropped) || !d->GetVarint64(&n)) {
+    return Corrupt("truncated counters");
   }
+  if (n > d->remaining()) return Corrupt("truncated quarantine");
+  s.quarantine.resize(n);
+  for (auto& q : s.quarantine) {
+    if (!GetQuarantine(d, &q)) return Corrupt("truncated quarantine");
+  }
+  if (version == 3 && !GetTimes(d, &s.inputs[0].bronze->max_time)) {
+    return Corrupt("truncated event times");
+  }
+  return Status::OK();
+}
+
+Status PipelineExecutor::LoadGold(GoldNode& g, uint32_t version, Decoder* d) {
+  std::string_view state;
+  if (!d->GetLengthPrefixed(&state)) return Corrupt("truncated gold state");
+  RETURN_IF_ERROR(g.aggregate->LoadState(state));
+  if (!g.view->window) return Status::OK();
+  if (!d->GetLengthPrefixed(&state)) return Corrupt("truncated session state");
+  if (g.session) RETURN_IF_ERROR(g.session->LoadState(state));
+  if (!d->GetLengthPrefixed(&state)) return Corrupt("truncated late rows");
+  RETURN_IF_ERROR(g.late_rows->Load(state));
+  uint64_t n;
+  if (!d->GetVarint64(&g.late_counters.rows) || !d->GetVarint64(&g.late_counters.late) ||
+      !d->GetVarint64(&n) || n > d->remaining()) {
+    return Corrupt("truncated late records");
+  }
+  g.late.resize(n);
+  for (LateRecord& l : g.late)
+    RETURN_IF_ERROR(LoadLateRecord(g, version, d, &l));
+  return Status::OK();
+}
+
+Status PipelineExecutor::LoadLateRecord(const GoldNode& g, uint32_t version, Decoder* d,
+                                        LateRecord* l) const {
+  std::string_view reason, source;
+  uint64_t partition;
+  if (!d->GetLengthPrefixed(&reason) || (version >= 4 && !d->GetLengthPrefixed(&source)) ||
+      !d->GetVarint64(&partition) || !d->GetVarint64(&l->offset)) {
+    return Corrupt("truncated late records");
+  }
+  l->reason = std::string(reason);
+  l->source_table = version >= 4 ? std::string(source) : plan_.BronzeSources(g.view->name)[0];
+  l->partition = static_cast<uint32_t>(partition);
+  std::optional<Micros> event_time;
+  for (std::optional<Micros>* t : {&event_time, &l->watermark, &l->window_start, &l->window_end}) {
+    uint8_t flag;
+    uint64_t v;
+    if (!d->GetByte(&flag) || flag > 1) return Corrupt("truncated late records");
+    t->reset();
+    if (flag == 0) continue;
+    if (!d->GetVarint64(&v)) return Corrupt("truncated late records");
+    *t = static_cast<Micros>(v);
+  }
+  if (!event_time) return Corrupt("late record without an event time");
+  l->event_time = *event_time;
+  return Status::OK();
+}
+
+Status PipelineExecutor::LoadLambda(Decoder* d) {
   for (std::vector<Offsets>* list : {&pending_, &epoch_starts_}) {
     uint64_t n;
-    if (!d.GetVarint64(&n) || n > d.remaining()) return corrupt("truncated Lambda boundaries");
+    if (!d->GetVarint64(&n) || n > d->remaining()) return Corrupt("truncated Lambda boundaries");
     list->resize(n);
     for (Offsets& o : *list) {
-      o = offsets_;
-      for (auto& [table, offsets] : o) {
-        for (uint64_t& v : offsets) {
-          if (!d.GetVarint64(&v)) return corrupt("truncated Lambda boundaries");
-        }
-      }
+      if (!GetOffsets(d, offsets_, &o)) return Corrupt("truncated Lambda boundaries");
     }
   }
   for (auto& g : gold_) {
@@ -242,13 +281,9 @@ Status PipelineExecutor::Load(std::string_view in) {
     g->epochs.assign(epoch_starts_.size(), exec::ConsolidatedChanges(g->input_types));
     for (auto& epoch : g->epochs) {
       std::string_view state;
-      if (!d.GetLengthPrefixed(&state)) return corrupt("truncated Lambda epoch");
+      if (!d->GetLengthPrefixed(&state)) return Corrupt("truncated Lambda epoch");
       RETURN_IF_ERROR(epoch.Load(state));
     }
-  }
-  if (!d.empty()) return corrupt("trailing bytes");
-  for (const auto& g : gold_) {
-    if (g->lambda) lambda_ready_ = false;  // until PublishBatch rebuilds the answers
   }
   return Status::OK();
 }
