@@ -209,65 +209,107 @@ bool IsWordChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
 }
 
+// The word of `t` at `at`, lowercased; its end in *end.
+std::string LowerWord(const std::string& t, size_t at, size_t* end) {
+  size_t e = at;
+  while (e < t.size() && IsWordChar(t[e]))
+    ++e;
+  *end = e;
+  std::string w = t.substr(at, e - at);
+  for (char& c : w)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return w;
+}
+
+size_t SkipSpace(const std::string& t, size_t at) {
+  while (at < t.size() && std::isspace(static_cast<unsigned char>(t[at])))
+    ++at;
+  return at;
+}
+
+// Where the scan goes on when a literal, a quoted name or a comment starts at `i` of `t`
+// (past it; for a line comment, its newline); `i` otherwise.
+size_t SkipLiteralOrComment(const std::string& t, size_t i) {
+  const char c = t[i];
+  // A literal or a quoted name ('' and "" escape).
+  if (c == '\'' || c == '"') {
+    size_t j = i + 1;
+    while (j < t.size() && !(t[j] == c && (j + 1 >= t.size() || t[j + 1] != c))) {
+      j += t[j] == c ? 2 : 1;
+    }
+    return j + 1;
+  }
+  if (c == '-' && i + 1 < t.size() && t[i + 1] == '-') {
+    while (i < t.size() && t[i] != '\n')
+      ++i;
+    return i;
+  }
+  if (c == '/' && i + 1 < t.size() && t[i + 1] == '*') {
+    size_t end = t.find("*/", i + 2);
+    return end == std::string::npos ? t.size() : end + 2;
+  }
+  return i;
+}
+
+// The value of an AS OF clause whose kind ("version" or "timestamp") ends at `kind_end`
+// of `t`, into *as_of; returns where the clause ends.
+Result<size_t> ParseAsOfValue(const SourceText& source, const std::string& t,
+                              const std::string& kind, size_t kind_end, AsOf* as_of) {
+  size_t value_at = SkipSpace(t, kind_end);
+  size_t value_end = value_at;
+  if (kind == "version") {
+    while (value_end < t.size() && std::isdigit(static_cast<unsigned char>(t[value_end])))
+      ++value_end;
+    if (value_end == value_at || value_end - value_at > 18 ||
+        (value_end < t.size() && IsWordChar(t[value_end]))) {
+      return source.Error(value_at,
+                          "AS OF VERSION expects a version number (see `strata versions`)");
+    }
+    as_of->version = std::stoull(t.substr(value_at, value_end - value_at));
+  } else if (kind == "timestamp") {
+    size_t close =
+        value_at < t.size() && t[value_at] == '\'' ? t.find('\'', value_at + 1) : std::string::npos;
+    Micros at = 0;
+    if (close == std::string::npos ||
+        !ParseTimestamp(std::string_view(t).substr(value_at + 1, close - value_at - 1), &at)) {
+      return source.Error(value_at,
+                          "AS OF TIMESTAMP expects a quoted UTC time such as "
+                          "'2026-11-17 10:00:00'");
+    }
+    as_of->timestamp = at;
+    value_end = close + 1;
+  }
+  return value_end;
+}
+
 // Time travel is not PostgreSQL grammar: `AS OF VERSION n` / `AS OF TIMESTAMP '...'` after
 // the FROM table is found by a small scan that skips literals, quoted names and comments,
 // recorded, and overwritten with spaces (so every position in the rest of the text, and
 // in errors, stays where the user wrote it) before libpg-query parses the query.
 Result<std::optional<AsOf>> ExtractAsOf(const SourceText& source, std::string* text) {
   std::string& t = *text;
-  auto lower_word = [&](size_t at, size_t* end) {
-    size_t e = at;
-    while (e < t.size() && IsWordChar(t[e]))
-      ++e;
-    *end = e;
-    std::string w = t.substr(at, e - at);
-    for (char& c : w)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return w;
-  };
-  auto skip_space = [&](size_t at) {
-    while (at < t.size() && std::isspace(static_cast<unsigned char>(t[at])))
-      ++at;
-    return at;
-  };
   std::optional<AsOf> found;
   size_t i = 0;
   while (i < t.size()) {
-    char c = t[i];
-    if (c == '\'' || c == '"') {  // a literal or a quoted name ('' and "" escape)
-      size_t j = i + 1;
-      while (j < t.size() && !(t[j] == c && (j + 1 >= t.size() || t[j + 1] != c))) {
-        j += t[j] == c ? 2 : 1;
-      }
-      i = j + 1;
+    if (size_t next = SkipLiteralOrComment(t, i); next != i) {
+      i = next;
       continue;
     }
-    if (c == '-' && i + 1 < t.size() && t[i + 1] == '-') {
-      while (i < t.size() && t[i] != '\n')
-        ++i;
-      continue;
-    }
-    if (c == '/' && i + 1 < t.size() && t[i + 1] == '*') {
-      size_t end = t.find("*/", i + 2);
-      i = end == std::string::npos ? t.size() : end + 2;
-      continue;
-    }
-    if (!IsWordChar(c) || (i > 0 && IsWordChar(t[i - 1]))) {
+    if (!IsWordChar(t[i]) || (i > 0 && IsWordChar(t[i - 1]))) {
       ++i;
       continue;
     }
     size_t end;
-    std::string word = lower_word(i, &end);
-    size_t of_at = skip_space(end);
+    std::string word = LowerWord(t, i, &end);
+    size_t of_at = SkipSpace(t, end);
     size_t of_end;
-    if (word != "as" || of_at == end || lower_word(of_at, &of_end) != "of") {
+    if (word != "as" || of_at == end || LowerWord(t, of_at, &of_end) != "of") {
       i = end;
       continue;
     }
     const size_t start = i;
-    size_t kind_at = skip_space(of_end);
     size_t kind_end;
-    std::string kind = lower_word(kind_at, &kind_end);
+    std::string kind = LowerWord(t, SkipSpace(t, of_end), &kind_end);
     if (kind != "version" && kind != "timestamp") {  // `x AS of`: an alias named "of"
       i = end;
       continue;
@@ -275,30 +317,7 @@ Result<std::optional<AsOf>> ExtractAsOf(const SourceText& source, std::string* t
     if (found) return source.Error(start, "a query may travel in time once (AS OF is repeated)");
     AsOf as_of;
     as_of.location = source.Locate(start);
-    size_t value_at = skip_space(kind_end);
-    size_t value_end = value_at;
-    if (kind == "version") {
-      while (value_end < t.size() && std::isdigit(static_cast<unsigned char>(t[value_end])))
-        ++value_end;
-      if (value_end == value_at || value_end - value_at > 18 ||
-          (value_end < t.size() && IsWordChar(t[value_end]))) {
-        return source.Error(value_at,
-                            "AS OF VERSION expects a version number (see `strata versions`)");
-      }
-      as_of.version = std::stoull(t.substr(value_at, value_end - value_at));
-    } else if (kind == "timestamp") {
-      size_t close = value_at < t.size() && t[value_at] == '\'' ? t.find('\'', value_at + 1)
-                                                                : std::string::npos;
-      Micros at = 0;
-      if (close == std::string::npos ||
-          !ParseTimestamp(std::string_view(t).substr(value_at + 1, close - value_at - 1), &at)) {
-        return source.Error(value_at,
-                            "AS OF TIMESTAMP expects a quoted UTC time such as "
-                            "'2026-11-17 10:00:00'");
-      }
-      as_of.timestamp = at;
-      value_end = close + 1;
-    }
+    ASSIGN_OR_RETURN(size_t value_end, ParseAsOfValue(source, t, kind, kind_end, &as_of));
     for (size_t k = start; k < value_end; ++k) {
       if (static_cast<unsigned char>(t[k]) >= 0x80) {
         return source.Error(k, "AS OF takes ASCII text only");
