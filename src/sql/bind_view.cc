@@ -180,6 +180,35 @@ Result<WindowSpec> PipelineBinder::BindWindow(const Expr& call, ExprBinder& inpu
   return w;
 }
 
+Result<std::vector<ColumnSchema>> PipelineBinder::BindViewWindow(
+    const Select& select, const std::string& source, const std::vector<ColumnSchema>& columns,
+    const Scope& scope, GoldView* gold, const Expr** window_item) {
+  *window_item = nullptr;
+  for (const ExprPtr& item : select.group_by) {
+    if (!IsWindowCall(*item)) continue;
+    if (*window_item != nullptr) {
+      return errors_.At(item->location, "a view has at most one window in its GROUP BY");
+    }
+    *window_item = item.get();
+  }
+  std::vector<ColumnSchema> windowed = columns;
+  if (*window_item == nullptr) return windowed;
+  ExprBinder time(errors_, scope, BindOptions{"a window", true});
+  ASSIGN_OR_RETURN(WindowSpec w, BindWindow(**window_item, time, static_cast<int>(columns.size())));
+  for (const char* column : {"window_start", "window_end"}) {
+    if (FindColumn(columns, column) >= 0) {
+      return errors_.At((*window_item)->location,
+                        source + " has a column " + Quoted(column) +
+                            ", which a window's columns would hide: rename it in the silver "
+                            "table");
+    }
+    windowed.push_back(ColumnSchema{column, w.time.type, false});
+  }
+  gold->window = std::move(w);
+  gold->late_table = gold->name + std::string(kLateSuffix);
+  return windowed;
+}
+
 Status PipelineBinder::BindViewSelect(const Select& select, const std::string& source,
                                       const std::vector<ColumnSchema>& columns, GoldView* gold) {
   Scope scope = MakeScope(select.from, source, &columns);
@@ -187,30 +216,8 @@ Status PipelineBinder::BindViewSelect(const Select& select, const std::string& s
   // With a window, everything after WHERE reads the windowed row: the silver columns, then
   // window_start and window_end.
   const Expr* window_item = nullptr;
-  for (const ExprPtr& item : select.group_by) {
-    if (!IsWindowCall(*item)) continue;
-    if (window_item != nullptr) {
-      return errors_.At(item->location, "a view has at most one window in its GROUP BY");
-    }
-    window_item = item.get();
-  }
-  std::vector<ColumnSchema> windowed = columns;
-  if (window_item != nullptr) {
-    ExprBinder time(errors_, scope, BindOptions{"a window", true});
-    ASSIGN_OR_RETURN(WindowSpec w,
-                     BindWindow(*window_item, time, static_cast<int>(columns.size())));
-    for (const char* column : {"window_start", "window_end"}) {
-      if (FindColumn(columns, column) >= 0) {
-        return errors_.At(window_item->location,
-                          source + " has a column " + Quoted(column) +
-                              ", which a window's columns would hide: rename it in the silver "
-                              "table");
-      }
-      windowed.push_back(ColumnSchema{column, w.time.type, false});
-    }
-    gold->window = std::move(w);
-    gold->late_table = gold->name + std::string(kLateSuffix);
-  }
+  ASSIGN_OR_RETURN(std::vector<ColumnSchema> windowed,
+                   BindViewWindow(select, source, columns, scope, gold, &window_item));
   Scope windowed_scope = MakeScope(select.from, source, &windowed);
   ExprBinder items_binder(errors_, windowed_scope, BindOptions{"WHERE", true});
   ASSIGN_OR_RETURN(ExpandedItems items, ExpandItems(select.items, items_binder, windowed_scope));
@@ -242,24 +249,29 @@ Status PipelineBinder::BindViewSelect(const Select& select, const std::string& s
   gold->group_keys = std::move(grouping.keys());
   gold->aggregates = std::move(grouping.aggregates());
   if (gold->window && gold->window->kind == WindowKind::kSession) {
-    // A session depends on the other rows of its group: the session operator groups rows by
-    // the other keys before it assigns windows, so those keys and the aggregate arguments
-    // cannot read the window's columns.
-    const int first = gold->window->start_column;
-    for (size_t k = 0; k < gold->group_keys.size(); ++k) {
-      const BoundExpr& key = gold->group_keys[k];
-      bool window_key = key.kind == BoundKind::kColumn && key.column >= first;
-      if (!window_key && ReadsColumnFrom(key, first)) {
-        return errors_.At(window_item->location,
-                          "with session(), the other GROUP BY items cannot use window_start or "
-                          "window_end");
-      }
+    RETURN_IF_ERROR(CheckSessionGrouping(*gold, *window_item));
+  }
+  return Status::OK();
+}
+
+// A session depends on the other rows of its group: the session operator groups rows by
+// the other keys before it assigns windows, so those keys and the aggregate arguments
+// cannot read the window's columns.
+Status PipelineBinder::CheckSessionGrouping(const GoldView& gold, const Expr& window_item) {
+  const int first = gold.window->start_column;
+  for (size_t k = 0; k < gold.group_keys.size(); ++k) {
+    const BoundExpr& key = gold.group_keys[k];
+    bool window_key = key.kind == BoundKind::kColumn && key.column >= first;
+    if (!window_key && ReadsColumnFrom(key, first)) {
+      return errors_.At(window_item.location,
+                        "with session(), the other GROUP BY items cannot use window_start or "
+                        "window_end");
     }
-    for (const BoundAggregate& a : gold->aggregates) {
-      if (a.kind != AggregateKind::kCountStar && ReadsColumnFrom(a.arg, first)) {
-        return errors_.At(a.location,
-                          "with session(), aggregates cannot use window_start or window_end");
-      }
+  }
+  for (const BoundAggregate& a : gold.aggregates) {
+    if (a.kind != AggregateKind::kCountStar && ReadsColumnFrom(a.arg, first)) {
+      return errors_.At(a.location,
+                        "with session(), aggregates cannot use window_start or window_end");
     }
   }
   return Status::OK();

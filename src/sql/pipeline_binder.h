@@ -106,6 +106,15 @@ class PipelineBinder {
   // `source`: the silver table's or the gold view's name; `columns`: its row.
   Status BindViewSelect(const Select& select, const std::string& source,
                         const std::vector<ColumnSchema>& columns, GoldView* gold);
+  // The window of the view's GROUP BY (at most one) into gold->window, its call in
+  // *window_item (null without one), and the windowed row's columns: `columns`, then
+  // window_start and window_end with a window.
+  Result<std::vector<ColumnSchema>> BindViewWindow(const Select& select, const std::string& source,
+                                                   const std::vector<ColumnSchema>& columns,
+                                                   const Scope& scope, GoldView* gold,
+                                                   const Expr** window_item);
+  // With session(): the other group keys and the aggregate arguments read no window column.
+  Status CheckSessionGrouping(const GoldView& gold, const Expr& window_item);
 
   ErrorSink errors_;
   Pipeline pipeline_;
