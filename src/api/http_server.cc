@@ -490,9 +490,12 @@ Status HttpServer::Bind() {
   // httplib listens with a backlog of 5: a burst of connections beyond it has handshakes
   // dropped, retried a second later, and reset. listen(2) again on the bound socket raises
   // the backlog (to the kernel's somaxconn at most).
+  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a second server binds
+  // a port that one already listens on and the kernel splits the connections between them.
   int listen_fd = -1;
   server_->set_socket_options([&listen_fd](int fd) {
-    httplib::default_socket_options(fd);
+    int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     listen_fd = fd;
   });
   if (options_.port == 0) {

@@ -541,5 +541,24 @@ TEST(HttpServerStopTest, StopBeforeRunIsKept) {
   EXPECT_TRUE(kept) << "Run() kept serving after a Stop() that came before it";
 }
 
+// A port one server listens on is refused to a second one (with SO_REUSEPORT, httplib's
+// default, both would bind and the kernel would split the connections between them).
+TEST(HttpServerBindTest, APortInUseIsRefused) {
+  ::strata::testing::TempDir dir;
+  auto store = std::move(log::Store::Open(dir.path(), log::StoreOptions{})).value();
+  ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  HttpServer first(store.get(), options);
+  ASSERT_TRUE(first.Bind().ok());
+  options.port = first.port();
+  HttpServer second(store.get(), options);
+  Status s = second.Bind();
+  EXPECT_EQ(s.code(), StatusCode::kIOError) << s.ToString();
+  EXPECT_NE(s.message().find("cannot listen on 127.0.0.1:" + std::to_string(first.port())),
+            std::string::npos)
+      << s.ToString();
+}
+
 }  // namespace
 }  // namespace strata::api
