@@ -538,13 +538,17 @@ int RunDemo(const DemoArgs& a, const std::string& self) {
   Demo d(a, self);
   ServerOptions server;
   PipelineServiceOptions service;
-  Status s = MakeDirectory(&d);
-  if (s.ok()) s = ParseListenAddress(a.listen, &server);
+  // The options first: a mistake in them leaves nothing behind.
+  Status s = ParseListenAddress(a.listen, &server);
   if (s.ok()) s = ServiceOptions(a.batch_every, &service);
+  if (s.ok()) s = MakeDirectory(&d);
   if (!s.ok()) return Fail(s);
   StopSignal signals;
   s = StartServing(&d, server, service);
-  if (!s.ok()) return Fail(s);
+  if (!s.ok()) {
+    if (d.temporary) std::filesystem::remove_all(d.root);
+    return Fail(s);
+  }
   std::thread producer([&d] { ProduceOrders(&d); });
   std::thread kappa([&d] { ShipKappaFix(&d); });
   ShowSummaries(d, &signals);

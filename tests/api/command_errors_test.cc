@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -189,6 +190,18 @@ TEST_F(CommandErrorsTest, OptionsThatDoNotParseAreUsageErrors) {
   ExpectError({"server", "--data", data_, "--batch-every", "-5s"}, "--batch-every");
   ExpectError({"server", "--data", data_, "--listen", "127.0.0.1:99999"}, "99999");
   ExpectError({"demo", "--data", data_ + "/demo", "--listen", "nowhere:x"}, "nowhere:x");
+  // Without --data the demo makes a directory under /tmp, only once its options parse.
+  auto demo_dirs = [] {
+    std::set<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator("/tmp")) {
+      if (e.path().filename().string().starts_with("strata-demo-")) out.insert(e.path());
+    }
+    return out;
+  };
+  const std::set<std::string> before = demo_dirs();
+  ExpectError({"demo", "--listen", "nowhere:x"}, "nowhere:x");
+  ExpectError({"demo", "--batch-every", "-5s"}, "--batch-every");
+  EXPECT_EQ(demo_dirs(), before);
   ExpectError({"replay", "gold.by_status", "--data", data_, "--from-checkpoint", "soon"},
               "--from-checkpoint");
   ExpectError({"query", "--data", data_, "SELECT * FROM gold.nothing"}, "gold.nothing");
