@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "absl/time/time.h"
 #include "catalog/schema_registry.h"
 #include "common/file_system.h"
 #include "connect/cdc_ingest.h"
@@ -45,7 +46,7 @@ PipelineService::~PipelineService() {
 void PipelineService::Start() {
   std::vector<Status> unstarted;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (started_ || stopping_) return;
     started_ = true;
     speed_ = std::thread([this] { SpeedLoop(); });
@@ -69,15 +70,15 @@ void PipelineService::Start() {
 }
 
 Status PipelineService::Stop() {
-  std::lock_guard<std::mutex> stop_lock(stop_mu_);
+  absl::MutexLock stop_lock(&stop_mu_);
   bool started;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (stopped_) return stop_status_;
     stopping_ = true;
     started = started_;
     stop_flag_ = true;
-    cv_.notify_all();
+    cv_.SignalAll();
   }
   for (std::thread& t : cdc_)
     t.join();
@@ -90,19 +91,19 @@ Status PipelineService::Stop() {
     Status saved = engine_->Checkpoint().status();
     if (status.ok()) status = saved;
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   stopped_ = true;
   stop_status_ = status;
   return status;
 }
 
 PipelineService::Stats PipelineService::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return stats_;
 }
 
 void PipelineService::Fail(const Status& status) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   stats_.last_error = status.message();
   if (printed_error_ == stats_.last_error) return;
   printed_error_ = stats_.last_error;
@@ -114,8 +115,20 @@ void PipelineService::Note(const std::string& message) {
 }
 
 bool PipelineService::Sleep(Micros micros) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, std::chrono::microseconds(micros), [this] { return stopping_; });
+  absl::MutexLock lock(&mu_);
+  return WaitLocked(micros, &PipelineService::StoppingLocked);
+}
+
+bool PipelineService::WaitLocked(Micros micros, bool (PipelineService::*done)() const) {
+  const Micros end = MonotonicMicros() + micros;
+  for (Micros left = micros; !(this->*done)() && left > 0; left = end - MonotonicMicros())
+    cv_.WaitWithTimeout(&mu_, absl::Microseconds(left));
+  return (this->*done)();
+}
+
+bool PipelineService::CheckpointDueLocked() const {
+  return stopping_ || checkpoint_now_ ||
+         (options_.checkpoint_records > 0 && since_checkpoint_ >= options_.checkpoint_records);
 }
 
 void PipelineService::SpeedLoop() {
@@ -127,11 +140,11 @@ void PipelineService::SpeedLoop() {
       Fail(consumed.status());
       pause = kErrorSleep;
     } else {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       stats_.records += *consumed;
       since_checkpoint_ += *consumed;
       if (options_.checkpoint_records > 0 && since_checkpoint_ >= options_.checkpoint_records) {
-        cv_.notify_all();
+        cv_.SignalAll();
       }
       if (*consumed == 0) pause = options_.idle_sleep;
     }
@@ -161,9 +174,9 @@ void PipelineService::BatchLoop() {
       for (uint64_t o : offsets)
         boundary += o;
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     checkpoint_now_ = true;  // batch(T) is durable with the next checkpoint: write it now
-    cv_.notify_all();
+    cv_.SignalAll();
     ++stats_.batch_runs;
     stats_.last_batch_boundary = boundary;
     stats_.last_batch_at = NowMicros();
@@ -178,12 +191,8 @@ void PipelineService::CheckpointLoop() {
   const Micros every = options_.checkpoint_every > 0 ? options_.checkpoint_every : kDay;
   for (;;) {
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::microseconds(every), [this] {
-        return stopping_ || checkpoint_now_ ||
-               (options_.checkpoint_records > 0 &&
-                since_checkpoint_ >= options_.checkpoint_records);
-      });
+      absl::MutexLock lock(&mu_);
+      WaitLocked(every, &PipelineService::CheckpointDueLocked);
       if (stopping_) return;  // Stop writes the last one
       since_checkpoint_ = 0;
       checkpoint_now_ = false;
@@ -194,7 +203,7 @@ void PipelineService::CheckpointLoop() {
       if (Sleep(kErrorSleep)) return;
       continue;
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     ++stats_.checkpoints;
   }
 }
@@ -208,7 +217,7 @@ void PipelineService::CdcLoop(const sql::BronzeTable& bronze) {
     // RunCdcIngest returns OK only once stopped; anything else is a failure to report.
     if (s.ok()) s = Status::Aborted("the connector stopped unexpectedly");
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       ++stats_.cdc_failures;
     }
     Fail(s.WithContext(bronze.name + " <- postgres " + bronze.source_table));

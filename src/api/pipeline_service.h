@@ -39,13 +39,13 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "log/store.h"
@@ -121,26 +121,36 @@ class PipelineService {
   void Fail(const Status& status);
   // Sleeps up to `micros` or until Stop(); true when stopping.
   bool Sleep(Micros micros);
+  // Waits until (this->*done)() holds or `micros` passed; returns (this->*done)().
+  bool WaitLocked(Micros micros, bool (PipelineService::*done)() const)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool StoppingLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; }
+  // Stopping, or a checkpoint is due before its period ends.
+  bool CheckpointDueLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   serve::Engine* const engine_;
   const PipelineServiceOptions options_;
   const Micros batch_every_;
 
-  std::mutex stop_mu_;     // serializes Stop
-  mutable std::mutex mu_;  // guards what follows
-  std::condition_variable cv_;
-  bool started_ = false;
-  bool stopping_ = false;
-  bool stopped_ = false;
-  Status stop_status_;
-  Stats stats_;
-  std::string printed_error_;
+  absl::Mutex stop_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // serializes Stop
+  mutable absl::Mutex mu_;
+  absl::CondVar cv_;  // signalled when stopping_, checkpoint_now_ or since_checkpoint_ change
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  Status stop_status_ ABSL_GUARDED_BY(mu_);
+  Stats stats_ ABSL_GUARDED_BY(mu_);
+  std::string printed_error_ ABSL_GUARDED_BY(mu_);
+  // Records the main lane consumed since the last checkpoint.
+  uint64_t since_checkpoint_ ABSL_GUARDED_BY(mu_) = 0;
+  // A batch run published: checkpoint without waiting.
+  bool checkpoint_now_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> stop_flag_{false};  // set by Stop: ends connectors and batch runs
+  // Started by Start (under mu_), joined by Stop once stopping_ is set (without mu_: the
+  // threads take it).
   std::thread speed_;
   std::thread batch_;
   std::thread checkpoint_;
-  uint64_t since_checkpoint_ = 0;       // records the main lane consumed since the last checkpoint
-  bool checkpoint_now_ = false;         // a batch run published: checkpoint without waiting
-  std::atomic<bool> stop_flag_{false};  // set by Stop: ends connectors and batch runs
   std::vector<std::thread> cdc_;
 };
 

@@ -7,16 +7,16 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
-#include <mutex>
 #include <thread>
 
 #include <httplib.h>
 #include <simdjson.h>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "api/demo_pipeline.h"
 #include "api/http_server.h"
 #include "api/order_generator.h"
@@ -246,18 +246,18 @@ constexpr const char* kFixedFilter =
 class DemoLog {
  public:
   void Add(std::string line) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     lines_.push_back(Clock(NowMicros()) + "  " + std::move(line));
     if (lines_.size() > 7) lines_.pop_front();
   }
   std::deque<std::string> lines() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     return lines_;
   }
 
  private:
-  mutable std::mutex mu_;
-  std::deque<std::string> lines_;
+  mutable absl::Mutex mu_;
+  std::deque<std::string> lines_ ABSL_GUARDED_BY(mu_);
 };
 
 // The queries the summary and the closing message suggest.

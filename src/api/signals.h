@@ -6,9 +6,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace strata::api {
 
@@ -37,14 +38,18 @@ class StopSignal {
 
   // Stops as a signal would.
   void Notify() {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stop_ = true;
-    cv_.notify_all();
+    cv_.SignalAll();
   }
   // True when a signal (or Notify) came within `timeout`.
   bool WaitFor(std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, timeout, [&] { return stop_.load(); });
+    absl::MutexLock lock(&mu_);
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    for (std::chrono::steady_clock::duration left = timeout; !stop_.load() && left > left.zero();
+         left = end - std::chrono::steady_clock::now())
+      cv_.WaitWithTimeout(&mu_, absl::FromChrono(left));
+    return stop_.load();
   }
   // Set once a signal came; for loops that poll.
   const std::atomic<bool>* flag() const { return &stop_; }
@@ -52,8 +57,8 @@ class StopSignal {
  private:
   sigset_t set_;
   std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
+  absl::Mutex mu_;
+  absl::CondVar cv_;  // signalled when stop_ is set
   std::atomic<bool> stop_{false};
 };
 

@@ -1,15 +1,17 @@
 #include "common/abort_point.h"
 
 #include <atomic>
-#include <mutex>
 #include <set>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace strata {
 namespace {
 
 std::atomic<int> armed_count{0};
-std::mutex mu;
-std::set<std::string, std::less<>>& Armed() {
+ABSL_CONST_INIT absl::Mutex mu(absl::kConstInit);
+std::set<std::string, std::less<>>& Armed() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
   static auto* armed = new std::set<std::string, std::less<>>();
   return *armed;
 }
@@ -18,7 +20,7 @@ std::set<std::string, std::less<>>& Armed() {
 
 Status AbortPoint(std::string_view name) {
   if (armed_count.load(std::memory_order_relaxed) == 0) return Status::OK();
-  std::lock_guard lock(mu);
+  absl::MutexLock lock(&mu);
   auto it = Armed().find(name);
   if (it == Armed().end()) return Status::OK();
   Armed().erase(it);
@@ -27,12 +29,12 @@ Status AbortPoint(std::string_view name) {
 }
 
 void ArmAbortPoint(std::string name) {
-  std::lock_guard lock(mu);
+  absl::MutexLock lock(&mu);
   if (Armed().insert(std::move(name)).second) armed_count.fetch_add(1);
 }
 
 void DisarmAllAbortPoints() {
-  std::lock_guard lock(mu);
+  absl::MutexLock lock(&mu);
   Armed().clear();
   armed_count.store(0);
 }

@@ -35,8 +35,9 @@ Status Partition::CreateSegment(uint64_t base_offset) {
   }
   if (active_ != nullptr) RETURN_IF_ERROR(active_->Close());
   active_ = std::move(file);
+  active_base_ = base_offset;
   last_indexed_position_ = 0;
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   segments_.push_back(std::move(seg));
   return Status::OK();
 }
@@ -67,11 +68,13 @@ Status Partition::Recover(std::vector<std::string>* report) {
   }
   if (bases.empty()) {
     if (options_.read_only) {
+      absl::MutexLock lock(&mu_);
       segments_.push_back(std::make_shared<SegmentMeta>());
       return Status::OK();
     }
     return CreateSegment(0);
   }
+  std::vector<std::shared_ptr<SegmentMeta>> segments;
   for (size_t i = 0; i < bases.size(); ++i) {
     auto seg = std::make_shared<SegmentMeta>();
     seg->base_offset = bases[i];
@@ -80,20 +83,25 @@ Status Partition::Recover(std::vector<std::string>* report) {
     bool last = i + 1 == bases.size();
     RETURN_IF_ERROR(last ? RecoverActive(seg.get(), report) : RecoverSealed(seg.get(), report));
     if (seg->corrupt_from != UINT64_MAX) seg->end_offset = bases[i + 1];
-    if (!segments_.empty() && segments_.back()->end_offset != seg->base_offset) {
+    if (!segments.empty() && segments.back()->end_offset != seg->base_offset) {
       return Status::Corruption(dir_ + ": segment " + SegmentFileName(seg->base_offset, ".log") +
                                 " starts at offset " + std::to_string(seg->base_offset) +
                                 " but the previous segment ends at " +
-                                std::to_string(segments_.back()->end_offset));
+                                std::to_string(segments.back()->end_offset));
     }
     last_ts_ = std::max(last_ts_, seg->max_ts);
-    segments_.push_back(std::move(seg));
+    segments.push_back(std::move(seg));
   }
-  const SegmentMeta& active = *segments_.back();
-  next_offset_ = active.end_offset;
-  if (!active.index.empty()) last_indexed_position_ = active.index.back().position;
+  const std::shared_ptr<SegmentMeta> active = segments.back();
+  {
+    absl::MutexLock lock(&mu_);
+    segments_ = std::move(segments);
+  }
+  active_base_ = active->base_offset;
+  next_offset_ = active->end_offset;
+  if (!active->index.empty()) last_indexed_position_ = active->index.back().position;
   if (options_.read_only) return Status::OK();
-  ASSIGN_OR_RETURN(active_, fs_->OpenWritable(active.log_path, /*truncate=*/false));
+  ASSIGN_OR_RETURN(active_, fs_->OpenWritable(active->log_path, /*truncate=*/false));
   return Status::OK();
 }
 
@@ -149,9 +157,8 @@ Status Partition::Append(std::string_view batch, const BatchHeader& header) {
   uint64_t position = active_->Size();
   RETURN_IF_ERROR(active_->Append(batch));
   if (position == 0 || position >= last_indexed_position_ + options_.index_interval_bytes) {
-    pending_index_.push_back(
-        {static_cast<uint32_t>(header.base_offset - segments_.back()->base_offset),
-         static_cast<uint32_t>(position), header.first_ts});
+    pending_index_.push_back({static_cast<uint32_t>(header.base_offset - active_base_),
+                              static_cast<uint32_t>(position), header.first_ts});
     last_indexed_position_ = position;
   }
   next_offset_ = header.end_offset();
@@ -164,7 +171,7 @@ Status Partition::Sync() {
     sync_failed_ = true;
     return s;
   }
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   SegmentMeta& seg = *segments_.back();
   seg.index.insert(seg.index.end(), pending_index_.begin(), pending_index_.end());
   pending_index_.clear();
@@ -180,18 +187,20 @@ Status Partition::Sync() {
 Status Partition::Roll() {
   RETURN_IF_ERROR(Sync());
   std::string index_bytes;
+  std::string index_path;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     segments_.back()->sealed = true;
     index_bytes = EncodeIndexFile(*segments_.back());
+    index_path = segments_.back()->index_path;
   }
   Status s = AbortPoint("segment_roll.before_index");
-  if (s.ok()) s = fs_->WriteFileAtomic(segments_.back()->index_path, index_bytes);
+  if (s.ok()) s = fs_->WriteFileAtomic(index_path, index_bytes);
   if (s.ok()) s = AbortPoint("segment_roll.before_create");
   if (s.ok()) s = CreateSegment(next_offset_);
   if (!s.ok()) {
     // Still the active segment; the next append tries the roll again.
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     segments_.back()->sealed = false;
     return s;
   }
@@ -205,7 +214,7 @@ Status Partition::DiscardUnsynced() {
   if (sync_failed_) return Status::FailedPrecondition("an fdatasync failed; reopen the store");
   uint64_t durable_bytes;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     const SegmentMeta& seg = *segments_.back();
     durable_bytes = seg.size_bytes;
     next_offset_ = seg.end_offset;
@@ -217,12 +226,12 @@ Status Partition::DiscardUnsynced() {
 }
 
 uint64_t Partition::start_offset() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return segments_.front()->base_offset;
 }
 
 uint64_t Partition::end_offset() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return segments_.back()->end_offset;
 }
 
@@ -240,7 +249,7 @@ Result<ReadLocation> Partition::Locate(uint64_t offset) const {
   std::shared_ptr<SegmentMeta> seg;
   ReadLocation loc;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (offset < segments_.front()->base_offset) {
       return Status::OutOfRange("offset " + std::to_string(offset) + " of partition " +
                                 std::to_string(id_) + " was removed by retention (first offset " +
@@ -253,7 +262,7 @@ Result<ReadLocation> Partition::Locate(uint64_t offset) const {
     loc = LocationIn(*seg, offset >= seg->end_offset ? seg->size_bytes : seg->SeekPosition(offset));
   }
   if (loc.limit_bytes > loc.position) {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (!seg->file) {
       ASSIGN_OR_RETURN(auto f, fs_->OpenReadable(seg->log_path));
       seg->file = std::move(f);
@@ -264,7 +273,7 @@ Result<ReadLocation> Partition::Locate(uint64_t offset) const {
 }
 
 uint64_t Partition::SeekOffsetForTime(Micros t) const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = std::find_if(segments_.begin(), segments_.end(), [&](const auto& s) {
     return s->max_ts >= t && s->end_offset > s->base_offset;
   });
@@ -272,7 +281,7 @@ uint64_t Partition::SeekOffsetForTime(Micros t) const {
 }
 
 PartitionStats Partition::Stats() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   PartitionStats s;
   s.id = id_;
   s.start_offset = segments_.front()->base_offset;
@@ -290,7 +299,7 @@ Result<uint32_t> Partition::ApplyRetention(const RetentionPolicy& policy, Micros
   if (options_.read_only) return Status::FailedPrecondition("retention on a read-only partition");
   std::vector<std::shared_ptr<SegmentMeta>> removed;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     uint64_t total = 0;
     for (const auto& seg : segments_)
       total += seg->size_bytes;

@@ -19,11 +19,12 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/file_system.h"
 #include "common/status.h"
 #include "log/batch.h"
@@ -121,6 +122,7 @@ class Partition {
 
   // Writer state (commit leader only).
   std::unique_ptr<WritableFile> active_;
+  uint64_t active_base_ = 0;  // the active segment's base offset
   uint64_t next_offset_ = 0;
   Micros last_ts_ = 0;
   uint64_t last_indexed_position_ = 0;
@@ -128,8 +130,9 @@ class Partition {
   bool sync_failed_ = false;               // DiscardUnsynced refuses then
   std::vector<IndexEntry> pending_index_;  // entries of batches appended but not yet synced
 
-  mutable std::mutex mu_;  // guards segments_ and the SegmentMeta they point to
-  std::vector<std::shared_ptr<SegmentMeta>> segments_;  // by base offset; the last is active
+  mutable absl::Mutex mu_;  // guards segments_ and the SegmentMeta they point to
+  // By base offset; the last is active.
+  std::vector<std::shared_ptr<SegmentMeta>> segments_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace strata::log

@@ -56,13 +56,14 @@ Status Store::LoadTables() {
     ASSIGN_OR_RETURN(TableConfig config, TableConfig::Decode(text, config_path));
     ASSIGN_OR_RETURN(auto table, Table::Open(fs_, TableDir(name), name, config, options_.commit,
                                              options_.read_only, &report_));
+    absl::MutexLock lock(&mu_);
     tables_.emplace(name, std::move(table));
   }
   return Status::OK();
 }
 
 Result<Table*> Store::GetTable(std::string_view name) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = tables_.find(name);
   if (it == tables_.end()) {
     return Status::NotFound("table '" + std::string(name) + "' does not exist in " + dir_);
@@ -78,7 +79,7 @@ Result<Table*> Store::CreateTable(std::string_view name, TableConfig config) {
                                    std::to_string(kMaxPartitions));
   }
   if (config.created == 0) config.created = NowMicros();
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (tables_.count(name)) {
     return Status::AlreadyExists("table '" + std::string(name) + "' already exists");
   }
@@ -97,7 +98,7 @@ Result<Table*> Store::CreateTable(std::string_view name, TableConfig config) {
 }
 
 std::vector<std::string> Store::TableNames() {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<std::string> names;
   for (const auto& [name, table] : tables_)
     names.push_back(name);
@@ -105,7 +106,7 @@ std::vector<std::string> Store::TableNames() {
 }
 
 void Store::SetRetentionPin(RetentionPin pin) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   pin_ = std::move(pin);
   for (auto& [name, table] : tables_)
     table->SetRetentionPin(pin_);
@@ -115,7 +116,7 @@ Result<uint32_t> Store::ApplyRetention(const RetentionPolicy& policy, Micros now
   std::vector<Table*> tables;
   RetentionPin pin;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     for (const auto& [name, table] : tables_)
       tables.push_back(table.get());
     pin = pin_;

@@ -14,10 +14,11 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/file_system.h"
 #include "log/table.h"
 
@@ -61,9 +62,9 @@ class Store {
   std::unique_ptr<FileLock> lock_;
   std::vector<std::string> report_;
 
-  std::mutex mu_;
-  std::map<std::string, std::unique_ptr<Table>, std::less<>> tables_;
-  RetentionPin pin_;
+  absl::Mutex mu_;
+  std::map<std::string, std::unique_ptr<Table>, std::less<>> tables_ ABSL_GUARDED_BY(mu_);
+  RetentionPin pin_ ABSL_GUARDED_BY(mu_);
 };
 
 // Checks a table name: letters, digits, '_' and '.', starting with a letter or '_'.

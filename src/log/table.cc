@@ -15,7 +15,7 @@ struct Table::Writer {
   AppendAck* ack = nullptr;
   Status status;
   bool done = false;
-  std::condition_variable cv;
+  absl::CondVar cv;
 };
 
 namespace {
@@ -143,14 +143,15 @@ Status Table::AppendImpl(std::span<const AppendRecord> records, AppendAck* ack, 
   ack->first_offsets.assign(partitions_.size(), -1);
   ack->counts.assign(partitions_.size(), 0);
 
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (!failed_.ok()) return failed_;
   if (bounded && !queue_.empty() && queued_bytes_ + w.bytes > commit_.max_queued_bytes) {
     return Status::Busy("append queue of table " + name_ + " is full");
   }
   queue_.push_back(&w);
   queued_bytes_ += w.bytes;
-  w.cv.wait(lock, [&] { return w.done || queue_.front() == &w; });
+  while (!w.done && queue_.front() != &w)
+    w.cv.Wait(&mu_);
   if (w.done) return w.status;
 
   // This producer leads: take a group from the head of the queue.
@@ -163,12 +164,12 @@ Status Table::AppendImpl(std::span<const AppendRecord> records, AppendAck* ack, 
   }
   Status s = failed_;
   if (s.ok()) {
-    lock.unlock();
+    mu_.Unlock();
     bool sync_started = false;
     s = WriteGroup(group, &sync_started);
     bool recovered = false;
     if (s.code() == StatusCode::kNoSpace && !sync_started) recovered = RecoverFromFullDisk(&s);
-    lock.lock();
+    mu_.Lock();
     if (!s.ok() && !recovered) failed_ = s;
   }
   for (Writer* q : group) {
@@ -177,9 +178,9 @@ Status Table::AppendImpl(std::span<const AppendRecord> records, AppendAck* ack, 
     queued_bytes_ -= q->bytes;
     q->status = s;
     q->done = true;
-    if (q != &w) q->cv.notify_one();
+    if (q != &w) q->cv.Signal();
   }
-  if (!queue_.empty()) queue_.front()->cv.notify_one();
+  if (!queue_.empty()) queue_.front()->cv.Signal();
   return w.status;
 }
 
@@ -248,7 +249,7 @@ void Table::RetainAfterRoll() {
   if (policy.max_bytes == 0 && policy.max_age == 0) return;
   RetentionPin pin;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     pin = pin_;
   }
   Status status;
@@ -258,17 +259,17 @@ void Table::RetainAfterRoll() {
     auto removed = p->ApplyRetention(policy, NowMicros(), keep_from);
     if (!removed.ok() && status.ok()) status = removed.status();
   }
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   retention_status_ = status;
 }
 
 void Table::SetRetentionPin(RetentionPin pin) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   pin_ = std::move(pin);
 }
 
 Status Table::last_retention_status() {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return retention_status_;
 }
 

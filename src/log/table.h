@@ -18,16 +18,16 @@
 // Thread safety: Append and TryAppend may be called from any number of threads.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/file_system.h"
 #include "log/batch.h"
 #include "log/partition.h"
@@ -119,12 +119,12 @@ class Table {
   const bool read_only_;
   std::vector<std::unique_ptr<Partition>> partitions_;
 
-  std::mutex mu_;
-  std::deque<Writer*> queue_;  // the head is the leader
-  size_t queued_bytes_ = 0;
-  Status failed_;  // sticky: set when a write or sync failed
-  RetentionPin pin_;
-  Status retention_status_;
+  absl::Mutex mu_;
+  std::deque<Writer*> queue_ ABSL_GUARDED_BY(mu_);  // the head is the leader
+  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  Status failed_ ABSL_GUARDED_BY(mu_);  // sticky: set when a write or sync failed
+  RetentionPin pin_ ABSL_GUARDED_BY(mu_);
+  Status retention_status_ ABSL_GUARDED_BY(mu_);
 
   // Leader-only scratch, reused across groups.
   std::vector<BatchBuilder> builders_;

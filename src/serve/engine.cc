@@ -95,7 +95,7 @@ Engine::~Engine() {
 }
 
 const sql::Pipeline& Engine::plan() const {
-  return main_->plan;
+  return *plan_;
 }
 
 std::string Engine::LaneDir() const {
@@ -138,8 +138,11 @@ Result<std::unique_ptr<Engine::Lane>> Engine::MakeLane(std::string name, std::st
 }
 
 Status Engine::Restore(std::string sql_text, std::string sql_name) {
+  absl::MutexLock checkpoint_lock(&checkpoint_mu_);
+  absl::MutexLock lock(&mu_);
   runtime::PipelinePaths paths(data_dir_);
   ASSIGN_OR_RETURN(main_, MakeLane(kMain, std::move(sql_text), std::move(sql_name)));
+  plan_ = &main_->plan;
   ASSIGN_OR_RETURN(batch_, PipelineExecutor::Make(main_->plan));
   // The finished replay lanes: their SQL and start here, their state from a checkpoint (or
   // their own file, below).
@@ -205,7 +208,7 @@ Status Engine::Restore(std::string sql_text, std::string sql_name) {
     SetPin(kept_);
     // The hook owns what it reads: a table may still call a copy of it while the engine goes.
     store_->SetRetentionPin([pin = pin_](const std::string& table, uint32_t partition) {
-      std::lock_guard<std::mutex> lock(pin->mu);
+      absl::MutexLock lock(&pin->mu);
       if (!pin->offsets) return uint64_t{0};  // no checkpoint: recovery reads everything
       auto it = pin->offsets->find(table);
       return it == pin->offsets->end() || partition >= it->second.size() ? uint64_t{0}
@@ -230,7 +233,7 @@ Status Engine::LoadLane(Lane* lane) const {
 }
 
 Result<uint64_t> Engine::Step() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   uint64_t main_records = 0;
   auto step = [&](Lane& lane) -> Result<uint64_t> {
     ASSIGN_OR_RETURN(Offsets until, EndOffsets(store_, lane.plan));
@@ -250,7 +253,7 @@ Result<uint64_t> Engine::Step() {
 }
 
 bool Engine::CaughtUp() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto caught_up = [&](const Lane& lane) {
     auto end = EndOffsets(store_, lane.plan);
     if (!end.ok()) return false;
@@ -293,14 +296,14 @@ Result<VersionInfo> Engine::PublishLocked(std::string_view view, const Lane& lan
 
 Result<BatchRunResult> Engine::RunBatch(const std::atomic<bool>* stop) {
   RETURN_IF_ERROR(RequireWritable());
-  std::lock_guard<std::mutex> batch_lock(batch_mu_);
+  absl::MutexLock batch_lock(&batch_mu_);
   BatchRunResult result;
   const Micros start = MonotonicMicros();
   std::unique_ptr<PipelineExecutor> executor;
   sql::Pipeline plan;
   bool lambda = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     plan = main_->plan;
     for (const auto& g : plan.gold)
       lambda = lambda || g.serving == sql::Serving::kLambda;
@@ -320,7 +323,7 @@ Result<BatchRunResult> Engine::RunBatch(const std::atomic<bool>* stop) {
   // batch(T) becomes durable with the next checkpoint, which takes it together with the
   // speed path's epochs from T on: any checkpoint holds a pair that restores. A crash before
   // then restores the previous pair (its answers are as exact; the next run publishes again).
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (lambda) RETURN_IF_ERROR(main_->executor->PublishBatch(*executor));
   batch_ = std::move(executor);
   last_batch_ = NowMicros();
@@ -363,8 +366,8 @@ Result<Batch> Engine::LiveRowsLocked(std::string_view table) const {
 }
 
 Result<Batch> Engine::RowsAsOf(const sql::BoundQuery& query) const {
-  const auto* columns = main_->plan.FindColumns(query.table);
-  if (main_->plan.FindGold(query.table) == nullptr) {
+  const auto* columns = plan_->FindColumns(query.table);
+  if (plan_->FindGold(query.table) == nullptr) {
     return Status::InvalidArgument("AS OF reads versions of gold views; " + query.table +
                                    " has none");
   }
@@ -396,7 +399,7 @@ Result<runtime::QueryResult> Engine::QueryRuntime(std::string_view sql, std::str
   Batch rows;
   sql::BoundQuery query;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     // A Kappa view served by a replay lane has that lane's schema.
     const Lane* lane = main_.get();
     if (runtime.empty() && !select.from.as_of) {
@@ -430,7 +433,7 @@ Result<runtime::QueryResult> Engine::QueryRuntime(std::string_view sql, std::str
 
 Result<std::vector<VersionInfo>> Engine::Versions(std::string_view view) const {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (main_->plan.FindGold(view) == nullptr) {
       return Status::NotFound("the pipeline has no gold view " + std::string(view));
     }
@@ -439,7 +442,7 @@ Result<std::vector<VersionInfo>> Engine::Versions(std::string_view view) const {
 }
 
 Result<std::optional<uint64_t>> Engine::LiveVersion(std::string_view view) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return LiveVersionLocked(view);
 }
 
@@ -457,7 +460,7 @@ Result<std::optional<uint64_t>> Engine::LiveVersionLocked(std::string_view view)
 
 Result<std::vector<VersionInfo>> Engine::PublishStreaming() {
   RETURN_IF_ERROR(RequireWritable());
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<VersionInfo> out;
   for (const auto& g : main_->plan.gold) {
     if (g.serving != sql::Serving::kKappa) continue;

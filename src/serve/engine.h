@@ -58,13 +58,14 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "log/store.h"
@@ -267,34 +268,38 @@ class Engine {
                                          std::string sql_name) const;
   // Restores checkpoint `seq` into fresh executors and swaps them in; the engine is
   // unchanged on error. `restored` receives the lanes it held.
-  Status RestoreCheckpoint(uint64_t seq, std::set<std::string>* restored);
+  Status RestoreCheckpoint(uint64_t seq, std::set<std::string>* restored)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Fails when retention removed bronze records a lane still has to read.
-  Status CheckRetained() const;
+  Status CheckRetained() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The checkpoint `spec` names ("latest" or a sequence number), verified.
   Result<LoadedCheckpoint> FindCheckpoint(std::string_view spec) const;
   // Deletes the checkpoints beyond the newest keep_checkpoints and moves the retention pin.
-  Status Prune();
+  Status Prune() ABSL_EXCLUSIVE_LOCKS_REQUIRED(checkpoint_mu_);
   void SetPin(const std::vector<CheckpointMeta>& kept);
   Result<std::map<std::string, uint32_t>> SchemaVersions() const;
   void Warn(std::string message);
   std::string CheckpointRoot() const;
   // The lane that serves a Kappa view (main when its live version names no lane), from
   // serving_, which mirrors the version store's live markers (no I/O per query).
-  Result<const Lane*> ServingLaneLocked(std::string_view view) const;
+  Result<const Lane*> ServingLaneLocked(std::string_view view) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Publishes `view`'s rows in `lane` as a version (unless current), makes it live and
   // serves the view from the lane.
-  Result<VersionInfo> SwitchToLaneLocked(std::string_view view, const Lane& lane);
-  Status RefreshServingLocked(std::string_view view);
+  Result<VersionInfo> SwitchToLaneLocked(std::string_view view, const Lane& lane)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Status RefreshServingLocked(std::string_view view) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // At Open: a Kappa view reading a view whose live marker names another lane than its
   // chain root's (a crash between the root's switch and its readers') is switched to the
   // root's lane, with a warning.
-  Status CompleteChainSwitchesLocked();
+  Status CompleteChainSwitchesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The live rows of `table` and how they are computed.
-  Result<Batch> LiveRowsLocked(std::string_view table) const;
+  Result<Batch> LiveRowsLocked(std::string_view table) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Result<Batch> RowsAsOf(const sql::BoundQuery& query) const;
   Result<VersionInfo> PublishLocked(std::string_view view, const Lane& lane, const Batch& rows,
                                     std::string origin, std::string name, bool live,
-                                    const runtime::Offsets& boundary);
+                                    const runtime::Offsets& boundary)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // `differing`, when given, receives a representative row of each key that differs, per
   // side: (true, row of left) or (false, row of right).
   Result<Diff> Compare(std::string_view view, const Batch& left, std::string left_name,
@@ -302,7 +307,8 @@ class Engine {
                        std::vector<std::pair<bool, size_t>>* differing = nullptr) const;
   Status RequireWritable() const;
   // Status of every gold view (rows, versions, lane, late records).
-  std::string GoldStatusLocked(const std::vector<runtime::WatermarkInfo>& watermarks) const;
+  std::string GoldStatusLocked(const std::vector<runtime::WatermarkInfo>& watermarks) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drift of a windowed view: attributes each differing row to the late records of its
   // window (Diff::attribution, Diff::unattributed).
   static void Attribute(const sql::GoldView& view, const Batch& late, const Batch& live,
@@ -313,14 +319,16 @@ class Engine {
   // Replay's steps: the checks (and the default name), a lane's start (resumed: true when
   // an unfinished replay of the same SQL goes on), its run to the log's end (false when
   // stopped early) and its finish (a version, beside the live one).
-  Status CheckReplayLocked(std::string_view view, ReplayOptions* options) const;
+  Status CheckReplayLocked(std::string_view view, ReplayOptions* options) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Result<bool> StartLane(Lane* lane, const ReplayOptions& options) const;
   Result<bool> RunLane(Lane* lane, const ReplayOptions& options, Micros start,
                        uint64_t* records) const;
-  Status FinishReplayLocked(std::string_view view, std::unique_ptr<Lane> lane,
-                            ReplayResult* result);
+  Status FinishReplayLocked(std::string_view view, std::unique_ptr<Lane> lane, ReplayResult* result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Status SaveLaneState(const Lane& lane) const;
-  Result<std::optional<uint64_t>> LiveVersionLocked(std::string_view view) const;
+  Result<std::optional<uint64_t>> LiveVersionLocked(std::string_view view) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string LaneDir() const;
 
   log::Store* const store_;
@@ -328,31 +336,36 @@ class Engine {
   const EngineOptions options_;
   std::unique_ptr<VersionStore> versions_;
 
-  mutable std::mutex mu_;
-  std::unique_ptr<Lane> main_;
-  std::map<std::string, std::unique_ptr<Lane>, std::less<>> replays_;
-  std::unique_ptr<runtime::PipelineExecutor> batch_;                   // published batch(T)
-  std::optional<Micros> last_batch_;                                   // when batch_ was published
-  std::map<std::string, runtime::Offsets, std::less<>> published_at_;  // Kappa view → lane offsets
-  std::map<std::string, std::string, std::less<>> serving_;  // Kappa view → its replay lane
-  std::mutex batch_mu_;                                      // one batch run at a time
+  mutable absl::Mutex mu_;
+  std::unique_ptr<Lane> main_ ABSL_GUARDED_BY(mu_);
+  const sql::Pipeline* plan_ = nullptr;  // main_'s plan: set by Open, never changed after
+  std::map<std::string, std::unique_ptr<Lane>, std::less<>> replays_ ABSL_GUARDED_BY(mu_);
+  // The published batch(T), and when it was published.
+  std::unique_ptr<runtime::PipelineExecutor> batch_ ABSL_GUARDED_BY(mu_);
+  std::optional<Micros> last_batch_ ABSL_GUARDED_BY(mu_);
+  // Kappa view → the offsets of its lane at its last version.
+  std::map<std::string, runtime::Offsets, std::less<>> published_at_ ABSL_GUARDED_BY(mu_);
+  // Kappa view → its replay lane.
+  std::map<std::string, std::string, std::less<>> serving_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex batch_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one batch run at a time
 
   FileSystem* const fs_;
-  std::mutex checkpoint_mu_;  // one checkpoint at a time; guards next_checkpoint_, kept_
-  uint64_t next_checkpoint_ = 1;
-  std::vector<CheckpointMeta> kept_;  // on disk, oldest first (their METAs)
-  bool pinned_ = false;               // the retention pin is registered
+  absl::Mutex checkpoint_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one checkpoint at a time
+  uint64_t next_checkpoint_ ABSL_GUARDED_BY(checkpoint_mu_) = 1;
+  // On disk, oldest first (their METAs).
+  std::vector<CheckpointMeta> kept_ ABSL_GUARDED_BY(checkpoint_mu_);
+  bool pinned_ ABSL_GUARDED_BY(checkpoint_mu_) = false;  // the retention pin is registered
   // The first offsets the kept checkpoints still need (none: everything), shared with the
   // retention hook.
   struct Pin {
-    std::mutex mu;
-    std::optional<runtime::Offsets> offsets;
+    absl::Mutex mu;
+    std::optional<runtime::Offsets> offsets ABSL_GUARDED_BY(mu);
   };
   const std::shared_ptr<Pin> pin_ = std::make_shared<Pin>();
-  mutable std::mutex info_mu_;  // guards what follows
-  std::optional<CheckpointInfo> last_checkpoint_;
-  size_t kept_count_ = 0;
-  std::vector<std::string> warnings_;
+  mutable absl::Mutex info_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::optional<CheckpointInfo> last_checkpoint_ ABSL_GUARDED_BY(info_mu_);
+  size_t kept_count_ ABSL_GUARDED_BY(info_mu_) = 0;
+  std::vector<std::string> warnings_ ABSL_GUARDED_BY(info_mu_);
 };
 
 // The key columns of `table` in `plan`: a gold view's outputs that depend only on group

@@ -62,7 +62,7 @@ Status Engine::RestoreCheckpoint(uint64_t seq, std::set<std::string>* restored) 
   info.seq = seq;
   info.created = c.meta.created;
   info.bytes = c.meta.bytes();
-  std::lock_guard<std::mutex> lock(info_mu_);
+  absl::MutexLock lock(&info_mu_);
   last_checkpoint_ = info;
   return Status::OK();
 }
@@ -177,23 +177,23 @@ std::string Engine::CheckpointRoot() const {
 }
 
 void Engine::Warn(std::string message) {
-  std::lock_guard<std::mutex> lock(info_mu_);
+  absl::MutexLock lock(&info_mu_);
   warnings_.push_back(std::move(message));
 }
 
 std::vector<std::string> Engine::warnings() const {
-  std::lock_guard<std::mutex> lock(info_mu_);
+  absl::MutexLock lock(&info_mu_);
   return warnings_;
 }
 
 std::optional<CheckpointInfo> Engine::last_checkpoint() const {
-  std::lock_guard<std::mutex> lock(info_mu_);
+  absl::MutexLock lock(&info_mu_);
   return last_checkpoint_;
 }
 
 Result<std::map<std::string, uint32_t>> Engine::SchemaVersions() const {
   std::map<std::string, uint32_t> out;
-  for (const auto& b : main_->plan.bronze) {
+  for (const auto& b : plan_->bronze) {
     ASSIGN_OR_RETURN(auto history, catalog::LoadSchemaHistory(
                                        fs_, catalog::SchemaHistoryPath(store_->dir(), b.name)));
     out[b.name] =
@@ -216,10 +216,10 @@ void Engine::SetPin(const std::vector<CheckpointMeta>& kept) {
     }
   }
   {
-    std::lock_guard<std::mutex> lock(pin_->mu);
+    absl::MutexLock lock(&pin_->mu);
     pin_->offsets = std::move(pin);
   }
-  std::lock_guard<std::mutex> lock(info_mu_);
+  absl::MutexLock lock(&info_mu_);
   kept_count_ = kept.size();
 }
 
@@ -255,7 +255,7 @@ Result<LoadedCheckpoint> Engine::FindCheckpoint(std::string_view spec) const {
 
 Result<CheckpointInfo> Engine::Checkpoint() {
   RETURN_IF_ERROR(RequireWritable());
-  std::lock_guard<std::mutex> checkpoint_lock(checkpoint_mu_);
+  absl::MutexLock checkpoint_lock(&checkpoint_mu_);
   const Micros start = MonotonicMicros();
   const std::string root = CheckpointRoot();
   const uint64_t seq = next_checkpoint_++;
@@ -274,7 +274,7 @@ Result<CheckpointInfo> Engine::Checkpoint() {
   Micros hold = 0;
   {
     // The cut: every lane as it is now. Only the fork (or the serialization) happens here.
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     const Micros locked = MonotonicMicros();
     meta.created = NowMicros();
     auto add = [&](std::string name, std::string file, const PipelineExecutor& executor) {
@@ -322,7 +322,7 @@ Result<CheckpointInfo> Engine::Checkpoint() {
   RETURN_IF_ERROR(Prune());
   info.kept = kept_.size();
   info.seconds = (MonotonicMicros() - start) / 1e6;
-  std::lock_guard<std::mutex> lock(info_mu_);
+  absl::MutexLock lock(&info_mu_);
   last_checkpoint_ = info;
   return info;
 }

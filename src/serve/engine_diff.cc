@@ -378,9 +378,9 @@ Result<Diff> Engine::Compare(std::string_view view, const Batch& left, std::stri
     return d;
   }
   std::map<int, double> largest;
-  RowComparison(left, right, std::move(types), KeyColumns(main_->plan, view), differing, &d)
+  RowComparison(left, right, std::move(types), KeyColumns(*plan_, view), differing, &d)
       .Run(&largest);
-  const auto* columns = main_->plan.FindColumns(view);
+  const auto* columns = plan_->FindColumns(view);
   for (const auto& [c, rel] : largest) {
     std::string name = columns && c < static_cast<int>(columns->size()) ? (*columns)[c].name
                                                                         : "#" + std::to_string(c);
@@ -392,7 +392,7 @@ Result<Diff> Engine::Compare(std::string_view view, const Batch& left, std::stri
 Result<Diff> Engine::Validate(std::string_view view, std::string_view name) {
   Batch live, candidate;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto it = replays_.find(name);
     if (it == replays_.end()) {
       return Status::NotFound("no finished replay named " + std::string(name) +
@@ -417,7 +417,7 @@ Result<Diff> Engine::Drift(std::string_view view) {
   std::vector<const sql::GoldView*> late_deciders;
   std::optional<Offsets> lambda_boundary;  // T of the published batch(T)
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     const sql::GoldView* g = main_->plan.FindGold(view);
     const Lane* lane = main_.get();
     if (g != nullptr && g->serving == sql::Serving::kKappa) {

@@ -35,7 +35,7 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
   const Micros start = MonotonicMicros();
   std::string sql_text;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     RETURN_IF_ERROR(CheckReplayLocked(view, &options));
     sql_text = options.sql_text.empty() ? main_->sql_text : options.sql_text;
   }
@@ -48,7 +48,7 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
   ASSIGN_OR_RETURN(bool caught_up, RunLane(lane.get(), options, start, &result.records));
   if (caught_up) {
     // Caught up with the log as it was; join the speed path and publish a version.
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     RETURN_IF_ERROR(FinishReplayLocked(view, std::move(lane), &result));
   }
   result.seconds = (MonotonicMicros() - start) / 1e6;
@@ -196,7 +196,7 @@ Status Engine::FinishReplayLocked(std::string_view view, std::unique_ptr<Lane> l
 
 Result<VersionInfo> Engine::Cutover(std::string_view view, std::string_view name) {
   RETURN_IF_ERROR(RequireWritable());
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = replays_.find(name);
   if (it == replays_.end()) {
     return Status::NotFound("no finished replay named " + std::string(name));
@@ -226,14 +226,11 @@ Result<VersionInfo> Engine::Cutover(std::string_view view, std::string_view name
 }
 
 Status Engine::CompleteChainSwitchesLocked() {
-  auto lane_of = [&](const std::string& view) -> const Lane* {
-    auto it = serving_.find(view);
-    return it == serving_.end() ? main_.get() : replays_.at(it->second).get();
-  };
   for (const auto& g : main_->plan.gold) {
     if (g.serving != sql::Serving::kKappa || !g.from_gold) continue;
-    const Lane* root = lane_of(ChainRoot(main_->plan, g.name));
-    if (lane_of(g.name) == root) continue;
+    ASSIGN_OR_RETURN(const Lane* root, ServingLaneLocked(g.name));  // its chain root's lane
+    auto own = serving_.find(g.name);
+    if ((own == serving_.end() ? std::string_view(kMain) : own->second) == root->name) continue;
     Warn("an interrupted cutover or rollback of " + ChainRoot(main_->plan, g.name) +
          " is completed: " + g.name + " follows it to lane " + root->name);
     RETURN_IF_ERROR(SwitchToLaneLocked(g.name, *root).status());
@@ -265,7 +262,7 @@ Result<VersionInfo> Engine::SwitchToLaneLocked(std::string_view view, const Lane
 
 Result<VersionInfo> Engine::Rollback(std::string_view view) {
   RETURN_IF_ERROR(RequireWritable());
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (main_->plan.FindGold(view) == nullptr) {
     return Status::NotFound("the pipeline has no gold view " + std::string(view));
   }

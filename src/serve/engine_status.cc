@@ -15,7 +15,7 @@ namespace strata::serve {
 using runtime::Offsets;
 
 std::string Engine::ViewsJson() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::string out = "[";
   bool first = true;
   auto add = [&](const std::string& json) {
@@ -147,7 +147,7 @@ std::string Engine::GoldStatusLocked(
 }
 
 std::string Engine::StatusJson() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::string lanes = "[" + LaneStatusJson(store_, main_->name, main_->plan, *main_->executor);
   for (const auto& [name, lane] : replays_)
     lanes += "," + LaneStatusJson(store_, name, lane->plan, *lane->executor);
@@ -162,7 +162,7 @@ std::string Engine::StatusJson() const {
   out.AddRaw("last_batch_boundary", BoundaryJson(batch_->offsets()));
   if (last_batch_) out.Add("last_batch_at", FormatTimestamp(*last_batch_));
   {
-    std::lock_guard<std::mutex> info_lock(info_mu_);
+    absl::MutexLock info_lock(&info_mu_);
     JsonObject c;
     if (last_checkpoint_) {
       c.Add("last_seq", last_checkpoint_->seq)

@@ -553,7 +553,7 @@ Result<VersionInfo> VersionStore::Publish(std::string_view view, VersionInfo inf
   RETURN_IF_ERROR(CheckPublishInfo(info));
   RETURN_IF_ERROR(CheckRows(types, rows));
   EncodedRows encoded = EncodeRows(types, rows);
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   RETURN_IF_ERROR(failed_);
   ASSIGN_OR_RETURN(ViewState state, Load(view));
   ASSIGN_OR_RETURN(info.version, NextVersion(view, state));
@@ -573,7 +573,7 @@ Result<VersionInfo> VersionStore::Publish(std::string_view view, VersionInfo inf
 }
 
 Result<std::vector<VersionInfo>> VersionStore::List(std::string_view view) const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(ViewState state, Load(view));
   std::vector<VersionInfo> out;
   for (auto& [version, info] : state.kept)
@@ -582,14 +582,14 @@ Result<std::vector<VersionInfo>> VersionStore::List(std::string_view view) const
 }
 
 Result<std::optional<uint64_t>> VersionStore::Live(std::string_view view) const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(ViewState state, Load(view));
   if (state.live_stack.empty()) return std::optional<uint64_t>();
   return std::optional<uint64_t>(state.live_stack.back());
 }
 
 Result<VersionInfo> VersionStore::LiveAt(std::string_view view, Micros t) const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(ViewState state, Load(view));
   const internal::LiveSwitch* last = nullptr;
   for (const auto& s : state.switches) {
@@ -607,13 +607,13 @@ Result<VersionInfo> VersionStore::LiveAt(std::string_view view, Micros t) const 
 }
 
 Result<VersionInfo> VersionStore::Get(std::string_view view, uint64_t version) const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(ViewState state, Load(view));
   return Find(view, state, version);
 }
 
 Result<VersionInfo> VersionStore::GetByName(std::string_view view, std::string_view name) const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(ViewState state, Load(view));
   for (auto it = state.kept.rbegin(); it != state.kept.rend(); ++it) {
     if (it->second.name == name) return it->second;
@@ -624,7 +624,7 @@ Result<VersionInfo> VersionStore::GetByName(std::string_view view, std::string_v
 
 Result<Batch> VersionStore::Read(std::string_view view, uint64_t version,
                                  const std::vector<Type>& types) const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(ViewState state, Load(view));
   ASSIGN_OR_RETURN(VersionInfo info, Find(view, state, version));
   const std::string path = JoinPath(ViewDir(view), RowsFileName(version));
@@ -649,7 +649,7 @@ Status VersionStore::SwitchLive(std::string_view view, const ViewState& state, u
 }
 
 Status VersionStore::SetLive(std::string_view view, uint64_t version) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(ViewState state, Load(view));
   RETURN_IF_ERROR(Find(view, state, version).status());
   if (!state.live_stack.empty() && state.live_stack.back() == version) return Status::OK();
@@ -657,7 +657,7 @@ Status VersionStore::SetLive(std::string_view view, uint64_t version) {
 }
 
 Result<uint64_t> VersionStore::Rollback(std::string_view view) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(ViewState state, Load(view));
   const auto& stack = state.live_stack;
   if (stack.size() < 2) {
@@ -670,7 +670,7 @@ Result<uint64_t> VersionStore::Rollback(std::string_view view) {
 }
 
 Status VersionStore::Prune(std::string_view view, size_t keep) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(ViewState state, Load(view));
   std::set<uint64_t> keep_set;
   const auto& stack = state.live_stack;

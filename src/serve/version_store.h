@@ -53,12 +53,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/column.h"
 #include "common/file_system.h"
@@ -148,21 +149,22 @@ class VersionStore {
   VersionStore(FileSystem* fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
 
   std::string ViewDir(std::string_view view) const;
-  // Replays the view's manifest (an empty state when it has none). Requires mu_.
-  Result<internal::ViewState> Load(std::string_view view) const;
+  // Replays the view's manifest (an empty state when it has none).
+  Result<internal::ViewState> Load(std::string_view view) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Result<VersionInfo> Find(std::string_view view, const internal::ViewState& state,
                            uint64_t version) const;
-  // Appends manifest lines durably, truncating a torn tail first. Requires mu_.
+  // Appends manifest lines durably, truncating a torn tail first.
   Status AppendEdits(std::string_view view, const internal::ViewState& state,
-                     std::string_view lines);
+                     std::string_view lines) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Result<uint64_t> NextVersion(std::string_view view, const internal::ViewState& state) const;
   Status SwitchLive(std::string_view view, const internal::ViewState& state, uint64_t version,
-                    bool rollback);
+                    bool rollback) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   FileSystem* const fs_;
   const std::string dir_;
-  mutable std::mutex mu_;
-  Status failed_;  // set by a failed manifest write; every later write returns it
+  mutable absl::Mutex mu_;
+  Status failed_
+      ABSL_GUARDED_BY(mu_);  // set by a failed manifest write; every later write returns it
 };
 
 }  // namespace strata::serve
