@@ -21,6 +21,13 @@
 //      after it, timed apart.
 //
 //   build/checkpoint_bench [--keys 10000,100000,1000000] [--runs R] [--modes inprocess,fork]
+//                          [--quarantined 0,10000,100000,1000000]
+//
+// --quarantined N,... measures something else, and only that (unless --keys is given too): per
+// N, a fresh directory, 1,000 valid records, then N records without the NOT NULL seq (each
+// one quarantined by silver.kv's contract), the speed path caught up and one batch run (so
+// both lanes have seen every record), then one in-process checkpoint: its size, and its size
+// per quarantined record beyond the N = 0 one.
 //
 // Figures are medians over the R runs (max over the runs for the stalls, too). One JSON line
 // per figure.
@@ -85,12 +92,15 @@ double Max(const std::vector<double>& v) {
   return v.empty() ? 0 : *std::max_element(v.begin(), v.end());
 }
 
+// A record of key `key`; without seq (a violation of silver.kv's NOT NULL) when seq < 0.
 std::string Line(uint64_t key, int64_t seq, std::mt19937_64& rng) {
   return "{\"k\":\"k" + std::to_string(key) + "\",\"v\":" + std::to_string(rng() % 1000) +
-         ",\"seq\":" + std::to_string(seq) + ",\"grp\":\"g" + std::to_string(key % 1000) + "\"}";
+         (seq < 0 ? "" : ",\"seq\":" + std::to_string(seq)) + ",\"grp\":\"g" +
+         std::to_string(key % 1000) + "\"}";
 }
 
-// Appends `n` records for keys first..first+n-1 (mod `keys` when keys > 0) straight to bronze.
+// Appends `n` records for keys first..first+n-1 (mod `keys` when keys > 0) straight to bronze,
+// numbered from *seq + 1 (without seq when `seq` is null).
 void Append(log::Table* table, uint64_t first, uint64_t n, uint64_t keys, int64_t* seq,
             std::mt19937_64& rng) {
   const log::TableConfig& c = table->config();
@@ -99,7 +109,7 @@ void Append(log::Table* table, uint64_t first, uint64_t n, uint64_t keys, int64_
     std::string text;
     for (uint64_t i = 0; i < chunk; ++i) {
       const uint64_t key = keys > 0 ? (first + done + i) % keys : first + done + i;
-      text += Line(key, ++*seq, rng) + "\n";
+      text += Line(key, seq != nullptr ? ++*seq : -1, rng) + "\n";
     }
     const size_t size = text.size();
     text.append(format::kPadding, '\0');
@@ -129,6 +139,22 @@ struct Setup {
   std::unique_ptr<log::Store> store;
   std::unique_ptr<serve::Engine> engine;
   log::Table* table = nullptr;
+
+  // A fresh data directory under /tmp, opened in process.
+  static std::unique_ptr<Setup> Make() {
+    auto s = std::make_unique<Setup>();
+    char tmpl[] = "/tmp/strata-checkpoint-bench-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) Check(Status::FromErrno("mkdtemp", tmpl, errno), "temp dir");
+    s->root = tmpl;
+    s->data = s->root + "/data";
+    s->Open(false);
+    return s;
+  }
+  ~Setup() {
+    engine.reset();
+    store.reset();
+    if (!root.empty()) std::filesystem::remove_all(root);
+  }
 
   void Open(bool fork) {
     engine.reset();
@@ -264,6 +290,29 @@ void Recovery(Setup& s, uint64_t keys, int runs) {
   std::fflush(stdout);
 }
 
+void QuarantineSize(const std::vector<uint64_t>& counts) {
+  double base_bytes = -1;
+  for (uint64_t n : counts) {
+    auto s = Setup::Make();
+    std::mt19937_64 rng(5);
+    int64_t seq = 0;
+    Append(s->table, 0, 1000, 0, &seq, rng);
+    Append(s->table, 1000, n, 0, nullptr, rng);
+    s->CatchUp();
+    Check(s->engine->RunBatch().status(), "batch run");
+    auto info = s->engine->Checkpoint();
+    Check(info.status(), "checkpoint");
+    const double bytes = static_cast<double>(info->bytes);
+    if (n == 0) base_bytes = bytes;
+    const double per_record = n > 0 && base_bytes >= 0 ? (bytes - base_bytes) / n : 0;
+    std::printf(
+        "{\"bench\":\"checkpoint\",\"figure\":\"size_after_quarantine\",\"quarantined\":%llu,"
+        "\"checkpoint_bytes\":%.0f,\"bytes_per_quarantined_record\":%.1f,\"seconds\":%.3f}\n",
+        static_cast<unsigned long long>(n), bytes, per_record, info->seconds);
+    std::fflush(stdout);
+  }
+}
+
 std::vector<uint64_t> ParseList(const char* v) {
   std::vector<uint64_t> out;
   std::stringstream ss(v);
@@ -274,13 +323,17 @@ std::vector<uint64_t> ParseList(const char* v) {
 }
 
 int Main(int argc, char** argv) {
-  std::vector<uint64_t> sizes = {10000, 100000, 1000000};
+  std::vector<uint64_t> sizes = {10000, 100000, 1000000}, quarantined;
+  bool keys_given = false;
   int runs = 5;
   std::string modes = "inprocess,fork";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--keys")
+    if (flag == "--keys") {
       sizes = ParseList(argv[i + 1]);
+      keys_given = true;
+    } else if (flag == "--quarantined")
+      quarantined = ParseList(argv[i + 1]);
     else if (flag == "--runs")
       runs = std::max(1, std::atoi(argv[i + 1]));
     else if (flag == "--modes")
@@ -290,13 +343,13 @@ int Main(int argc, char** argv) {
       return 2;
     }
   }
+  if (!quarantined.empty()) {
+    QuarantineSize(quarantined);
+    if (!keys_given) return 0;
+  }
   for (uint64_t keys : sizes) {
-    Setup s;
-    char tmpl[] = "/tmp/strata-checkpoint-bench-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) Check(Status::FromErrno("mkdtemp", tmpl, errno), "temp dir");
-    s.root = tmpl;
-    s.data = s.root + "/data";
-    s.Open(false);
+    auto setup = Setup::Make();
+    Setup& s = *setup;
     std::mt19937_64 rng(3);
     int64_t seq = 0;
     const Micros start = MonotonicMicros();
@@ -310,9 +363,6 @@ int Main(int argc, char** argv) {
       if (modes.find("fork") != std::string::npos) RunMode(s, keys, true, full, runs);
     }
     Recovery(s, keys, runs);
-    s.engine.reset();
-    s.store.reset();
-    std::filesystem::remove_all(s.root);
   }
   return 0;
 }

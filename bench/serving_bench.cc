@@ -3,7 +3,8 @@
 // directory under /tmp prepared by api::PreparePipelineText (store, bronze tables, the SQL
 // recorded as DIR/pipeline/pipeline.sql), serve::Engine::Open, api::PipelineService (speed
 // loop with --idle-sleep-us and --checkpoint-every-s, by default the service's 2 ms and 10 s; the
-// batch loop keeps the file's batch_every of 1 hour, so no batch run happens during a run)
+// batch loop keeps the file's batch_every of 1 hour unless --batch-every-s says otherwise, so by
+// default no batch run happens during a run)
 // and api::HttpServer with SetEngine on 127.0.0.1, port 0. The clients are httplib clients
 // in this process, with keep-alive and TCP_NODELAY. Order events come from one
 // api::OrderGenerator (seed 42) with the demo's mix: duplicate 0.02, update 0.15, cancel
@@ -12,7 +13,7 @@
 //   build/serving_bench [--runs R] [--duration S] [--ingest-rate N] [--freshness-rate N]
 //                       [--replay-events N] [--only query|freshness|replay]
 //                       [--batch-lines N] [--ingest-clients K] [--idle-sleep-us U]
-//                       [--checkpoint-every-s S] [--query-via http|engine]
+//                       [--checkpoint-every-s S] [--batch-every-s S] [--query-via http|engine]
 //                       [--probe-view revenue_hourly|customer_totals] [--poll-us U]
 //                       [--pipeline FILE]
 //
@@ -23,7 +24,8 @@
 //                SELECT * FROM gold.revenue_hourly ORDER BY hour
 //                SELECT customer_id, spent FROM gold.customer_totals ORDER BY spent DESC LIMIT 10
 //              alternating, back to back: POST /v1/query (or engine->Query with
-//              --query-via engine). Latency = round trip, ms; p50/p99/max per query.
+//              --query-via engine). Latency = round trip, ms; p50/p99/max per query. Each run
+//              also counts the checkpoints and batch runs that finished in its window.
 //   freshness: ingest at --freshness-rate; 10 times a second, on a fixed schedule, a probe
 //              order is posted alone (ProbeLine: its own row in each gold view). Meanwhile
 //              the main thread polls engine->Query in-process (no HTTP in the polling),
@@ -310,6 +312,7 @@ struct Config {
   Micros poll_pause = 1000;
   Micros idle_sleep = api::PipelineServiceOptions{}.idle_sleep;
   Micros checkpoint_every = api::PipelineServiceOptions{}.checkpoint_every;
+  Micros batch_every = 0;  // 0: the pipeline's
   std::string only;
   std::string pipeline_file = "examples/orders.sql";
   std::string text;
@@ -318,6 +321,7 @@ struct Config {
     api::PipelineServiceOptions o;
     o.idle_sleep = idle_sleep;
     o.checkpoint_every = checkpoint_every;
+    o.batch_every = batch_every;
     return o;
   }
 };
@@ -339,6 +343,7 @@ void QueryLatency(const Config& c) {
     auto client = Connect(stack.port());
     std::vector<double> ms[2];
     const uint64_t acked0 = ingest.acked();
+    const api::PipelineService::Stats stats0 = stack.service()->stats();
     const Micros start = MonotonicMicros(), end = start + static_cast<Micros>(c.duration * 1e6);
     for (int i = 0; MonotonicMicros() < end; i ^= 1) {
       const Micros t0 = MonotonicMicros();
@@ -356,6 +361,7 @@ void QueryLatency(const Config& c) {
     }
     const double seconds = (MonotonicMicros() - start) / 1e6;
     const double rate = (ingest.acked() - acked0) / seconds;
+    const api::PipelineService::Stats stats1 = stack.service()->stats();
     ingest.Stop();
     ingest_rates.push_back(rate);
     for (int k = 0; k < 2; ++k) {
@@ -365,8 +371,12 @@ void QueryLatency(const Config& c) {
       std::printf("  run %d %-15s %6zu queries  p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", run + 1,
                   kQueries[k][0], ms[k].size(), l.p50, l.p99, l.max);
     }
-    std::printf("  run %d ingest %.0f events/s acked (target %.0f), %llu rejected (503)\n", run + 1,
-                rate, c.ingest_rate, static_cast<unsigned long long>(ingest.rejected()));
+    std::printf(
+        "  run %d ingest %.0f events/s acked (target %.0f), %llu rejected (503); %llu "
+        "checkpoints and %llu batch runs finished in the window\n",
+        run + 1, rate, c.ingest_rate, static_cast<unsigned long long>(ingest.rejected()),
+        static_cast<unsigned long long>(stats1.checkpoints - stats0.checkpoints),
+        static_cast<unsigned long long>(stats1.batch_runs - stats0.batch_runs));
   }
   Spread r = Over(ingest_rates);
   for (int k = 0; k < 2; ++k) {
@@ -615,6 +625,8 @@ int main(int argc, char** argv) {
       c.poll_pause = std::strtoll(v, nullptr, 10);
     else if (flag == "--checkpoint-every-s" || flag == "--save-every-s")
       c.checkpoint_every = static_cast<Micros>(std::atof(v) * 1e6);
+    else if (flag == "--batch-every-s")
+      c.batch_every = static_cast<Micros>(std::atof(v) * 1e6);
     else if (flag == "--idle-sleep-us")
       c.idle_sleep = std::strtoll(v, nullptr, 10);
     else if (flag == "--only")
@@ -630,10 +642,12 @@ int main(int argc, char** argv) {
   std::printf(
       "serving %s: %d runs, %g s each; query ingest %.0f events/s, freshness ingest %.0f "
       "events/s, batches of %zu lines over %d connections; replay of %llu events; speed loop "
-      "idle sleep %lld µs, Engine::Checkpoint every %g s\n",
+      "idle sleep %lld µs, Engine::Checkpoint every %g s, batch runs every %s\n",
       c.pipeline_file.c_str(), c.runs, c.duration, c.ingest_rate, c.freshness_rate, c.batch_lines,
       c.ingest_clients, static_cast<unsigned long long>(c.replay_events),
-      static_cast<long long>(c.idle_sleep), c.checkpoint_every / 1e6);
+      static_cast<long long>(c.idle_sleep), c.checkpoint_every / 1e6,
+      c.batch_every > 0 ? (std::to_string(c.batch_every / 1e6) + " s").c_str()
+                        : "the pipeline's batch_every");
   std::fflush(stdout);
   if (c.only.empty() || c.only == "query") QueryLatency(c);
   std::fflush(stdout);
