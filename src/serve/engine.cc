@@ -232,22 +232,30 @@ Status Engine::LoadLane(Lane* lane) const {
   return Status::OK();
 }
 
+// Lanes advance one micro-batch (options.batch_records per partition) at a time, the lock
+// released between micro-batches: a reader waits for one micro-batch at most, not for a
+// whole step. Each micro-batch ends at a consistent cut, as a shorter step would.
 Result<uint64_t> Engine::Step() {
-  absl::MutexLock lock(&mu_);
-  uint64_t main_records = 0;
+  const size_t chunk = std::max<size_t>(1, options_.batch_records);
   auto step = [&](Lane& lane) -> Result<uint64_t> {
     ASSIGN_OR_RETURN(Offsets until, EndOffsets(store_, lane.plan));
     for (auto& [table, offsets] : until) {
-      for (uint32_t p = 0; p < offsets.size(); ++p) {
-        offsets[p] = std::min(offsets[p], lane.executor->next_offset(table, p) +
-                                              static_cast<uint64_t>(options_.step_records));
-      }
+      for (uint32_t p = 0; p < offsets.size(); ++p)
+        offsets[p] = std::min(offsets[p], lane.executor->next_offset(table, p) + chunk);
     }
-    return runtime::CatchUp(store_, lane.executor.get(), lane.plan, options_.batch_records, &until);
+    return runtime::CatchUp(store_, lane.executor.get(), lane.plan, chunk, &until);
   };
-  ASSIGN_OR_RETURN(main_records, step(*main_));
-  for (auto& [name, lane] : replays_) {
-    RETURN_IF_ERROR(step(*lane).status().WithContext("lane " + name));
+  uint64_t main_records = 0;
+  for (size_t done = 0; done < options_.step_records; done += chunk) {
+    absl::MutexLock lock(&mu_);
+    ASSIGN_OR_RETURN(uint64_t pushed, step(*main_));
+    main_records += pushed;
+    for (auto& [name, lane] : replays_) {
+      Result<uint64_t> n = step(*lane);
+      if (!n.ok()) return n.status().WithContext("lane " + name);
+      pushed += *n;
+    }
+    if (pushed == 0) break;
   }
   return main_records;
 }
@@ -271,27 +279,39 @@ bool Engine::CaughtUp() const {
   return true;
 }
 
+Engine::PendingVersion Engine::PrepareVersion(std::string_view view, const sql::Pipeline& plan,
+                                              const PipelineExecutor& executor, std::string origin,
+                                              std::string name, const Offsets& boundary) {
+  const auto* columns = plan.FindColumns(view);
+  STRATA_ASSERT(columns != nullptr);
+  PendingVersion p;
+  p.view = std::string(view);
+  p.types = sql::ColumnTypes(*columns);
+  p.info.name = std::move(name);
+  p.info.origin = std::move(origin);
+  char hash[17];
+  std::snprintf(hash, sizeof(hash), "%016llx",
+                static_cast<unsigned long long>(StableHash64(executor.LogicOf(view))));
+  p.info.logic_hash = hash;
+  p.info.boundary = boundary;
+  p.info.watermark = executor.InputWatermark(view);  // of the input the rows cover
+  return p;
+}
+
+Result<VersionInfo> Engine::WriteVersion(const PendingVersion& p, const Batch& rows, bool live) {
+  ASSIGN_OR_RETURN(auto current, versions_->Live(p.view));
+  ASSIGN_OR_RETURN(VersionInfo published,
+                   versions_->Publish(p.view, p.info, p.types, rows, live || !current));
+  RETURN_IF_ERROR(versions_->Prune(p.view, options_.keep_versions));
+  return published;
+}
+
 Result<VersionInfo> Engine::PublishLocked(std::string_view view, const Lane& lane,
                                           const Batch& rows, std::string origin, std::string name,
                                           bool live, const Offsets& boundary) {
-  const auto* columns = lane.plan.FindColumns(view);
-  STRATA_ASSERT(columns != nullptr);
-  VersionInfo info;
-  info.name = std::move(name);
-  info.origin = std::move(origin);
-  char hash[17];
-  std::snprintf(hash, sizeof(hash), "%016llx",
-                static_cast<unsigned long long>(StableHash64(lane.executor->LogicOf(view))));
-  info.logic_hash = hash;
-  info.boundary = boundary;
-  // The watermark of the input the rows cover (of the batch run for a batch version).
-  const PipelineExecutor& source = info.origin == kBatch ? *batch_ : *lane.executor;
-  info.watermark = source.InputWatermark(view);
-  ASSIGN_OR_RETURN(auto current, versions_->Live(view));
-  ASSIGN_OR_RETURN(VersionInfo published, versions_->Publish(view, info, sql::ColumnTypes(*columns),
-                                                             rows, live || !current));
-  RETURN_IF_ERROR(versions_->Prune(view, options_.keep_versions));
-  return published;
+  return WriteVersion(
+      PrepareVersion(view, lane.plan, *lane.executor, std::move(origin), std::move(name), boundary),
+      rows, live);
 }
 
 Result<BatchRunResult> Engine::RunBatch(const std::atomic<bool>* stop) {
@@ -320,18 +340,28 @@ Result<BatchRunResult> Engine::RunBatch(const std::atomic<bool>* stop) {
   if (executor->offsets() != result.boundary) {
     return Status::FailedPrecondition("batch run: the log ended before the boundary");
   }
-  // batch(T) becomes durable with the next checkpoint, which takes it together with the
-  // speed path's epochs from T on: any checkpoint holds a pair that restores. A crash before
-  // then restores the previous pair (its answers are as exact; the next run publishes again).
-  absl::MutexLock lock(&mu_);
-  if (lambda) RETURN_IF_ERROR(main_->executor->PublishBatch(*executor));
-  batch_ = std::move(executor);
-  last_batch_ = NowMicros();
+  // The versions of batch(T): computed before, and written after, the engine's lock (the
+  // executor is this run's alone until it is swapped in; Lambda views have no other
+  // publisher, and batch_mu_ keeps runs apart).
+  std::vector<std::pair<PendingVersion, Batch>> versions;
   for (const auto& g : plan.gold) {
     if (g.serving != sql::Serving::kLambda) continue;
-    ASSIGN_OR_RETURN(Batch rows, batch_->Rows(g.name));
-    ASSIGN_OR_RETURN(VersionInfo v, PublishLocked(g.name, *main_, rows, kBatch, kBatch,
-                                                  /*live=*/false, result.boundary));
+    ASSIGN_OR_RETURN(Batch rows, executor->Rows(g.name));
+    versions.emplace_back(PrepareVersion(g.name, plan, *executor, kBatch, kBatch, result.boundary),
+                          std::move(rows));
+  }
+  {
+    // batch(T) becomes durable with the next checkpoint, which takes it together with the
+    // speed path's epochs from T on: any checkpoint holds a pair that restores. A crash before
+    // then restores the previous pair (its answers are as exact; the next run publishes
+    // again).
+    absl::MutexLock lock(&mu_);
+    if (lambda) RETURN_IF_ERROR(main_->executor->PublishBatch(*executor));
+    batch_ = std::move(executor);
+    last_batch_ = NowMicros();
+  }
+  for (const auto& [pending, rows] : versions) {
+    ASSIGN_OR_RETURN(VersionInfo v, WriteVersion(pending, rows, /*live=*/false));
     result.published.push_back(std::move(v));
   }
   result.seconds = (MonotonicMicros() - start) / 1e6;
@@ -398,6 +428,7 @@ Result<runtime::QueryResult> Engine::QueryRuntime(std::string_view sql, std::str
   ASSIGN_OR_RETURN(sql::Select select, sql::ParseQuery(sql));
   Batch rows;
   sql::BoundQuery query;
+  bool as_of = false;
   {
     absl::MutexLock lock(&mu_);
     // A Kappa view served by a replay lane has that lane's schema.
@@ -417,7 +448,7 @@ Result<runtime::QueryResult> Engine::QueryRuntime(std::string_view sql, std::str
       if (!runtime.empty()) {
         return Status::InvalidArgument("AS OF reads stored versions; drop --runtime");
       }
-      ASSIGN_OR_RETURN(rows, RowsAsOf(query));
+      as_of = true;  // read below, without the lock: versions are immutable files
     } else if (runtime == "streaming") {
       ASSIGN_OR_RETURN(rows, main_->executor->Rows(query.table));
     } else if (runtime == "batch") {
@@ -427,6 +458,9 @@ Result<runtime::QueryResult> Engine::QueryRuntime(std::string_view sql, std::str
     } else {
       ASSIGN_OR_RETURN(rows, LiveRowsLocked(query.table));
     }
+  }
+  if (as_of) {
+    ASSIGN_OR_RETURN(rows, RowsAsOf(query));
   }
   return runtime::ExecuteQuery(query, rows);
 }
@@ -458,26 +492,40 @@ Result<std::optional<uint64_t>> Engine::LiveVersionLocked(std::string_view view)
   return live;
 }
 
+// The rows are taken under the engine's lock; the version files are written and synced
+// after it, so readers and the speed path do not wait for the disk. A cutover or rollback in
+// between is harmless: these versions are not live (a view always has a live version once
+// it has any), and published_at_ moves only if the view's serving lane is still theirs.
 Result<std::vector<VersionInfo>> Engine::PublishStreaming() {
   RETURN_IF_ERROR(RequireWritable());
-  absl::MutexLock lock(&mu_);
-  std::vector<VersionInfo> out;
-  for (const auto& g : main_->plan.gold) {
-    if (g.serving != sql::Serving::kKappa) continue;
-    ASSIGN_OR_RETURN(const Lane* lane, ServingLaneLocked(g.name));
-    const Offsets& at = lane->executor->offsets();
-    auto it = published_at_.find(g.name);
-    if (it == published_at_.end()) {
-      // Not published since the engine opened: the lane's newest stored version says where
-      // it was last published (published_at_ lives in memory only).
-      auto newest = versions_->GetByName(g.name, lane->name);
-      if (newest.ok()) it = published_at_.emplace(g.name, newest->boundary).first;
+  absl::MutexLock publish_lock(&publish_mu_);
+  std::vector<std::pair<PendingVersion, Batch>> pending;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& g : main_->plan.gold) {
+      if (g.serving != sql::Serving::kKappa) continue;
+      ASSIGN_OR_RETURN(const Lane* lane, ServingLaneLocked(g.name));
+      const Offsets& at = lane->executor->offsets();
+      auto it = published_at_.find(g.name);
+      if (it == published_at_.end()) {
+        // Not published since the engine opened: the lane's newest stored version says where
+        // it was last published (published_at_ lives in memory only).
+        auto newest = versions_->GetByName(g.name, lane->name);
+        if (newest.ok()) it = published_at_.emplace(g.name, newest->boundary).first;
+      }
+      if (it != published_at_.end() && it->second == at) continue;
+      ASSIGN_OR_RETURN(Batch rows, lane->executor->Rows(g.name));
+      pending.emplace_back(
+          PrepareVersion(g.name, lane->plan, *lane->executor, "streaming", lane->name, at),
+          std::move(rows));
     }
-    if (it != published_at_.end() && it->second == at) continue;
-    ASSIGN_OR_RETURN(Batch rows, lane->executor->Rows(g.name));
-    ASSIGN_OR_RETURN(VersionInfo v, PublishLocked(g.name, *lane, rows, "streaming", lane->name,
-                                                  /*live=*/false, at));
-    published_at_[g.name] = at;
+  }
+  std::vector<VersionInfo> out;
+  for (const auto& [p, rows] : pending) {
+    ASSIGN_OR_RETURN(VersionInfo v, WriteVersion(p, rows, /*live=*/false));
+    absl::MutexLock lock(&mu_);
+    ASSIGN_OR_RETURN(const Lane* lane, ServingLaneLocked(p.view));
+    if (lane->name == p.info.name) published_at_[p.view] = p.info.boundary;
     out.push_back(std::move(v));
   }
   return out;

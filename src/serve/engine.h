@@ -197,7 +197,9 @@ class Engine {
   const sql::Pipeline& plan() const;
 
   // The speed path: every lane consumes up to options.step_records new records per
-  // partition. Returns the records the main lane consumed.
+  // partition, options.batch_records at a time, releasing the engine's lock between those
+  // micro-batches (a query waits for one at most). Returns the records the main lane
+  // consumed.
   Result<uint64_t> Step();
   // True when every lane has consumed every record durable now.
   bool CaughtUp() const;
@@ -295,7 +297,22 @@ class Engine {
   Status CompleteChainSwitchesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The live rows of `table` and how they are computed.
   Result<Batch> LiveRowsLocked(std::string_view table) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The rows of a stored version (AS OF); needs no engine lock.
   Result<Batch> RowsAsOf(const sql::BoundQuery& query) const;
+  // A version about to be written: its view, column types and description.
+  struct PendingVersion {
+    std::string view;
+    std::vector<Type> types;
+    VersionInfo info;
+  };
+  // Describes `executor`'s rows of `view` as a version (logic hash, boundary, watermark).
+  static PendingVersion PrepareVersion(std::string_view view, const sql::Pipeline& plan,
+                                       const runtime::PipelineExecutor& executor,
+                                       std::string origin, std::string name,
+                                       const runtime::Offsets& boundary);
+  // Writes a prepared version (live if `live` or the view has none live yet) and prunes the
+  // view's versions; needs no engine lock (the version store has its own).
+  Result<VersionInfo> WriteVersion(const PendingVersion& p, const Batch& rows, bool live);
   Result<VersionInfo> PublishLocked(std::string_view view, const Lane& lane, const Batch& rows,
                                     std::string origin, std::string name, bool live,
                                     const runtime::Offsets& boundary)
@@ -347,7 +364,8 @@ class Engine {
   std::map<std::string, runtime::Offsets, std::less<>> published_at_ ABSL_GUARDED_BY(mu_);
   // Kappa view → its replay lane.
   std::map<std::string, std::string, std::less<>> serving_ ABSL_GUARDED_BY(mu_);
-  absl::Mutex batch_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one batch run at a time
+  absl::Mutex batch_mu_ ABSL_ACQUIRED_BEFORE(mu_);    // one batch run at a time
+  absl::Mutex publish_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one PublishStreaming at a time
 
   FileSystem* const fs_;
   absl::Mutex checkpoint_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one checkpoint at a time
