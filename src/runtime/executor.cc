@@ -456,6 +456,19 @@ Result<Batch> PipelineExecutor::LambdaRows(std::string_view view) const {
   return Status::NotFound("the pipeline has no view " + std::string(view));
 }
 
+Result<uint64_t> PipelineExecutor::ViewRowCount(std::string_view view, bool lambda) const {
+  for (const auto& g : gold_) {
+    if (g->view->name != view) continue;
+    if (lambda && (!g->lambda || !lambda_ready_)) {
+      return Status::FailedPrecondition(std::string(view) + ": no Lambda answer");
+    }
+    const size_t groups = (lambda ? *g->lambda : *g->aggregate).num_groups();
+    // A view without GROUP BY has its one row even over no input (AddEmptyGlobalGroup).
+    return g->view->group_keys.empty() && groups == 0 ? 1 : groups;
+  }
+  return Status::NotFound("the pipeline has no view " + std::string(view));
+}
+
 const SilverCounters* PipelineExecutor::counters(std::string_view silver) const {
   for (const auto& s : silver_) {
     if (s->table->name == silver) return &s->counters;

@@ -143,6 +143,9 @@ class PipelineExecutor {
   // PublishBatch must come first (FailedPrecondition otherwise): the answer is derived
   // state, rebuilt rather than saved.
   Result<Batch> LambdaRows(std::string_view view) const;
+  // The number of rows of gold view `view` (of its Lambda answer when `lambda`), as
+  // LambdaRows or Rows would return them, without building them: one per group.
+  Result<uint64_t> ViewRowCount(std::string_view view, bool lambda) const;
 
   // The current rows of a silver table, a gold view, a quarantine or a late table, each
   // with weight +1 (a row present twice appears twice). NotFound for other names.

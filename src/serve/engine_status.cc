@@ -127,16 +127,19 @@ std::string Engine::GoldStatusLocked(
     const auto& g = main_->plan.gold[i];
     JsonObject o;
     o.Add("name", g.name).Add("serving", sql::ServingName(g.serving));
-    auto rows = LiveRowsLocked(g.name);
-    if (rows.ok()) o.Add("rows", static_cast<uint64_t>(rows->num_rows()));
+    const Lane* lane = main_.get();
+    if (g.serving == sql::Serving::kKappa) {
+      auto serving = ServingLaneLocked(g.name);
+      if (serving.ok()) lane = *serving;
+      o.Add("lane", lane->name);
+    }
+    // Counted, not built: one row per group of the serving state.
+    auto rows = lane->executor->ViewRowCount(g.name, g.serving == sql::Serving::kLambda);
+    if (rows.ok()) o.Add("rows", *rows);
     auto all = versions_->List(g.name);
     if (all.ok() && !all->empty()) {
       o.Add("last_version", all->back().version)
           .Add("last_publish", FormatTimestamp(all->back().created));
-    }
-    if (g.serving == sql::Serving::kKappa) {
-      auto lane = ServingLaneLocked(g.name);
-      if (lane.ok()) o.Add("lane", (*lane)->name);
     }
     if (const runtime::LateCounters* late = main_->executor->late_counters(g.name)) {
       AddLateStatus(main_->plan, g, *late, watermark_info, &o);

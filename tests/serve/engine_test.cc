@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
@@ -688,6 +689,39 @@ TEST_F(EngineTest, NothingIsPublishedWhenNothingMoved) {
   EXPECT_EQ(Query(Star(kLambda)), Evaluate(events_).gold);
   ASSERT_OK_AND_ASSIGN(auto quiet, engine_->PublishStreaming());
   EXPECT_TRUE(quiet.empty());  // the Kappa lane did not move
+}
+
+// Status counts each view's rows without building the view: the count is what a query
+// returns, for the Lambda and the Kappa view and for a view without GROUP BY (one row even
+// over no input), before any input, after the speed path and after a batch run.
+TEST_F(EngineTest, StatusCountsTheRowsAQueryReturns) {
+  sql_ = Pipeline() +
+         "CREATE MATERIALIZED VIEW gold.total WITH (serving = 'kappa') AS\n"
+         "SELECT count(*) AS n, sum(amount) AS total FROM silver.events;\n";
+  Open();
+  auto check = [&](const std::string& when) {
+    const std::string status = engine_->StatusJson();
+    const size_t gold = status.find("\"gold\": [");
+    ASSERT_NE(gold, std::string::npos) << status;
+    for (const char* view : {kLambda, kKappa, "gold.total"}) {
+      const size_t at = status.find("\"name\": \"" + std::string(view) + "\"", gold);
+      ASSERT_NE(at, std::string::npos) << view << " " << status;
+      const size_t rows = status.find("\"rows\": ", at);
+      ASSERT_NE(rows, std::string::npos) << view << " " << status;
+      EXPECT_EQ(std::strtoull(status.c_str() + rows + 8, nullptr, 10), Query(Star(view)).size())
+          << view << " " << when;
+    }
+  };
+  check("before any input");
+  Add(300);
+  StepUntilCaughtUp();
+  check("after the speed path");
+  ASSERT_OK(engine_->RunBatch().status());
+  Add(50);
+  check("after a batch run");
+  StepUntilCaughtUp();
+  check("after the speed path again");
+  EXPECT_EQ(Query(Star("gold.total")).size(), 1u);
 }
 
 // The first PublishStreaming after a reopen compares with the lane's newest stored version:
