@@ -188,6 +188,28 @@ std::string DrawSilverWhere(Rng& rng) {
                                 "NOT (h = 'y1')"});
 }
 
+// The contract of silver table `s`, its columns and key drawn: NOT NULL columns, CHECKs (each
+// with chance `check_chance`, half of them named) and whether violations are dropped. The ts
+// of a watermarked table is NOT NULL: a window needs an event time.
+void DrawContract(Rng& rng, bool watermark, double check_chance, Silver* s) {
+  for (const char* c : {"g", "n", "v", "ts"}) {
+    if (s->Has(c) && rng.Chance(0.25)) s->not_null.push_back(c);
+  }
+  if (watermark && s->Has("ts") && !s->Required("ts")) s->not_null.push_back("ts");
+  const std::vector<std::pair<const char*, const char*>> checks = {{"n", "n > -50"},
+                                                                   {"v", "v >= 0"},
+                                                                   {"g", "g <> 'e'"},
+                                                                   {"seq", "seq < 95"},
+                                                                   {"h", "h <> 'y2'"}};
+  for (const auto& [column, check] : checks) {
+    if (s->Has(column) && rng.Chance(check_chance)) {
+      s->checks.push_back(check);
+      s->named.push_back(rng.Chance(0.5));
+    }
+  }
+  s->drop = rng.Chance(0.3);
+}
+
 Silver DrawSilver(Rng& rng, const Shape& shape, int index) {
   Silver s;
   s.name = "s" + std::to_string(index + 1);
@@ -224,25 +246,7 @@ Silver DrawSilver(Rng& rng, const Shape& shape, int index) {
     if (s.Has(c)) dedupe.push_back(c);
   }
   s.dedupe = rng.Pick(dedupe);
-  for (const char* c : {"g", "n", "v", "ts"}) {
-    if (s.Has(c) && rng.Chance(0.25)) s.not_null.push_back(c);
-  }
-  if (b.watermark && s.Has("ts") &&
-      std::find(s.not_null.begin(), s.not_null.end(), "ts") == s.not_null.end()) {
-    s.not_null.push_back("ts");  // a window needs an event time
-  }
-  std::vector<std::pair<const char*, const char*>> checks = {{"n", "n > -50"},
-                                                             {"v", "v >= 0"},
-                                                             {"g", "g <> 'e'"},
-                                                             {"seq", "seq < 95"},
-                                                             {"h", "h <> 'y2'"}};
-  for (const auto& [column, check] : checks) {
-    if (s.Has(column) && rng.Chance(0.3)) {
-      s.checks.push_back(check);
-      s.named.push_back(rng.Chance(0.5));
-    }
-  }
-  s.drop = rng.Chance(0.3);
+  DrawContract(rng, b.watermark, 0.3, &s);
   s.where = DrawSilverWhere(rng);
   return s;
 }
@@ -369,22 +373,7 @@ Silver DrawSecondStage(Rng& rng, const Shape& shape, int index, int source) {
     if (!extra.empty()) s.key.push_back(extra);
   }
   s.key_spelt_not_null = rng.Chance(0.5);
-  for (const char* c : {"g", "n", "v", "ts"}) {
-    if (s.Has(c) && rng.Chance(0.25)) s.not_null.push_back(c);
-  }
-  if (watermark && s.Has("ts") && !s.Required("ts")) s.not_null.push_back("ts");
-  std::vector<std::pair<const char*, const char*>> checks = {{"n", "n > -50"},
-                                                             {"v", "v >= 0"},
-                                                             {"g", "g <> 'e'"},
-                                                             {"seq", "seq < 95"},
-                                                             {"h", "h <> 'y2'"}};
-  for (const auto& [column, check] : checks) {
-    if (s.Has(column) && rng.Chance(0.35)) {
-      s.checks.push_back(check);
-      s.named.push_back(rng.Chance(0.5));
-    }
-  }
-  s.drop = rng.Chance(0.3);
+  DrawContract(rng, watermark, 0.35, &s);
   // Over the source's columns.
   std::vector<std::string> where = {"", "", ""};
   if (from.Has("g")) where.insert(where.end(), {"g <> 'c'", "g IN ('a', 'b', 'c')"});
