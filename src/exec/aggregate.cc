@@ -12,7 +12,7 @@ namespace {
 
 using sql::AggregateKind;
 
-constexpr uint8_t kStateVersion = 1;
+constexpr uint32_t kStateVersion = 1;
 
 std::string KindName(AggregateKind kind) {
   return kind == AggregateKind::kCountStar ? "count(*)" : sql::AggregateName(kind);
@@ -469,7 +469,7 @@ Status AggregateOperator::SaveState(std::string* out) const {
   std::sort(entries.begin(), entries.end(),
             [](const auto* a, const auto* b) { return a->first < b->first; });
   const size_t start = out->size();
-  BeginState(kStateVersion, Fingerprint(), out);
+  BeginState("aggregate", kStateVersion, Fingerprint(), out);
   PutVarint64(out, entries.size());
   for (const auto* e : entries)
     EncodeGroup(e->first, e->second, out);
@@ -579,7 +579,7 @@ bool AggregateOperator::DecodeGroup(ByteReader* reader, Table* table) const {
 Status AggregateOperator::LoadState(std::string_view in) {
   if (!groups_.empty()) return Status::FailedPrecondition("aggregate: state already loaded");
   ASSIGN_OR_RETURN(std::string_view body,
-                   UnsealState(in, kStateVersion, Fingerprint(), "aggregate"));
+                   UnsealState(in, "aggregate", kStateVersion, Fingerprint()));
   ByteReader reader(body);
   uint64_t count;
   if (!reader.GetVarint64(&count)) return Status::Corruption("aggregate state: no group count");

@@ -6,6 +6,7 @@
 
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "common/sealed.h"
 
 namespace strata::exec {
 namespace {
@@ -272,35 +273,52 @@ bool ByteReader::GetValueInto(Column* column) {
   return false;
 }
 
-void BeginState(uint8_t version, uint32_t fingerprint, std::string* out) {
-  out->push_back(static_cast<char>(version));
+void BeginState(std::string_view kind, uint32_t version, uint32_t fingerprint, std::string* out) {
+  BeginSeal(kind, version, out);
   PutFixed32(out, fingerprint);
 }
 
 void SealState(size_t start, std::string* out) {
-  PutFixed32(out, crc32c::Value(out->data() + start, out->size() - start));
+  Seal(start, out);
 }
 
-Result<std::string_view> UnsealState(std::string_view in, uint8_t version, uint32_t fingerprint,
-                                     std::string_view what) {
-  const std::string name(what);
+namespace {
+
+// An earlier release's layout: version byte 1, fingerprint, body, CRC32C.
+Result<std::string_view> UnsealLegacyState(std::string_view in, const std::string& name) {
   if (in.size() < 9) {
     return Status::Corruption(name + " state: " + std::to_string(in.size()) +
                               " bytes, too short for its header and checksum");
   }
-  uint32_t stored = DecodeFixed32(in.data() + in.size() - 4);
-  uint32_t actual = crc32c::Value(in.data(), in.size() - 4);
-  if (stored != actual) return Status::Corruption(name + " state: checksum mismatch");
-  if (static_cast<uint8_t>(in[0]) != version) {
+  if (crc32c::Value(in.data(), in.size() - 4) != DecodeFixed32(in.data() + in.size() - 4)) {
+    return Status::Corruption(name + " state: checksum mismatch");
+  }
+  if (in[0] != 1) {
     return Status::Corruption(name + " state: unknown format version " +
                               std::to_string(static_cast<uint8_t>(in[0])));
   }
-  if (DecodeFixed32(in.data() + 1) != fingerprint) {
+  return in.substr(1, in.size() - 5);
+}
+
+}  // namespace
+
+Result<std::string_view> UnsealState(std::string_view in, std::string_view kind, uint32_t version,
+                                     uint32_t fingerprint) {
+  const std::string name(kind);
+  std::string_view body;
+  if (LooksSealed(in)) {
+    ASSIGN_OR_RETURN(Unsealed u, Unseal(in, kind, version, version, name + " state"));
+    body = u.body;
+  } else {
+    ASSIGN_OR_RETURN(body, UnsealLegacyState(in, name));
+  }
+  if (body.size() < 4) return Status::Corruption(name + " state: truncated fingerprint");
+  if (DecodeFixed32(body.data()) != fingerprint) {
     return Status::FailedPrecondition(name +
                                       " state was saved by a different plan (fingerprint "
                                       "mismatch)");
   }
-  return in.substr(5, in.size() - 9);
+  return body.substr(4);
 }
 
 void AppendTypeFingerprint(const Type& type, std::string* out) {

@@ -63,15 +63,18 @@ class ByteReader {
   size_t pos_ = 0;
 };
 
-// Writes the version byte and fingerprint that start a saved state.
-void BeginState(uint8_t version, uint32_t fingerprint, std::string* out);
-// Appends the CRC32C of out[start, end) where `start` is where BeginState began.
+// An operator's saved state: a sealed container (common/sealed.h) of kind `kind`
+// ("upsert", "aggregate", "session") whose body starts with the plan's fingerprint.
+// BeginState writes the header and fingerprint at the end of *out; SealState appends the
+// checksum, `start` being out's size before BeginState.
+void BeginState(std::string_view kind, uint32_t version, uint32_t fingerprint, std::string* out);
 void SealState(size_t start, std::string* out);
-// Checks a sealed state and returns its body. Corruption (naming `what`) when the bytes
-// are too short, fail their checksum or carry an unknown version; FailedPrecondition when
-// the fingerprint belongs to another plan.
-Result<std::string_view> UnsealState(std::string_view in, uint8_t version, uint32_t fingerprint,
-                                     std::string_view what);
+// Checks a saved state and returns its body (after the fingerprint). Corruption (naming the
+// kind) when the bytes are damaged, of another kind or of an unknown version;
+// FailedPrecondition when the fingerprint belongs to another plan. States of earlier
+// releases (a version byte, the fingerprint, the body, a CRC32C) read as version 1.
+Result<std::string_view> UnsealState(std::string_view in, std::string_view kind, uint32_t version,
+                                     uint32_t fingerprint);
 
 // A fingerprint component for a type (id, precision, scale).
 void AppendTypeFingerprint(const Type& type, std::string* out);

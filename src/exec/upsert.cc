@@ -10,7 +10,7 @@
 namespace strata::exec {
 namespace {
 
-constexpr uint8_t kStateVersion = 1;
+constexpr uint32_t kStateVersion = 1;
 constexpr uint8_t kTombstoneFlag = 1;
 
 int Sign(int c) {
@@ -206,7 +206,7 @@ uint32_t UpsertOperator::Fingerprint() const {
 Status UpsertOperator::SaveState(std::string* out) const {
   const auto entries = SortedEntries();
   const size_t start = out->size();
-  BeginState(kStateVersion, Fingerprint(), out);
+  BeginState("upsert", kStateVersion, Fingerprint(), out);
   PutVarint64(out, entries.size());
   for (const auto* e : entries) {
     const Version& v = versions_[e->second];
@@ -248,7 +248,7 @@ Status UpsertOperator::DecodeEntry(ByteReader* reader, Index* index,
 
 Status UpsertOperator::LoadState(std::string_view in) {
   if (!index_.empty()) return Status::FailedPrecondition("upsert: state already loaded");
-  ASSIGN_OR_RETURN(std::string_view body, UnsealState(in, kStateVersion, Fingerprint(), "upsert"));
+  ASSIGN_OR_RETURN(std::string_view body, UnsealState(in, "upsert", kStateVersion, Fingerprint()));
   ByteReader reader(body);
   uint64_t count;
   if (!reader.GetVarint64(&count)) return Malformed(0, 5);

@@ -46,7 +46,7 @@ void AssignWindows(const sql::WindowSpec& window, const Batch& rows, const Colum
 }
 
 namespace {
-constexpr uint8_t kStateVersion = 1;
+constexpr uint32_t kStateVersion = 1;
 
 std::vector<Type> WithoutLast(std::vector<Type> types) {
   types.pop_back();
@@ -254,7 +254,7 @@ Status SessionOperator::SaveState(std::string* out) const {
     keys.push_back(&k);
   std::sort(keys.begin(), keys.end(), [](const auto* a, const auto* b) { return *a < *b; });
   const size_t start = out->size();
-  BeginState(kStateVersion, Fingerprint(), out);
+  BeginState("session", kStateVersion, Fingerprint(), out);
   PutVarint64(out, keys.size());
   for (const std::string* k : keys) {
     const Rows& rows = groups_.find(*k)->second;
@@ -272,7 +272,7 @@ Status SessionOperator::SaveState(std::string* out) const {
 }
 
 Status SessionOperator::LoadState(std::string_view in) {
-  ASSIGN_OR_RETURN(std::string_view body, UnsealState(in, kStateVersion, Fingerprint(), "session"));
+  ASSIGN_OR_RETURN(std::string_view body, UnsealState(in, "session", kStateVersion, Fingerprint()));
   ByteReader reader(body);
   auto corrupt = []() { return Status::Corruption("session: malformed state"); };
   decltype(groups_) groups;

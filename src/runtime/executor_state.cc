@@ -1,25 +1,29 @@
 // PipelineExecutor::Save and Load (executor.h): the executor's state as one checksummed blob.
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "common/sealed.h"
 #include "runtime/executor.h"
 #include "runtime/executor_nodes.h"
 
 namespace strata::runtime {
 
-// State layout: "STEX" u32 version 4, the logic text, then per bronze table its offsets,
-// per bronze table with a watermark its greatest event time per partition, per silver node
-// its operator state, counters and quarantine, per gold node its operator state (and with a
-// window: the session state, the late rows, the late records and counters); then the
-// pending Lambda boundaries and the epoch starts (each a count, then offsets like the
-// executor's), and per Lambda view its epochs' changelogs; all length-prefixed; a CRC32C of
-// everything before it closes the blob.
+// State layout: a sealed container (common/sealed.h) of kind "pipeline", version 5, whose
+// body is the logic text, then per bronze table its offsets, per bronze table with a
+// watermark its greatest event time per partition, per silver node its operator state,
+// counters and quarantine, per gold node its operator state (and with a window: the session
+// state, the late rows, the late records and counters); then the pending Lambda boundaries
+// and the epoch starts (each a count, then offsets like the executor's), and per Lambda view
+// its epochs' changelogs; all length-prefixed. Each operator state is a container of its own.
 //
-// Version 3 (before the graph) kept the event times per silver table, after its quarantine,
-// and no bronze table name in late records: its pipelines had one bronze table per silver
-// table, so both are read back into their one place.
+// Earlier releases wrote "STEX", a u32 version (2 to 4), the same body and a CRC32C: Load
+// reads those too. Version 4 is version 5's body; version 3 (before the graph) kept the
+// event times per silver table, after its quarantine, and no bronze table name in late
+// records: its pipelines had one bronze table per silver table, so both are read back into
+// their one place.
 namespace {
-constexpr uint32_t kStateMagic = 0x58455453;  // "STEX"
-constexpr uint32_t kStateVersion = 4;
+constexpr std::string_view kStateKind = "pipeline";
+constexpr uint32_t kStateVersion = 5;
+constexpr uint32_t kLegacyMagic = 0x58455453;  // "STEX", versions 2 to 4
 
 // Offsets in the plan's bronze order (std::map order: by name), partitions in order.
 void PutOffsets(const Offsets& o, std::string* out) {
@@ -61,9 +65,15 @@ Status Corrupt(const char* what) {
   return Status::Corruption(std::string("pipeline state: ") + what);
 }
 
-// The body of the blob `in` (between the header and the checksum) once its checksum,
-// magic and version check out; its version in *version.
+// The body of the blob `in` once its container checks out; its version in *version (the
+// legacy layout's 2 to 4, or kStateVersion).
 Result<std::string_view> CheckedBody(std::string_view in, uint32_t* version) {
+  if (LooksSealed(in)) {
+    ASSIGN_OR_RETURN(Unsealed u,
+                     Unseal(in, kStateKind, kStateVersion, kStateVersion, "pipeline state"));
+    *version = u.version;
+    return u.body;
+  }
   if (in.size() < 12 ||
       crc32c::Value(in.data(), in.size() - 4) != DecodeFixed32(in.data() + in.size() - 4)) {
     return Corrupt("checksum mismatch");
@@ -71,7 +81,7 @@ Result<std::string_view> CheckedBody(std::string_view in, uint32_t* version) {
   // Version 2 (before event time) has no event times and no window state: its logic text
   // has no watermark and no window either, so only such a pipeline gets this far with it.
   *version = DecodeFixed32(in.data() + 4);
-  if (DecodeFixed32(in.data()) != kStateMagic || *version < 2 || *version > kStateVersion) {
+  if (DecodeFixed32(in.data()) != kLegacyMagic || *version < 2 || *version > 4) {
     return Corrupt("unknown format");
   }
   return in.substr(8, in.size() - 12);
@@ -102,8 +112,7 @@ bool GetOffsets(Decoder* d, const Offsets& like, Offsets* o) {
 
 Status PipelineExecutor::Save(std::string* out) const {
   out->clear();
-  PutFixed32(out, kStateMagic);
-  PutFixed32(out, kStateVersion);
+  BeginSeal(kStateKind, kStateVersion, out);
   PutLengthPrefixed(out, logic_);
   for (const auto& b : plan_.bronze) {
     for (uint64_t o : offsets_.at(b.name))
@@ -164,12 +173,12 @@ Status PipelineExecutor::Save(std::string* out) const {
       PutLengthPrefixed(out, state);
     }
   }
-  PutFixed32(out, crc32c::Value(*out));
+  Seal(0, out);
   return Status::OK();
 }
 
 Status PipelineExecutor::Load(std::string_view in) {
-  uint32_t version;
+  uint32_t version = 0;
   ASSIGN_OR_RETURN(std::string_view body, CheckedBody(in, &version));
   Decoder d(body);
   std::string_view logic;

@@ -337,7 +337,8 @@ TEST(AggregateTest, StructurallyBadStateWithAValidChecksumIsRejected) {
   // Re-seal every single-byte change of the body: the checksum passes, and the decoder must
   // either reject the bytes or read a state that saves back to exactly those bytes.
   int rejected = 0;
-  for (size_t i = 5; i + 4 < saved.size(); ++i) {
+  const size_t body = 4 + 1 + 9 + 1 + 4;  // "STRS", kind "aggregate", version, fingerprint
+  for (size_t i = body; i + 4 < saved.size(); ++i) {
     std::string bad = saved.substr(0, saved.size() - 4);
     bad[i] = static_cast<char>(bad[i] + 1);
     PutFixed32(&bad, crc32c::Value(bad));

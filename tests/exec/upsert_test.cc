@@ -285,10 +285,12 @@ TEST(UpsertTest, CorruptStateIsRejected) {
 
 TEST(UpsertTest, StructurallyBadStateWithAValidChecksumIsRejected) {
   std::string saved = SampleState();
-  // Set an undefined flag bit on the first entry (after version, fingerprint, count) and
-  // re-seal, so only the structure check can catch it.
+  // Set an undefined flag bit on the first entry (after the container's header: "STRS",
+  // the kind "upsert" length-prefixed, the version; then the fingerprint and the count)
+  // and re-seal, so only the structure check can catch it.
   std::string bad = saved.substr(0, saved.size() - 4);
-  bad[6] = static_cast<char>(bad[6] | 0x02);
+  const size_t entry = 4 + 1 + 6 + 1 + 4 + 1;
+  bad[entry] = static_cast<char>(bad[entry] | 0x02);
   PutFixed32(&bad, crc32c::Value(bad));
   Upsert u;
   Status st = u.op->LoadState(bad);

@@ -30,6 +30,7 @@
 #include "common/coding.h"
 #include "common/crc32c.h"
 #include "common/datetime.h"
+#include "common/sealed.h"
 #include "log/reader.h"
 #include "log/store.h"
 #include "property_model.h"
@@ -277,7 +278,19 @@ TEST(WindowPropertyTest, StreamingAndBatchEqualTheReference) {
 }
 
 // State saved by earlier formats still loads: version 2 (before event time: no event times,
-// no window state) and version 3 (before the graph).
+// no window state) and version 3 (before the graph), both in the "STEX" layout of the
+// releases before the sealed container (common/sealed.h).
+// The "STEX" layout of `version` around the body of `sealed` (the current Save's).
+std::string Legacy(const std::string& sealed, uint32_t version) {
+  auto u = Unseal(sealed, "pipeline", 5, 5, "test");
+  EXPECT_TRUE(u.ok()) << u.status().ToString();
+  std::string out = "STEX";
+  PutFixed32(&out, version);
+  out.append(u.ok() ? u->body : "");
+  PutFixed32(&out, crc32c::Value(out));
+  return out;
+}
+
 // Version 3 of the state (before the pipeline was a graph) from version 4, for a pipeline
 // of one bronze table without a watermark, one silver table and views without windows:
 // version 3 kept each silver table's event times (one "none" per partition) after its
@@ -324,15 +337,14 @@ TEST(ExecutorStateTest, LoadsTheFormatsBeforeTheGraph) {
   Ingest(*store->GetTable("bronze.events"), lines);
   auto executor = std::move(PipelineExecutor::Make(*plan)).value();
   ASSERT_TRUE(CatchUp(store.get(), executor.get(), *plan, 7).ok());
-  std::string v4;
-  ASSERT_TRUE(executor->Save(&v4).ok());
-  ASSERT_EQ(v4[4], 4);
+  std::string saved;
+  ASSERT_TRUE(executor->Save(&saved).ok());
+  ASSERT_TRUE(LooksSealed(saved));
   ASSERT_GT(executor->counters("silver.events")->quarantined, 0u);  // quarantine is parsed
-  // Version 2 (before event time) is version 4 without a watermark or a window.
-  std::string v2 = v4.substr(0, v4.size() - 4);
-  v2[4] = 2;
-  PutFixed32(&v2, crc32c::Value(v2));
-  for (const std::string& old : {v2, Version3Of(v4, property::kPartitions)}) {
+  // Version 4 is the container's body; version 2 (before event time) is version 4 without a
+  // watermark or a window.
+  const std::string v4 = Legacy(saved, 4);
+  for (const std::string& old : {v4, Legacy(saved, 2), Version3Of(v4, property::kPartitions)}) {
     auto loaded = std::move(PipelineExecutor::Make(*plan)).value();
     Status s = loaded->Load(old);
     ASSERT_TRUE(s.ok()) << s.ToString();
@@ -341,7 +353,7 @@ TEST(ExecutorStateTest, LoadsTheFormatsBeforeTheGraph) {
     EXPECT_EQ(loaded->offsets(), executor->offsets());
     std::string again;
     ASSERT_TRUE(loaded->Save(&again).ok());
-    EXPECT_EQ(again, v4);
+    EXPECT_EQ(again, saved);
   }
 }
 
