@@ -19,6 +19,7 @@
 #include "exec/row_codec.h"
 #include "runtime/runner.h"
 #include "serve/engine_lane.h"
+#include "serve/lane_file.h"
 #include "sql/binder.h"
 #include "sql/parser.h"
 
@@ -146,23 +147,15 @@ Status Engine::Restore(std::string sql_text, std::string sql_name) {
   ASSIGN_OR_RETURN(batch_, PipelineExecutor::Make(main_->plan));
   // The finished replay lanes: their SQL and start here, their state from a checkpoint (or
   // their own file, below).
-  if (fs_->Exists(LaneDir())) {
-    ASSIGN_OR_RETURN(auto names, fs_->ListDir(LaneDir()));
-    for (const std::string& file : names) {
-      if (file.size() < 5 || file.substr(file.size() - 4) != ".sql") continue;
-      std::string name = file.substr(0, file.size() - 4);
-      if (!fs_->Exists(JoinPath(LaneDir(), name + ".done"))) continue;  // resumed by a replay
-      std::string text;
-      RETURN_IF_ERROR(fs_->ReadFile(JoinPath(LaneDir(), file), &text));
-      ASSIGN_OR_RETURN(auto lane, MakeLane(name, text, name + ".sql"));
-      const std::string from_path = JoinPath(LaneDir(), name + ".from");
-      if (fs_->Exists(from_path)) {
-        std::string from;
-        RETURN_IF_ERROR(fs_->ReadFile(from_path, &from));
-        lane->from_offset = std::strtoull(from.c_str(), nullptr, 10);
-      }
-      replays_[name] = std::move(lane);
-    }
+  ASSIGN_OR_RETURN(std::vector<std::string> lane_names, ListLanes(fs_, LaneDir()));
+  for (const std::string& name : lane_names) {
+    if (!store_->read_only()) RETURN_IF_ERROR(MigrateLaneFiles(fs_, LaneDir(), name));
+    ASSIGN_OR_RETURN(std::optional<LaneFile> file, ReadLaneFile(fs_, LaneDir(), name));
+    if (!file || !file->done) continue;  // resumed by a replay
+    ASSIGN_OR_RETURN(auto lane, MakeLane(name, file->sql_text, name + ".sql"));
+    lane->from_offset = file->from_offset;
+    lane->done = true;
+    replays_[name] = std::move(lane);
   }
   const std::string root = CheckpointRoot();
   if (!store_->read_only()) {  // what a crash left half written
@@ -220,15 +213,14 @@ Status Engine::Restore(std::string sql_text, std::string sql_name) {
 }
 
 Status Engine::LoadLane(Lane* lane) const {
-  RETURN_IF_ERROR(
-      runtime::LoadExecutorState(lane->executor.get(), JoinPath(LaneDir(), lane->name + ".state")));
-  // A --from-offset lane: Drift recomputes it from the same start.
-  const std::string from_path = JoinPath(LaneDir(), lane->name + ".from");
-  if (fs_->Exists(from_path)) {
-    std::string from;
-    RETURN_IF_ERROR(fs_->ReadFile(from_path, &from));
-    lane->from_offset = std::strtoull(from.c_str(), nullptr, 10);
+  ASSIGN_OR_RETURN(std::optional<LaneFile> file, ReadLaneFile(fs_, LaneDir(), lane->name));
+  if (!file) return Status::OK();
+  if (!file->state.empty()) {
+    RETURN_IF_ERROR(
+        lane->executor->Load(file->state).WithContext(LaneFilePath(LaneDir(), lane->name)));
   }
+  // A --from-offset lane: Drift recomputes it from the same start.
+  lane->from_offset = file->from_offset;
   return Status::OK();
 }
 

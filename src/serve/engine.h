@@ -38,9 +38,9 @@
 // retention (log::Store::SetRetentionPin) at the oldest kept checkpoint's offsets (offset 0
 // before the first one). A data directory without any checkpoint but with the state files
 // of earlier releases (streaming.state, batch.state) restores those; the first checkpoint
-// then replaces them. DIR/pipeline/lanes holds each replay lane's SQL (NAME.sql), its
-// start (NAME.from) and, while it runs or when no checkpoint holds it yet, its own state
-// (NAME.state); NAME.done marks a finished replay.
+// then replaces them. DIR/pipeline/lanes holds one record per replay lane (NAME.lane,
+// serve/lane_file.h): its SQL, its start, whether it finished and its own state (what a
+// resumed replay, or a finished lane no checkpoint holds yet, restores).
 //
 // A checkpoint holds the engine mutex only to take a consistent cut of the lanes: with
 // options.checkpoint_in_child, for a fork() whose child (a copy-on-write snapshot of the
@@ -331,7 +331,7 @@ class Engine {
   static void Attribute(const sql::GoldView& view, const Batch& late, const Batch& live,
                         const Batch& recomputed,
                         const std::vector<std::pair<bool, size_t>>& differing, Diff* d);
-  // Loads a replay lane's saved state and start offset (LaneDir()/NAME.state, NAME.from).
+  // Loads a replay lane's saved state and start offset (its NAME.lane record).
   Status LoadLane(Lane* lane) const;
   // Replay's steps: the checks (and the default name), a lane's start (resumed: true when
   // an unfinished replay of the same SQL goes on), its run to the log's end (false when

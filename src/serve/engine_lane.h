@@ -40,6 +40,7 @@ struct Engine::Lane {
   sql::Pipeline plan;
   std::unique_ptr<runtime::PipelineExecutor> executor;
   std::optional<uint64_t> from_offset;  // a replay that skipped the records before it
+  bool done = false;                    // a replay lane that finished (lane_file.h)
 };
 
 }  // namespace strata::serve

@@ -13,6 +13,7 @@
 #include "common/json_writer.h"
 #include "runtime/runner.h"
 #include "serve/engine_lane.h"
+#include "serve/lane_file.h"
 
 namespace strata::serve {
 
@@ -81,18 +82,15 @@ Status Engine::CheckReplayLocked(std::string_view view, ReplayOptions* options) 
 }
 
 Status Engine::SaveLaneState(const Lane& lane) const {
-  std::string bytes;
-  RETURN_IF_ERROR(lane.executor->Save(&bytes));
-  return fs_->WriteFileAtomic(JoinPath(LaneDir(), lane.name + ".state"), bytes);
+  LaneFile file{lane.sql_text, lane.from_offset, lane.done, ""};
+  RETURN_IF_ERROR(lane.executor->Save(&file.state));
+  return WriteLaneFile(fs_, LaneDir(), lane.name, file);
 }
 
 Result<bool> Engine::StartLane(Lane* lane, const ReplayOptions& options) const {
-  RETURN_IF_ERROR(fs_->CreateDirs(LaneDir()));
-  const std::string sql_path = JoinPath(LaneDir(), lane->name + ".sql");
-  if (fs_->Exists(sql_path)) {
-    std::string old_sql;
-    RETURN_IF_ERROR(fs_->ReadFile(sql_path, &old_sql));
-    if (old_sql != lane->sql_text) {
+  ASSIGN_OR_RETURN(std::optional<LaneFile> existing, ReadLaneFile(fs_, LaneDir(), lane->name));
+  if (existing) {
+    if (existing->sql_text != lane->sql_text) {
       return Status::FailedPrecondition("an unfinished replay named " + lane->name +
                                         " used other SQL; pick another name");
     }
@@ -102,8 +100,6 @@ Result<bool> Engine::StartLane(Lane* lane, const ReplayOptions& options) const {
   if (options.from_offset) {
     lane->from_offset = options.from_offset;
     RETURN_IF_ERROR(lane->executor->StartAt(Uniform(lane->plan, *options.from_offset)));
-    RETURN_IF_ERROR(fs_->WriteFileAtomic(JoinPath(LaneDir(), lane->name + ".from"),
-                                         std::to_string(*options.from_offset)));
   }
   if (options.from_checkpoint) {
     // The main lane's state in that checkpoint, when it ran the same logic: the replay
@@ -120,9 +116,8 @@ Result<bool> Engine::StartLane(Lane* lane, const ReplayOptions& options) const {
           "instead)");
     }
     RETURN_IF_ERROR(lane->executor->Load(c.blobs.at(kMain)));
-    RETURN_IF_ERROR(SaveLaneState(*lane));
   }
-  RETURN_IF_ERROR(fs_->WriteFileAtomic(sql_path, lane->sql_text));
+  RETURN_IF_ERROR(SaveLaneState(*lane));
   return false;
 }
 
@@ -171,8 +166,8 @@ Status Engine::FinishReplayLocked(std::string_view view, std::unique_ptr<Lane> l
   ASSIGN_OR_RETURN(uint64_t more, runtime::CatchUp(store_, lane->executor.get(), lane->plan,
                                                    options_.batch_run_records));
   result->records += more;
+  lane->done = true;
   RETURN_IF_ERROR(SaveLaneState(*lane));
-  RETURN_IF_ERROR(fs_->WriteFileAtomic(JoinPath(LaneDir(), lane->name + ".done"), ""));
   // Not live: the replay stands beside the live version until a cutover. The live path
   // gets its first version first, so that a rollback has a target (the view's readers
   // too: they move with it).

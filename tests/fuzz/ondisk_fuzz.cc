@@ -1,10 +1,10 @@
 // libFuzzer target: every reader of strata's own files, fed arbitrary bytes, as a damaged
 // disk or a foreign file would. The first byte chooses the reader: a record batch, a
-// segment index, a checkpoint's META, a version's JSON line, or an executor's saved state
-// (the state a checkpoint holds, for a pipeline with every operator: decode, expectations,
-// upsert, aggregates with DISTINCT and min/max, windows, sessions, late tables, Lambda
-// epochs), raw or as damage done to a valid one. Each reports corruption as a Status and
-// never crashes.
+// segment index, a checkpoint's META, a version's JSON line, a replay lane's record, or an
+// executor's saved state (the state a checkpoint holds, for a pipeline with every operator:
+// decode, expectations, upsert, aggregates with DISTINCT and min/max, windows, sessions,
+// late tables, Lambda epochs), raw or as damage done to a valid one. Each reports
+// corruption as a Status and never crashes.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -16,6 +16,7 @@
 #include "runtime/executor.h"
 #include "runtime/runner.h"
 #include "serve/checkpoint.h"
+#include "serve/lane_file.h"
 #include "serve/version_store.h"
 
 namespace {
@@ -105,7 +106,7 @@ std::string Mutate(std::string base, std::string_view how) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 8) {
+  switch (data[0] % 9) {
     case 0: {
       std::string scratch;
       std::vector<strata::log::RecordView> records;
@@ -139,10 +140,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 7: {
       std::string scratch;
       std::vector<strata::log::RecordView> records;
-      const std::string batch = Mutate(ValidBatch(data[0] % 8 == 7), bytes);
+      const std::string batch = Mutate(ValidBatch(data[0] % 9 == 7), bytes);
       (void)strata::log::DecodeBatch(batch, &scratch, &records, "fuzz");
       break;
     }
+    case 8:
+      (void)strata::serve::DecodeLaneFile(bytes, "fuzz.lane");
+      break;
   }
   return 0;
 }

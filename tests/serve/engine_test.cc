@@ -27,6 +27,8 @@
 #include "runtime/property_model.h"
 #include "runtime/runner.h"
 #include "runtime/runtime_test_util.h"
+#include "serve/checkpoint.h"
+#include "serve/lane_file.h"
 #include "testing/temp_dir.h"
 
 namespace strata::serve {
@@ -108,6 +110,10 @@ class EngineTest : public ::testing::Test {
     }
     ASSERT_TRUE(engine_->CaughtUp());
   }
+
+  // Serves kKappa from "tail", a lane replayed from kFrom (defined below) over kFromEvents
+  // events, in chunks of 8 records (several after the start).
+  void ServeTailFromOffset();
 
   Rows Query(const std::string& sql) {
     auto r = engine_->Query(sql);
@@ -338,6 +344,19 @@ TEST_F(EngineTest, AStoppedReplayResumesWhereItStopped) {
 constexpr uint64_t kFrom = 20;
 constexpr size_t kFromEvents = 120;
 
+void EngineTest::ServeTailFromOffset() {
+  EngineOptions options;
+  options.batch_run_records = 8;
+  Open(options);
+  Add(kFromEvents);
+  StepUntilCaughtUp();
+  ReplayOptions replay;
+  replay.name = "tail";
+  replay.from_offset = kFrom;
+  ASSERT_OK(engine_->Replay(kKappa, replay).status());
+  ASSERT_OK(engine_->Cutover(kKappa, "tail").status());
+}
+
 TEST_F(EngineTest, AReplayFromAnOffsetLeavesOutEachPartitionsEarlierRecords) {
   EngineOptions options;
   options.batch_run_records = 8;  // several chunks after the start
@@ -384,16 +403,7 @@ TEST_F(EngineTest, AReplayFromAnOffsetLeavesOutEachPartitionsEarlierRecords) {
 // A finished replay lane is restored with its from_offset, so after a reopen Drift
 // recomputes a --from-offset lane from the same start.
 TEST_F(EngineTest, DriftOfAFromOffsetLaneIsZeroAfterReopen) {
-  EngineOptions options;
-  options.batch_run_records = 8;  // several chunks after the start
-  Open(options);
-  Add(kFromEvents);
-  StepUntilCaughtUp();
-  ReplayOptions replay;
-  replay.name = "tail";
-  replay.from_offset = kFrom;
-  ASSERT_OK(engine_->Replay(kKappa, replay).status());
-  ASSERT_OK(engine_->Cutover(kKappa, "tail").status());
+  ASSERT_NO_FATAL_FAILURE(ServeTailFromOffset());
   ASSERT_OK(engine_->Save());
 
   Reopen();
@@ -407,6 +417,41 @@ TEST_F(EngineTest, DriftOfAFromOffsetLaneIsZeroAfterReopen) {
   EXPECT_EQ(Query(Star(kKappa)), Evaluate(FromOffset(events_, kFrom)).gold);
   ASSERT_OK_AND_ASSIGN(Diff d2, engine_->Drift(kKappa));
   EXPECT_TRUE(d2.identical()) << d2.ToText();
+}
+
+// A data directory of an earlier release kept a lane in four files (NAME.sql, .from,
+// .state, .done): the lane comes back from them, with its state and start, and they are
+// replaced by one NAME.lane record.
+TEST_F(EngineTest, ALaneInTheFilesOfAnEarlierReleaseRestoresAndMigrates) {
+  ASSERT_NO_FATAL_FAILURE(ServeTailFromOffset());
+  Close();
+  // Rewrite tail.lane as the earlier release's files (no checkpoint holds the lane).
+  FileSystem* fs = FileSystem::Default();
+  const std::string lanes = dir_.path() + "/pipeline/lanes";
+  ASSERT_OK_AND_ASSIGN(std::optional<LaneFile> lane, ReadLaneFile(fs, lanes, "tail"));
+  ASSERT_TRUE(lane && lane->done && lane->from_offset == kFrom && !lane->state.empty());
+  ASSERT_OK(fs->WriteFileAtomic(lanes + "/tail.sql", lane->sql_text));
+  ASSERT_OK(fs->WriteFileAtomic(lanes + "/tail.from", std::to_string(*lane->from_offset)));
+  ASSERT_OK(fs->WriteFileAtomic(lanes + "/tail.state", lane->state));
+  ASSERT_OK(fs->WriteFileAtomic(lanes + "/tail.done", ""));
+  ASSERT_OK(fs->Remove(lanes + "/tail.lane"));
+  const std::string checkpoints = dir_.path() + "/pipeline/checkpoints";
+  if (fs->Exists(checkpoints)) {
+    ASSERT_OK_AND_ASSIGN(std::vector<std::string> seqs, fs->ListDir(checkpoints));
+    for (const std::string& seq : seqs)
+      ASSERT_OK(RemoveCheckpointDir(fs, checkpoints + "/" + seq));
+  }
+
+  Open(options_);
+  EXPECT_EQ(Query(Star(kKappa)), Evaluate(FromOffset(events_, kFrom)).gold);
+  ASSERT_OK_AND_ASSIGN(Diff d, engine_->Drift(kKappa));
+  EXPECT_TRUE(d.identical()) << d.ToText();
+  EXPECT_EQ(fs->ListDir(lanes).value(), std::vector<std::string>{"tail.lane"});
+  ASSERT_OK_AND_ASSIGN(std::optional<LaneFile> migrated, ReadLaneFile(fs, lanes, "tail"));
+  ASSERT_TRUE(migrated);
+  EXPECT_EQ(migrated->sql_text, lane->sql_text);
+  EXPECT_EQ(migrated->from_offset, lane->from_offset);
+  EXPECT_TRUE(migrated->done);
 }
 
 // ---- 4. concurrency ----------------------------------------------------------------------
