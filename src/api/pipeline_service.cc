@@ -7,6 +7,7 @@
 #include "absl/time/time.h"
 #include "catalog/schema_registry.h"
 #include "common/file_system.h"
+#include "common/filename.h"
 #include "connect/cdc_ingest.h"
 #include "connect/postgres_cdc.h"
 #include "runtime/runner.h"
@@ -31,10 +32,6 @@ Micros BatchEvery(const serve::Engine& engine, Micros requested) {
 }
 
 }  // namespace
-
-std::string CdcSchemaHistoryPath(const std::string& data_dir, const std::string& table) {
-  return catalog::SchemaHistoryPath(data_dir, table);
-}
 
 PipelineService::PipelineService(serve::Engine* engine, PipelineServiceOptions options)
     : engine_(engine), options_(options), batch_every_(BatchEvery(*engine, options.batch_every)) {}
@@ -238,7 +235,7 @@ Status PipelineService::RunCdcOnce(const sql::BronzeTable& bronze) {
   source_options.report = [this, &bronze](const std::string& m) { Note(bronze.name + ": " + m); };
   connect::CdcIngestOptions ingest;
   ingest.stop = &stop_flag_;
-  ingest.schema_history_path = CdcSchemaHistoryPath(options_.data_dir, bronze.name);
+  ingest.schema_history_path = filename::SchemaHistory(options_.data_dir, bronze.name);
   ingest.compatibility = bronze.compatibility;
   ingest.report = [this](const std::string& m) { Note(m); };  // already names the table
   connect::PostgresCdcSource source(std::move(source_options));

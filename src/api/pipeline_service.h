@@ -73,10 +73,6 @@ struct PipelineServiceOptions {
   Micros cdc_retry_max = 30'000'000;
 };
 
-// DATA/catalog/<table>.schemas: where the service keeps a CDC table's schema history
-// (catalog::SchemaHistoryPath).
-std::string CdcSchemaHistoryPath(const std::string& data_dir, const std::string& table);
-
 class PipelineService {
  public:
   // `engine` must outlive the service; the service does not own it.

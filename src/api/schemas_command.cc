@@ -6,6 +6,7 @@
 #include "catalog/schema_registry.h"
 #include "common/clock.h"
 #include "common/file_system.h"
+#include "common/filename.h"
 
 namespace strata::api {
 namespace {
@@ -38,7 +39,7 @@ std::string HistoryText(const catalog::SchemaHistory& h) {
 }  // namespace
 
 int RunSchemas(const SchemasArgs& a) {
-  const std::string path = catalog::SchemaHistoryPath(a.data, a.table);
+  const std::string path = filename::SchemaHistory(a.data, a.table);
   auto history = catalog::LoadSchemaHistory(FileSystem::Default(), path);
   if (!history.ok()) {
     std::fprintf(stderr, "strata: error: %s\n", history.status().ToString().c_str());

@@ -138,10 +138,6 @@ bool Readable(std::string_view type, const Type& declared) {
   return false;
 }
 
-std::string SchemaHistoryPath(const std::string& data_dir, std::string_view table) {
-  return JoinPath(JoinPath(data_dir, "catalog"), std::string(table) + ".schemas");
-}
-
 std::string EncodeSchemaHistory(const SchemaHistory& history) {
   std::string out = "{\"table\":";
   AppendJsonString(&out, history.table);

@@ -31,7 +31,7 @@
 // pipeline itself is protected by runtime/schema_guard.h, which stops a path only when a
 // column it reads is dropped or changes type, in every mode.
 //
-// The registry of table T lives in DATA/catalog/T.schemas (SchemaHistoryPath), a JSON
+// The registry of table T lives in DATA/catalog/T.schemas (filename::SchemaHistory), a JSON
 // document replaced atomically (write temp, fsync, rename, fsync dir) on every change:
 //
 //   {"table":"bronze.orders","compatibility":"BACKWARD","versions":[{"version":1,
@@ -121,9 +121,6 @@ CompatibilityResult Compatible(const std::vector<SchemaColumn>& before,
 // double precision; boolean into boolean; timestamps and dates into their type or text;
 // everything else (text, varchar, json, ...) into text only.
 bool Readable(std::string_view type, const Type& declared);
-
-// DATA/catalog/<table>.schemas.
-std::string SchemaHistoryPath(const std::string& data_dir, std::string_view table);
 
 std::string EncodeSchemaHistory(const SchemaHistory& history);
 // Corruption naming `path` when the text is not a history.

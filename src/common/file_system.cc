@@ -254,7 +254,7 @@ Status FileSystem::ReadFile(const std::string& path, std::string* out) {
 }
 
 Status FileSystem::WriteFileAtomic(const std::string& path, std::string_view data) {
-  std::string tmp = path + ".tmp";
+  std::string tmp = path + ".tmp";  // filename::IsTemporary
   ASSIGN_OR_RETURN(auto file, OpenWritable(tmp, /*truncate=*/true));
   RETURN_IF_ERROR(file->Append(data));
   RETURN_IF_ERROR(file->Sync());

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/abort_point.h"
+#include "common/filename.h"
 
 namespace strata::log {
 
@@ -22,8 +23,8 @@ Result<std::unique_ptr<Partition>> Partition::Open(FileSystem* fs, std::string d
 Status Partition::CreateSegment(uint64_t base_offset) {
   auto seg = std::make_shared<SegmentMeta>();
   seg->base_offset = seg->end_offset = base_offset;
-  seg->log_path = JoinPath(dir_, SegmentFileName(base_offset, ".log"));
-  seg->index_path = JoinPath(dir_, SegmentFileName(base_offset, ".index"));
+  seg->log_path = JoinPath(dir_, filename::SegmentName(base_offset, filename::kSegmentLog));
+  seg->index_path = JoinPath(dir_, filename::SegmentName(base_offset, filename::kSegmentIndex));
   // The new file replaces the active one only once its name is durable: a failure (a full
   // disk) leaves the partition appending to the segment it had.
   ASSIGN_OR_RETURN(auto file, fs_->OpenWritable(seg->log_path, /*truncate=*/true));
@@ -51,18 +52,15 @@ Status Partition::Recover(std::vector<std::string>* report) {
   if (!names.ok()) return names.status();
   std::vector<uint64_t> bases;
   for (const std::string& name : *names) {
-    uint64_t base;
-    if (ParseSegmentFileName(name, &base)) bases.push_back(base);
+    if (auto base = filename::ParseSegmentName(name)) bases.push_back(*base);
   }
   if (!options_.read_only) {
     // Leftovers of interrupted work: temporaries, and index files whose segment retention
     // removed just before a crash.
     for (const std::string& name : *names) {
-      uint64_t base;
-      bool orphan_index = name.size() == 26 && name.ends_with(".index") &&
-                          ParseSegmentFileName(name.substr(0, 20) + ".log", &base) &&
-                          !std::binary_search(bases.begin(), bases.end(), base);
-      if (orphan_index || name.ends_with(".tmp"))
+      std::optional<uint64_t> index = filename::ParseSegmentName(name, filename::kSegmentIndex);
+      bool orphan_index = index && !std::binary_search(bases.begin(), bases.end(), *index);
+      if (orphan_index || filename::IsTemporary(name))
         RETURN_IF_ERROR(fs_->Remove(JoinPath(dir_, name)));
     }
   }
@@ -78,16 +76,16 @@ Status Partition::Recover(std::vector<std::string>* report) {
   for (size_t i = 0; i < bases.size(); ++i) {
     auto seg = std::make_shared<SegmentMeta>();
     seg->base_offset = bases[i];
-    seg->log_path = JoinPath(dir_, SegmentFileName(bases[i], ".log"));
-    seg->index_path = JoinPath(dir_, SegmentFileName(bases[i], ".index"));
+    seg->log_path = JoinPath(dir_, filename::SegmentName(bases[i], filename::kSegmentLog));
+    seg->index_path = JoinPath(dir_, filename::SegmentName(bases[i], filename::kSegmentIndex));
     bool last = i + 1 == bases.size();
     RETURN_IF_ERROR(last ? RecoverActive(seg.get(), report) : RecoverSealed(seg.get(), report));
     if (seg->corrupt_from != UINT64_MAX) seg->end_offset = bases[i + 1];
     if (!segments.empty() && segments.back()->end_offset != seg->base_offset) {
-      return Status::Corruption(dir_ + ": segment " + SegmentFileName(seg->base_offset, ".log") +
-                                " starts at offset " + std::to_string(seg->base_offset) +
-                                " but the previous segment ends at " +
-                                std::to_string(segments.back()->end_offset));
+      return Status::Corruption(
+          dir_ + ": segment " + filename::SegmentName(seg->base_offset, filename::kSegmentLog) +
+          " starts at offset " + std::to_string(seg->base_offset) +
+          " but the previous segment ends at " + std::to_string(segments.back()->end_offset));
     }
     last_ts_ = std::max(last_ts_, seg->max_ts);
     segments.push_back(std::move(seg));

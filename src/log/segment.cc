@@ -24,23 +24,6 @@ uint64_t SegmentMeta::SeekTimeOffset(Micros t) const {
   return it == index.begin() ? base_offset : base_offset + std::prev(it)->relative_offset;
 }
 
-std::string SegmentFileName(uint64_t base_offset, const char* suffix) {
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%020" PRIu64 "%s", base_offset, suffix);
-  return buf;
-}
-
-bool ParseSegmentFileName(const std::string& name, uint64_t* base_offset) {
-  if (name.size() != 24 || name.compare(20, 4, ".log") != 0) return false;
-  uint64_t v = 0;
-  for (int i = 0; i < 20; ++i) {
-    if (name[i] < '0' || name[i] > '9') return false;
-    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
-  }
-  *base_offset = v;
-  return true;
-}
-
 ScanResult ScanSegment(const RandomAccessFile& file, uint64_t file_size, uint64_t base_offset,
                        uint32_t index_interval_bytes, const std::string& path) {
   ScanResult r;

@@ -51,10 +51,6 @@ struct SegmentMeta {
   uint64_t SeekTimeOffset(Micros t) const;
 };
 
-std::string SegmentFileName(uint64_t base_offset, const char* suffix);
-// Parses "00000000000000001234.log"; false for other names.
-bool ParseSegmentFileName(const std::string& name, uint64_t* base_offset);
-
 // The result of reading a segment from `position` to its end, checking every batch.
 struct ScanResult {
   uint64_t valid_bytes = 0;  // bytes up to the end of the last good batch

@@ -1,6 +1,7 @@
 #include "log/store.h"
 
 #include "common/abort_point.h"
+#include "common/filename.h"
 
 namespace strata::log {
 
@@ -32,8 +33,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   FileSystem* fs = options.fs ? options.fs : FileSystem::Default();
   std::unique_ptr<Store> store(new Store(fs, dir, options));
   if (!options.read_only) {
-    RETURN_IF_ERROR(fs->CreateDirs(JoinPath(dir, "tables")));
-    ASSIGN_OR_RETURN(store->lock_, fs->Lock(JoinPath(dir, "LOCK")));
+    RETURN_IF_ERROR(fs->CreateDirs(filename::TablesDir(dir)));
+    ASSIGN_OR_RETURN(store->lock_, fs->Lock(filename::Lock(dir)));
   } else if (!fs->Exists(dir)) {
     return Status::NotFound("data directory " + dir + " does not exist");
   }
@@ -42,14 +43,14 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
 }
 
 std::string Store::TableDir(std::string_view name) const {
-  return JoinPath(JoinPath(dir_, "tables"), name);
+  return filename::TableDir(dir_, name);
 }
 
 Status Store::LoadTables() {
-  auto names = fs_->ListDir(JoinPath(dir_, "tables"));
+  auto names = fs_->ListDir(filename::TablesDir(dir_));
   if (!names.ok()) return names.status().IsNotFound() ? Status::OK() : names.status();
   for (const std::string& name : *names) {
-    std::string config_path = JoinPath(TableDir(name), "TABLE");
+    std::string config_path = filename::TableConfig(TableDir(name));
     if (!ValidateTableName(name).ok() || !fs_->Exists(config_path)) continue;  // not a table
     std::string text;
     RETURN_IF_ERROR(fs_->ReadFile(config_path, &text));
@@ -90,7 +91,7 @@ Result<Table*> Store::CreateTable(std::string_view name, TableConfig config) {
   ASSIGN_OR_RETURN(auto table, Table::Open(fs_, dir, std::string(name), config, options_.commit,
                                            /*read_only=*/false, &report));
   RETURN_IF_ERROR(AbortPoint("table_create.before_config"));
-  RETURN_IF_ERROR(fs_->WriteFileAtomic(JoinPath(dir, "TABLE"), config.Encode()));
+  RETURN_IF_ERROR(fs_->WriteFileAtomic(filename::TableConfig(dir), config.Encode()));
   Table* t = table.get();
   t->SetRetentionPin(pin_);
   tables_.emplace(std::string(name), std::move(table));

@@ -6,6 +6,7 @@
 
 #include "common/abort_point.h"
 #include "common/crc32c.h"
+#include "common/filename.h"
 
 namespace strata::log {
 
@@ -111,7 +112,7 @@ Result<std::unique_ptr<Table>> Table::Open(FileSystem* fs, const std::string& di
   popts.read_only = read_only;
   for (uint32_t i = 0; i < config.partitions; ++i) {
     std::vector<std::string> notes;
-    auto p = Partition::Open(fs, JoinPath(dir, "p-" + std::to_string(i)), i, popts, &notes);
+    auto p = Partition::Open(fs, filename::PartitionDir(dir, i), i, popts, &notes);
     if (!p.ok())
       return p.status().WithContext("table " + t->name_ + " partition " + std::to_string(i));
     for (std::string& n : notes) {

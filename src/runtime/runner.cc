@@ -1,5 +1,7 @@
 #include "runtime/runner.h"
 
+#include "common/filename.h"
+
 #include <algorithm>
 
 #include "log/reader.h"
@@ -103,11 +105,11 @@ Result<uint64_t> CatchUp(log::Store* store, PipelineExecutor* executor,
 }
 
 PipelinePaths::PipelinePaths(const std::string& data_dir)
-    : dir(JoinPath(data_dir, "pipeline")),
-      sql(JoinPath(dir, "pipeline.sql")),
-      checkpoints(JoinPath(dir, "checkpoints")),
-      streaming(JoinPath(dir, "streaming.state")),
-      batch(JoinPath(dir, "batch.state")) {}
+    : dir(filename::PipelineDir(data_dir)),
+      sql(filename::PipelineSql(data_dir)),
+      checkpoints(filename::CheckpointsDir(data_dir)),
+      streaming(filename::LegacyStreamingState(data_dir)),
+      batch(filename::LegacyBatchState(data_dir)) {}
 
 Result<sql::Pipeline> LoadPipeline(std::string_view text, std::string_view file_name) {
   ASSIGN_OR_RETURN(auto statements, sql::ParsePipeline(text, file_name));

@@ -32,7 +32,8 @@ Result<uint64_t> CatchUp(log::Store* store, PipelineExecutor* executor,
                          const sql::Pipeline& pipeline, size_t batch_records,
                          const Offsets* until = nullptr, const std::atomic<bool>* stop = nullptr);
 
-// Where a data directory keeps its pipeline: the SQL it runs and the runtimes' states.
+// Where a data directory keeps its pipeline: the SQL it runs and the runtimes' states (the
+// names are common/filename.h's).
 struct PipelinePaths {
   explicit PipelinePaths(const std::string& data_dir);
   std::string dir;          // DIR/pipeline

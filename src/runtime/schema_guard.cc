@@ -1,5 +1,7 @@
 #include "runtime/schema_guard.h"
 
+#include "common/filename.h"
+
 #include <set>
 
 namespace strata::runtime {
@@ -49,7 +51,7 @@ size_t SchemaGuard::Admit(const sql::BronzeTable& bronze, std::span<const log::R
 }
 
 Status SchemaGuard::Check(const sql::BronzeTable& bronze, uint32_t version) {
-  const std::string path = catalog::SchemaHistoryPath(data_dir_, bronze.name);
+  const std::string path = filename::SchemaHistory(data_dir_, bronze.name);
   auto it = histories_.find(bronze.name);
   if (it == histories_.end() || it->second.Find(version) == nullptr) {
     ASSIGN_OR_RETURN(auto loaded, catalog::LoadSchemaHistory(FileSystem::Default(), path));

@@ -6,13 +6,13 @@
 
 #include "common/abort_point.h"
 #include "common/crc32c.h"
+#include "common/filename.h"
 #include "common/hash.h"
 
 namespace strata::serve {
 namespace {
 
 constexpr char kMagic[] = "strata-checkpoint 1";
-constexpr char kTmpSuffix[] = ".tmp";
 
 std::string Hex32(uint32_t v) {
   char buf[9];
@@ -65,18 +65,6 @@ std::string LogicHash(std::string_view logic) {
   char buf[17];
   std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(StableHash64(logic)));
   return buf;
-}
-
-std::string CheckpointDirName(uint64_t seq) {
-  char buf[21];
-  std::snprintf(buf, sizeof(buf), "%020llu", static_cast<unsigned long long>(seq));
-  return buf;
-}
-
-std::optional<uint64_t> ParseCheckpointDirName(std::string_view name) {
-  uint64_t seq = 0;
-  if (name.size() != 20 || !ParseUint(name, &seq)) return std::nullopt;
-  return seq;
 }
 
 std::string EncodeCheckpointMeta(const CheckpointMeta& meta) {
@@ -185,12 +173,12 @@ Status WriteCheckpointFiles(FileSystem* fs, const std::string& dir,
     std::string().swap(blob.bytes);
   }
   RETURN_IF_ERROR(AbortPoint("checkpoint.before_meta"));
-  RETURN_IF_ERROR(WriteDurable(fs, JoinPath(dir, kCheckpointMeta), EncodeCheckpointMeta(*meta)));
+  RETURN_IF_ERROR(WriteDurable(fs, filename::CheckpointMeta(dir), EncodeCheckpointMeta(*meta)));
   return fs->SyncDir(dir);
 }
 
 Result<CheckpointMeta> ReadCheckpointMeta(FileSystem* fs, const std::string& dir) {
-  const std::string path = JoinPath(dir, kCheckpointMeta);
+  const std::string path = filename::CheckpointMeta(dir);
   std::string text;
   RETURN_IF_ERROR(fs->ReadFile(path, &text));
   return DecodeCheckpointMeta(text, path);
@@ -225,7 +213,7 @@ Result<std::vector<uint64_t>> ListCheckpoints(FileSystem* fs, const std::string&
   if (!fs->Exists(root)) return out;
   ASSIGN_OR_RETURN(auto names, fs->ListDir(root));
   for (const auto& name : names) {
-    if (auto seq = ParseCheckpointDirName(name)) out.push_back(*seq);
+    if (auto seq = filename::ParseCheckpointName(name)) out.push_back(*seq);
   }
   std::sort(out.rbegin(), out.rend());
   return out;
@@ -236,8 +224,7 @@ Result<std::vector<std::string>> ListCheckpointLeftovers(FileSystem* fs, const s
   if (!fs->Exists(root)) return out;
   ASSIGN_OR_RETURN(auto names, fs->ListDir(root));
   for (const auto& name : names) {
-    const std::string_view n = name;
-    if (n.size() > 4 && n.substr(n.size() - 4) == kTmpSuffix) out.push_back(JoinPath(root, name));
+    if (filename::IsCheckpointLeftover(name)) out.push_back(JoinPath(root, name));
   }
   return out;
 }
@@ -246,10 +233,14 @@ Status RemoveCheckpointDir(FileSystem* fs, const std::string& dir) {
   if (!fs->Exists(dir)) return Status::OK();
   ASSIGN_OR_RETURN(auto names, fs->ListDir(dir));
   // META first: a directory without it never verifies, whatever remains after a crash.
-  std::stable_partition(names.begin(), names.end(),
-                        [](const std::string& n) { return n == kCheckpointMeta; });
+  std::vector<std::string> paths;
   for (const auto& name : names)
-    RETURN_IF_ERROR(fs->Remove(JoinPath(dir, name)));
+    paths.push_back(JoinPath(dir, name));
+  const std::string meta = filename::CheckpointMeta(dir);
+  std::stable_partition(paths.begin(), paths.end(),
+                        [&](const std::string& p) { return p == meta; });
+  for (const auto& path : paths)
+    RETURN_IF_ERROR(fs->Remove(path));
   return fs->Remove(dir);
 }
 

@@ -45,8 +45,6 @@
 
 namespace strata::serve {
 
-inline constexpr char kCheckpointMeta[] = "META";
-
 struct CheckpointLane {
   std::string name;        // "main", "batch" or a replay lane's name
   std::string logic_hash;  // LogicHash(executor.logic())
@@ -87,11 +85,6 @@ struct CheckpointBlob {
 
 // The 16 hex digits a META records for an executor's logic().
 std::string LogicHash(std::string_view logic);
-
-std::string CheckpointDirName(uint64_t seq);
-// The sequence number of a checkpoint directory's name; nullopt for anything else (a
-// temporary directory included).
-std::optional<uint64_t> ParseCheckpointDirName(std::string_view name);
 
 std::string EncodeCheckpointMeta(const CheckpointMeta& meta);
 // Corruption (naming `path` and the line) when the text is not a META whose checksum holds.

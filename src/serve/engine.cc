@@ -14,6 +14,7 @@
 #include "common/abort_point.h"
 #include "common/datetime.h"
 #include "common/file_system.h"
+#include "common/filename.h"
 #include "common/hash.h"
 #include "common/json_writer.h"
 #include "exec/row_codec.h"
@@ -100,7 +101,7 @@ const sql::Pipeline& Engine::plan() const {
 }
 
 std::string Engine::LaneDir() const {
-  return JoinPath(runtime::PipelinePaths(data_dir_).dir, "lanes");
+  return filename::LanesDir(data_dir_);
 }
 
 Status Engine::RequireWritable() const {
@@ -116,7 +117,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(log::Store* store, std::string data
                                              std::string sql_text, std::string sql_name,
                                              EngineOptions options) {
   std::unique_ptr<Engine> e(new Engine(store, std::move(data_dir), options));
-  ASSIGN_OR_RETURN(e->versions_, VersionStore::Open(e->fs_, JoinPath(e->data_dir_, "views")));
+  ASSIGN_OR_RETURN(e->versions_, VersionStore::Open(e->fs_, filename::ViewsDir(e->data_dir_)));
   RETURN_IF_ERROR(e->Restore(std::move(sql_text), std::move(sql_name)));
   return e;
 }
@@ -194,7 +195,7 @@ Status Engine::Restore(std::string sql_text, std::string sql_name) {
   if (!store_->read_only()) RETURN_IF_ERROR(CompleteChainSwitchesLocked());
   // The retention pin covers every checkpoint on disk whose META reads.
   for (auto it = seqs.rbegin(); it != seqs.rend(); ++it) {
-    auto meta = ReadCheckpointMeta(fs_, JoinPath(root, CheckpointDirName(*it)));
+    auto meta = ReadCheckpointMeta(fs_, filename::CheckpointDir(root, *it));
     if (meta.ok()) kept_.push_back(std::move(*meta));
   }
   if (!store_->read_only()) {
@@ -217,7 +218,7 @@ Status Engine::LoadLane(Lane* lane) const {
   if (!file) return Status::OK();
   if (!file->state.empty()) {
     RETURN_IF_ERROR(
-        lane->executor->Load(file->state).WithContext(LaneFilePath(LaneDir(), lane->name)));
+        lane->executor->Load(file->state).WithContext(filename::LaneFile(LaneDir(), lane->name)));
   }
   // A --from-offset lane: Drift recomputes it from the same start.
   lane->from_offset = file->from_offset;

@@ -16,6 +16,7 @@
 #include "catalog/schema_registry.h"
 #include "common/abort_point.h"
 #include "common/file_system.h"
+#include "common/filename.h"
 #include "common/json_writer.h"
 #include "runtime/runner.h"
 #include "serve/engine_lane.h"
@@ -27,7 +28,7 @@ using runtime::PipelineExecutor;
 
 Status Engine::RestoreCheckpoint(uint64_t seq, std::set<std::string>* restored) {
   ASSIGN_OR_RETURN(LoadedCheckpoint c,
-                   ReadCheckpoint(fs_, JoinPath(CheckpointRoot(), CheckpointDirName(seq))));
+                   ReadCheckpoint(fs_, filename::CheckpointDir(CheckpointRoot(), seq)));
   auto load = [&](std::string_view lane, const sql::Pipeline& plan,
                   const std::string& logic) -> Result<std::unique_ptr<PipelineExecutor>> {
     ASSIGN_OR_RETURN(auto executor, PipelineExecutor::Make(plan));
@@ -195,7 +196,7 @@ Result<std::map<std::string, uint32_t>> Engine::SchemaVersions() const {
   std::map<std::string, uint32_t> out;
   for (const auto& b : plan_->bronze) {
     ASSIGN_OR_RETURN(auto history, catalog::LoadSchemaHistory(
-                                       fs_, catalog::SchemaHistoryPath(store_->dir(), b.name)));
+                                       fs_, filename::SchemaHistory(store_->dir(), b.name)));
     out[b.name] =
         history && !history->versions.empty() ? static_cast<uint32_t>(history->versions.size()) : 1;
   }
@@ -229,7 +230,7 @@ Result<LoadedCheckpoint> Engine::FindCheckpoint(std::string_view spec) const {
   if (spec == "latest") {
     Status last = Status::NotFound("--from-checkpoint: there is no checkpoint yet");
     for (uint64_t seq : seqs) {
-      auto c = ReadCheckpoint(fs_, JoinPath(root, CheckpointDirName(seq)));
+      auto c = ReadCheckpoint(fs_, filename::CheckpointDir(root, seq));
       if (c.ok() && c->meta.Find(kMain) != nullptr) return c;
       last = c.ok() ? Status::Corruption("no main lane") : c.status();
     }
@@ -248,7 +249,7 @@ Result<LoadedCheckpoint> Engine::FindCheckpoint(std::string_view spec) const {
     return Status::NotFound("--from-checkpoint: no checkpoint " + std::to_string(seq) +
                             " (kept: " + (kept.empty() ? "none" : kept) + ")");
   }
-  ASSIGN_OR_RETURN(LoadedCheckpoint c, ReadCheckpoint(fs_, JoinPath(root, CheckpointDirName(seq))));
+  ASSIGN_OR_RETURN(LoadedCheckpoint c, ReadCheckpoint(fs_, filename::CheckpointDir(root, seq)));
   if (c.meta.Find(kMain) == nullptr) return Status::Corruption("checkpoint without a main lane");
   return c;
 }
@@ -259,8 +260,8 @@ Result<CheckpointInfo> Engine::Checkpoint() {
   const Micros start = MonotonicMicros();
   const std::string root = CheckpointRoot();
   const uint64_t seq = next_checkpoint_++;
-  const std::string dir = JoinPath(root, CheckpointDirName(seq));
-  const std::string tmp = dir + ".tmp";
+  const std::string dir = filename::CheckpointDir(root, seq);
+  const std::string tmp = filename::CheckpointTmpDir(root, seq);
   ASSIGN_OR_RETURN(auto leftovers, ListCheckpointLeftovers(fs_, root));  // of failed ones
   for (const auto& left : leftovers)
     RETURN_IF_ERROR(RemoveCheckpointDir(fs_, left));
@@ -283,10 +284,10 @@ Result<CheckpointInfo> Engine::Checkpoint() {
            &executor,
            {}});
     };
-    add(kMain, "main.state", *main_->executor);
-    add(kBatch, "batch.state", *batch_);
+    add(kMain, filename::CheckpointLaneFile(kMain, false), *main_->executor);
+    add(kBatch, filename::CheckpointLaneFile(kBatch, false), *batch_);
     for (const auto& [name, lane] : replays_)
-      add(name, "lane." + name + ".state", *lane->executor);
+      add(name, filename::CheckpointLaneFile(name, true), *lane->executor);
     if (options_.checkpoint_in_child) {
       ASSIGN_OR_RETURN(child, ForkCheckpointWriter(fs_, tmp, &blobs, &meta, &child_fd));
     } else {
@@ -331,8 +332,7 @@ Status Engine::Prune() {
   const size_t keep = std::max<size_t>(1, options_.keep_checkpoints);
   ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, ListCheckpoints(fs_, CheckpointRoot()));
   for (size_t i = keep; i < seqs.size(); ++i) {
-    RETURN_IF_ERROR(
-        RemoveCheckpointDir(fs_, JoinPath(CheckpointRoot(), CheckpointDirName(seqs[i]))));
+    RETURN_IF_ERROR(RemoveCheckpointDir(fs_, filename::CheckpointDir(CheckpointRoot(), seqs[i])));
   }
   if (seqs.size() > keep) RETURN_IF_ERROR(fs_->SyncDir(CheckpointRoot()));
   std::erase_if(kept_, [&](const CheckpointMeta& m) {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "common/coding.h"
+#include "common/filename.h"
 #include "common/sealed.h"
 
 namespace strata::serve {
@@ -14,7 +15,6 @@ namespace {
 constexpr std::string_view kKind = "lane";
 constexpr uint32_t kVersion = 1;
 constexpr uint8_t kHasFrom = 1, kDone = 2;
-constexpr std::string_view kSuffix = ".lane";
 // An earlier release's files of a lane.
 constexpr std::string_view kLegacySuffixes[] = {".sql", ".from", ".state", ".done"};
 
@@ -74,16 +74,12 @@ Result<LaneFile> DecodeLaneFile(std::string_view bytes, std::string_view path) {
   return lane;
 }
 
-std::string LaneFilePath(std::string_view lane_dir, std::string_view name) {
-  return JoinPath(lane_dir, std::string(name) + std::string(kSuffix));
-}
-
 Result<std::vector<std::string>> ListLanes(FileSystem* fs, const std::string& lane_dir) {
   std::vector<std::string> lanes;
   if (!fs->Exists(lane_dir)) return lanes;
   ASSIGN_OR_RETURN(std::vector<std::string> files, fs->ListDir(lane_dir));
   for (const std::string& file : files) {
-    for (std::string_view suffix : {kSuffix, std::string_view(".sql")}) {
+    for (std::string_view suffix : {".lane", ".sql"}) {
       if (file.size() > suffix.size() && file.ends_with(suffix)) {
         lanes.push_back(file.substr(0, file.size() - suffix.size()));
       }
@@ -96,7 +92,7 @@ Result<std::vector<std::string>> ListLanes(FileSystem* fs, const std::string& la
 
 Result<std::optional<LaneFile>> ReadLaneFile(FileSystem* fs, const std::string& lane_dir,
                                              std::string_view name) {
-  const std::string path = LaneFilePath(lane_dir, name);
+  const std::string path = filename::LaneFile(lane_dir, name);
   if (!fs->Exists(path)) return ReadLegacyLane(fs, lane_dir, name);
   std::string bytes;
   RETURN_IF_ERROR(fs->ReadFile(path, &bytes));
@@ -107,12 +103,12 @@ Result<std::optional<LaneFile>> ReadLaneFile(FileSystem* fs, const std::string& 
 Status WriteLaneFile(FileSystem* fs, const std::string& lane_dir, std::string_view name,
                      const LaneFile& lane) {
   RETURN_IF_ERROR(fs->CreateDirs(lane_dir));
-  return fs->WriteFileAtomic(LaneFilePath(lane_dir, name), EncodeLaneFile(lane));
+  return fs->WriteFileAtomic(filename::LaneFile(lane_dir, name), EncodeLaneFile(lane));
 }
 
 Status MigrateLaneFiles(FileSystem* fs, const std::string& lane_dir, std::string_view name) {
   if (!fs->Exists(LegacyPath(lane_dir, name, ".sql"))) return Status::OK();
-  if (!fs->Exists(LaneFilePath(lane_dir, name))) {
+  if (!fs->Exists(filename::LaneFile(lane_dir, name))) {
     ASSIGN_OR_RETURN(std::optional<LaneFile> lane, ReadLegacyLane(fs, lane_dir, name));
     RETURN_IF_ERROR(WriteLaneFile(fs, lane_dir, name, *lane));
   }

@@ -32,8 +32,6 @@ std::string EncodeLaneFile(const LaneFile& lane);
 // Corruption naming `path` when the bytes do not check out.
 Result<LaneFile> DecodeLaneFile(std::string_view bytes, std::string_view path);
 
-// The path of lane `name`'s file in `lane_dir`.
-std::string LaneFilePath(std::string_view lane_dir, std::string_view name);
 // The names of the lanes in `lane_dir` (either form), sorted; none when it does not exist.
 Result<std::vector<std::string>> ListLanes(FileSystem* fs, const std::string& lane_dir);
 // Lane `name`'s record, from NAME.lane or the files of an earlier release; nullopt when it

@@ -11,6 +11,7 @@
 #include "common/abort_point.h"
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "common/filename.h"
 #include "common/hash.h"
 #include "common/json_writer.h"
 #include "exec/row_codec.h"
@@ -44,25 +45,11 @@ using simdjson::dom::object;
 
 constexpr std::string_view kMagic = "STRV";
 constexpr uint8_t kFormat = 1;
-constexpr std::string_view kManifest = "MANIFEST";
 
 std::string Hex(uint64_t v, int digits) {
   char buf[17];
   std::snprintf(buf, sizeof(buf), "%0*llx", digits, static_cast<unsigned long long>(v));
   return buf;
-}
-
-std::string RowsFileName(uint64_t version) {
-  return "v" + std::to_string(version) + ".rows";
-}
-
-// The N of "v<N>.rows", or 0 for other names.
-uint64_t RowsFileVersion(std::string_view name) {
-  if (!name.starts_with('v') || !name.ends_with(".rows")) return 0;
-  std::string_view digits = name.substr(1, name.size() - 6);
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-  return ec == std::errc() && end == digits.data() + digits.size() ? v : 0;
 }
 
 Status CheckViewName(std::string_view view) {
@@ -488,12 +475,12 @@ Result<std::unique_ptr<VersionStore>> VersionStore::Open(FileSystem* fs, std::st
 }
 
 std::string VersionStore::ViewDir(std::string_view view) const {
-  return JoinPath(dir_, view);
+  return filename::ViewDir(dir_, view);
 }
 
 Result<ViewState> VersionStore::Load(std::string_view view) const {
   RETURN_IF_ERROR(CheckViewName(view));
-  std::string path = JoinPath(ViewDir(view), kManifest);
+  std::string path = filename::Manifest(ViewDir(view));
   if (!fs_->Exists(path)) return ViewState{};
   std::string text;
   RETURN_IF_ERROR(fs_->ReadFile(path, &text));
@@ -515,7 +502,7 @@ Status VersionStore::AppendEdits(std::string_view view, const ViewState& state,
                                  std::string_view lines) {
   RETURN_IF_ERROR(failed_);
   const std::string view_dir = ViewDir(view);
-  const std::string path = JoinPath(view_dir, kManifest);
+  const std::string path = filename::Manifest(view_dir);
   if (state.file_bytes > state.good_bytes) RETURN_IF_ERROR(fs_->Truncate(path, state.good_bytes));
   ASSIGN_OR_RETURN(auto file, fs_->OpenWritable(path, /*truncate=*/false));
   Status s = file->Append(lines);
@@ -541,7 +528,7 @@ Result<uint64_t> VersionStore::NextVersion(std::string_view view, const ViewStat
   if (!names.ok() && !names.status().IsNotFound()) return names.status();
   if (names.ok()) {
     for (const std::string& name : *names)
-      max = std::max(max, RowsFileVersion(name));
+      max = std::max(max, filename::ParseRowsName(name));
   }
   return max + 1;
 }
@@ -558,8 +545,8 @@ Result<VersionInfo> VersionStore::Publish(std::string_view view, VersionInfo inf
   ASSIGN_OR_RETURN(ViewState state, Load(view));
   ASSIGN_OR_RETURN(info.version, NextVersion(view, state));
   RETURN_IF_ERROR(fs_->CreateDirs(ViewDir(view)));
-  RETURN_IF_ERROR(
-      fs_->WriteFileAtomic(JoinPath(ViewDir(view), RowsFileName(info.version)), encoded.file));
+  RETURN_IF_ERROR(fs_->WriteFileAtomic(JoinPath(ViewDir(view), filename::RowsName(info.version)),
+                                       encoded.file));
   RETURN_IF_ERROR(AbortPoint("version_publish.after_rows"));
   if (make_live) RETURN_IF_ERROR(AbortPoint("version_live.before_manifest"));
   info.rows = encoded.rows;
@@ -627,7 +614,7 @@ Result<Batch> VersionStore::Read(std::string_view view, uint64_t version,
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(ViewState state, Load(view));
   ASSIGN_OR_RETURN(VersionInfo info, Find(view, state, version));
-  const std::string path = JoinPath(ViewDir(view), RowsFileName(version));
+  const std::string path = JoinPath(ViewDir(view), filename::RowsName(version));
   std::string file;
   Status s = fs_->ReadFile(path, &file);
   if (s.IsNotFound()) {
@@ -689,7 +676,7 @@ Status VersionStore::Prune(std::string_view view, size_t keep) {
   RETURN_IF_ERROR(AppendEdits(view, state, lines));
   Status first_error;
   for (uint64_t version : dropped) {
-    std::string path = JoinPath(ViewDir(view), RowsFileName(version));
+    std::string path = JoinPath(ViewDir(view), filename::RowsName(version));
     if (!fs_->Exists(path)) continue;
     Status s = fs_->Remove(path);
     if (first_error.ok()) first_error = s;

@@ -28,6 +28,7 @@
 #include "api/pipeline_service.h"
 #include "catalog/schema_registry.h"
 #include "common/file_system.h"
+#include "common/filename.h"
 #include "connect/pg_connection.h"
 #include "log/store.h"
 #include "runtime/query.h"
@@ -403,7 +404,7 @@ TEST_F(CdcPipelineTest, GoldViewsEqualPostgresAggregatesThroughChangesAndRestart
                          "__quarantine GROUP BY 1"),
               (Rows{{std::string(silver).substr(7) + "_amount_check", "2"}}));
   }
-  EXPECT_TRUE(FileSystem::Default()->Exists(CdcSchemaHistoryPath(data(), "bronze.orders")));
+  EXPECT_TRUE(FileSystem::Default()->Exists(filename::SchemaHistory(data(), "bronze.orders")));
 }
 
 // Schema changes in the source (the schema registry, catalog/schema_registry.h, and the
@@ -463,7 +464,7 @@ TEST_F(CdcPipelineTest, SchemaChangesCompatibleContinueIncompatibleStopThenResum
   ASSERT_NO_FATAL_FAILURE(ExpectBronzeRecords(changes));
   ASSERT_NO_FATAL_FAILURE(expect_views_match());
   EXPECT_EQ(service_->stats().last_error, "");
-  const std::string history = catalog::SchemaHistoryPath(data(), "bronze.items");
+  const std::string history = filename::SchemaHistory(data(), "bronze.items");
   auto v2 = catalog::LoadSchemaHistory(FileSystem::Default(), history);
   ASSERT_TRUE(v2.ok() && v2->has_value()) << v2.status().ToString();
   ASSERT_EQ((*v2)->versions.size(), 2u);

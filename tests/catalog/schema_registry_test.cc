@@ -1,5 +1,7 @@
 #include "catalog/schema_registry.h"
 
+#include "common/filename.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -119,7 +121,7 @@ TEST(SchemaRegistryTest, AppendsVersionsWithVerdictsAndPersistsThem) {
   EXPECT_EQ(h.Find(0), nullptr);
 
   testing::TempDir dir;
-  const std::string path = SchemaHistoryPath(dir.path(), "bronze.orders");
+  const std::string path = filename::SchemaHistory(dir.path(), "bronze.orders");
   EXPECT_EQ(path, dir.path() + "/catalog/bronze.orders.schemas");
   ASSERT_TRUE(SaveSchemaHistory(FileSystem::Default(), path, h).ok());
   auto loaded = LoadSchemaHistory(FileSystem::Default(), path);

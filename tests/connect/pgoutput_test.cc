@@ -7,6 +7,8 @@
 #include <string>
 
 #include "connect/cdc_schema.h"
+
+#include "common/filename.h"
 #include "connect/lsn.h"
 #include "connect/pg_value.h"
 #include "connect/pgoutput.h"
@@ -210,7 +212,7 @@ TEST(CdcSchemaTest, HistoryRoundTripsThroughTheRegistry) {
         {"n\"ote", 1043, 24, false, true}}},
   };
   testing::TempDir dir;
-  const std::string path = catalog::SchemaHistoryPath(dir.path(), "bronze.t");
+  const std::string path = filename::SchemaHistory(dir.path(), "bronze.t");
   FileSystem* fs = FileSystem::Default();
   ASSERT_TRUE(
       SaveSchemaHistory(fs, path, "bronze.t", {versions[0]}, catalog::Compatibility::kBackward)

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "common/filename.h"
 #include "log/segment.h"
 #include "testing/fault_injection_fs.h"
 #include "testing/log_util.h"
@@ -108,7 +109,8 @@ TEST(TableTest, BatchesAreCutAtTheConfiguredSize) {
   ASSERT_EQ(testing::ReadPartition(t->partition(0)).size(), 100u);
   // One append of ~10 KB of record bodies: cut into batches whose bodies pass 1000 bytes
   // by at most one record (each record is ~105 bytes encoded), so 10 batches.
-  std::string path = dir.path() + "/tables/t/p-0/" + SegmentFileName(0, ".log");
+  std::string path = JoinPath(filename::PartitionDir(filename::TableDir(dir.path(), "t"), 0),
+                              filename::SegmentName(0, ".log"));
   auto file = std::move(FileSystem::Default()->OpenReadable(path)).value();
   uint64_t size = *file->Size();
   ScanResult scan = ScanSegment(*file, size, 0, /*index_interval_bytes=*/1, path);

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/abort_point.h"
+#include "common/filename.h"
 #include "engine_test_util.h"
 #include "log/store.h"
 #include "runtime/property_model.h"
@@ -149,7 +150,7 @@ class CheckpointTest : public ::testing::Test {
     }
   }
   std::string CheckpointDir(uint64_t seq) const {
-    return JoinPath(runtime::PipelinePaths(dir_.path()).checkpoints, CheckpointDirName(seq));
+    return filename::CheckpointDir(filename::CheckpointsDir(dir_.path()), seq);
   }
   std::vector<uint64_t> OnDisk() {
     auto seqs =
@@ -310,7 +311,7 @@ TEST_F(CheckpointTest, RetentionKeepsWhatTheOldestKeptCheckpointNeeds) {
   // With no checkpoint that verifies, the views would need bronze that retention removed:
   // Open refuses instead of serving a partial recompute.
   for (uint64_t seq : OnDisk())
-    WriteAll(JoinPath(CheckpointDir(seq), kCheckpointMeta), "garbage");
+    WriteAll(filename::CheckpointMeta(CheckpointDir(seq)), "garbage");
   Status s = TryOpen();
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
   EXPECT_NE(s.message().find("retention removed"), std::string::npos) << s.ToString();
@@ -516,7 +517,7 @@ TEST_F(CheckpointTest, ACorruptNewestCheckpointFallsBackToThePreviousOne) {
   }
   // Nothing verifies: every lane recomputes from offset 0, with a warning.
   for (uint64_t seq : {1, 2}) {
-    const std::string meta = JoinPath(CheckpointDir(seq), kCheckpointMeta);
+    const std::string meta = filename::CheckpointMeta(CheckpointDir(seq));
     WriteAll(meta, ReadAll(meta).substr(1));
   }
   Open();
