@@ -15,6 +15,7 @@
 
 #include "api/ingest.h"
 #include "common/json_writer.h"
+#include "quality/reconcile.h"
 #include "runtime/query.h"
 #include "serve/engine.h"
 
@@ -442,7 +443,7 @@ void HttpServer::ViewRoutes() {
     JsonOk(res, JsonObject().Add("view", name).AddRaw("versions", list + "]").Finish());
   });
   server_->Get(view + "/drift", [engine](const Request& req, Response& res) {
-    auto diff = engine->Drift(std::string(req.matches[1]));
+    auto diff = quality::Drift(*engine, std::string(req.matches[1]));
     if (!diff.ok()) return StatusError(res, diff.status());
     JsonOk(res, diff->ToJson());
   });
@@ -467,7 +468,7 @@ void HttpServer::LaneRoutes() {
                [engine](const Request& req, const std::string& body, Response& res) {
                  auto lane = LaneName(body);
                  if (!lane.ok()) return StatusError(res, lane.status());
-                 auto diff = engine->Validate(std::string(req.matches[1]), *lane);
+                 auto diff = quality::Validate(*engine, std::string(req.matches[1]), *lane);
                  if (!diff.ok()) return StatusError(res, diff.status());
                  JsonOk(res, diff->ToJson());
                });

@@ -49,7 +49,7 @@
 //                                    when the server stopped first (the lane resumes on the next
 //                                    replay with the same name and SQL).
 //   POST /v1/views/{view}/validate   body {"name": NAME}: 200 the diff of lane NAME against
-//                                    the live answer (serve::Diff::ToJson).
+//                                    the live answer (quality::Diff::ToJson).
 //   POST /v1/views/{view}/cutover    body {"name": NAME}: makes lane NAME serve the view;
 //                                    200 the version made live (as in /versions).
 //   POST /v1/views/{view}/rollback   200 the version live again (the previous one).

@@ -14,6 +14,7 @@
 #include "api/signals.h"
 #include "common/json_writer.h"
 #include "log/store.h"
+#include "quality/reconcile.h"
 #include "runtime/query.h"
 #include "runtime/runner.h"
 #include "serve/checkpoint.h"
@@ -224,7 +225,7 @@ std::string VersionsText(const std::string& view, const std::vector<serve::Versi
                   static_cast<unsigned long long>(v.version), live && *live == v.version ? "*" : "",
                   v.name.c_str(), v.origin.c_str(), static_cast<unsigned long long>(v.rows),
                   v.checksum.c_str(), created.c_str(), v.logic_hash.c_str(),
-                  serve::BoundaryJson(v.boundary).c_str());
+                  BoundaryJson(v.boundary).c_str());
     out += line;
   }
   return out;
@@ -347,7 +348,7 @@ int RunBatchCommand(const BatchArgs& a) {
     Print(JsonObject()
               .Add("records", run->records)
               .Add("seconds", run->seconds)
-              .AddRaw("boundary", serve::BoundaryJson(run->boundary))
+              .AddRaw("boundary", BoundaryJson(run->boundary))
               .AddRaw("published", published + "]")
               .Finish() +
           "\n");
@@ -455,7 +456,7 @@ namespace {
 
 int PrintDiff(const Result<std::string>& body, bool json, bool fail_on_difference) {
   if (!body.ok()) return Fail(body.status());
-  auto d = serve::Diff::FromJson(*body);
+  auto d = quality::Diff::FromJson(*body);
   if (!d.ok()) return Fail(d.status());
   Print(json ? *body + "\n" : d->ToText());
   return fail_on_difference && !d->explained() ? 1 : 0;
@@ -470,7 +471,8 @@ int DiffCommand(const ViewArgs& a, const std::string& action, bool fail_on_diffe
   }
   auto e = OpenEmbedded(a.target.data, /*write=*/false);
   if (!e.ok()) return Fail(e.status());
-  auto d = action == "drift" ? e->engine->Drift(a.view) : e->engine->Validate(a.view, a.name);
+  auto d = action == "drift" ? quality::Drift(*e->engine, a.view)
+                             : quality::Validate(*e->engine, a.view, a.name);
   if (!d.ok()) return Fail(d.status());
   return PrintDiff(d->ToJson(), a.json, fail_on_difference);
 }

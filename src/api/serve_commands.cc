@@ -23,6 +23,7 @@
 #include "api/pipeline_commands.h"
 #include "api/pipeline_service.h"
 #include "api/signals.h"
+#include "quality/reconcile.h"
 #include "runtime/runner.h"
 #include "serve/engine.h"
 
@@ -378,7 +379,7 @@ void ShipKappaFix(Demo* d) {
                 Thousands(replay->records).c_str(), replay->seconds,
                 static_cast<unsigned long long>(replay->version ? replay->version->version : 0));
   d->log.Add(line);
-  auto diff = d->engine->Validate("gold.customer_totals", "paid-only");
+  auto diff = quality::Validate(*d->engine, "gold.customer_totals", "paid-only");
   if (!diff.ok()) {
     d->log.Add("validate failed: " + diff.status().ToString());
     return;
@@ -460,18 +461,18 @@ void ShowSummaries(const Demo& d, StopSignal* signals) {
 }
 
 // One drift check per gold view, side by side (Drift takes the engine's lock only to read).
-std::vector<Result<serve::Diff>> DriftAll(serve::Engine* engine) {
+std::vector<Result<quality::Diff>> DriftAll(serve::Engine* engine) {
   const std::vector<sql::GoldView>& views = engine->plan().gold;
-  std::vector<Result<serve::Diff>> diffs(views.size(), Status::Aborted("not computed"));
+  std::vector<Result<quality::Diff>> diffs(views.size(), Status::Aborted("not computed"));
   std::vector<std::thread> threads;
   for (size_t i = 0; i < views.size(); ++i)
-    threads.emplace_back([&, i] { diffs[i] = engine->Drift(views[i].name); });
+    threads.emplace_back([&, i] { diffs[i] = quality::Drift(*engine, views[i].name); });
   for (auto& t : threads)
     t.join();
   return diffs;
 }
 
-std::string DriftVerdict(const serve::Diff& d) {
+std::string DriftVerdict(const quality::Diff& d) {
   return d.identical() ? "identical"
          : d.explained()
              ? "explained: " + std::to_string(d.added + d.removed + d.changed) +
@@ -498,10 +499,10 @@ int StopAndCheckDrift(Demo* d) {
   int status = s.ok() ? 0 : Fail(s);
   progress("recomputing each gold view from bronze to compare it with what was served... ");
   const std::vector<sql::GoldView>& views = d->engine->plan().gold;
-  std::vector<Result<serve::Diff>> diffs = DriftAll(d->engine);
+  std::vector<Result<quality::Diff>> diffs = DriftAll(d->engine);
   std::string verdicts;
   for (size_t i = 0; i < views.size(); ++i) {
-    const Result<serve::Diff>& diff = diffs[i];
+    const Result<quality::Diff>& diff = diffs[i];
     if (!diff.ok()) {
       status = Fail(diff.status());
       continue;

@@ -123,4 +123,18 @@ JsonObject& JsonObject::AddRaw(std::string_view key, std::string_view json) {
   return *this;
 }
 
+std::string BoundaryJson(
+    const std::map<std::string, std::vector<uint64_t>, std::less<>>& boundary) {
+  std::string out = "{";
+  for (const auto& [table, offsets] : boundary) {
+    if (out.size() > 1) out += ",";
+    AppendJsonString(&out, table);
+    out += ":[";
+    for (size_t p = 0; p < offsets.size(); ++p)
+      out += (p ? "," : "") + std::to_string(offsets[p]);
+    out += "]";
+  }
+  return out + "}";
+}
+
 }  // namespace strata

@@ -5,14 +5,20 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace strata {
 
 void AppendJsonString(std::string* out, std::string_view s);
 bool IsValidUtf8(std::string_view s);
 std::string Base64Encode(std::string_view bytes);
+
+// Offsets per table (a boundary, a lane's position) as {"table": [offsets...], ...}.
+std::string BoundaryJson(const std::map<std::string, std::vector<uint64_t>, std::less<>>& boundary);
 
 // Builds {"k": v, ...} in order of the calls.
 class JsonObject {

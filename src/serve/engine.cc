@@ -220,7 +220,7 @@ Status Engine::LoadLane(Lane* lane) const {
     RETURN_IF_ERROR(
         lane->executor->Load(file->state).WithContext(filename::LaneFile(LaneDir(), lane->name)));
   }
-  // A --from-offset lane: Drift recomputes it from the same start.
+  // A --from-offset lane: drift recomputes it from the same start (DriftSourceOf).
   lane->from_offset = file->from_offset;
   return Status::OK();
 }

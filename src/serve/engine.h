@@ -49,8 +49,9 @@
 // files are written after it is released.
 //
 // Thread safety: every public method may be called from any thread. One mutex guards the
-// lanes and the published batch; the long parts of RunBatch, Replay and Drift run
-// outside it, over their own executors, so the speed path and readers are not blocked.
+// lanes and the published batch; the long parts of RunBatch and Replay run outside it, over
+// their own executors, so the speed path and readers are not blocked (drift's recompute runs
+// in quality/reconcile.h, over what DriftSourceOf copies out under the lock).
 #pragma once
 
 #include <atomic>
@@ -144,44 +145,16 @@ struct ReplayResult {
   std::string ToJson() const;
 };
 
-// The difference between two answers for one view (validate: a lane against the live
-// answer; drift: the live answer against a fresh batch recompute). Rows are matched by the
-// view's key (a gold view's group-key outputs, a silver table's primary key); rows
-// without a match are added or removed, matched rows that differ are changed.
-struct Diff {
-  std::string view;
-  std::string left_name, right_name;  // "live", "replay-x", "recompute"
-  uint64_t left_rows = 0, right_rows = 0;
-  std::string left_checksum, right_checksum;
-  uint64_t added = 0, removed = 0, changed = 0;
-  // Per numeric non-key column: the largest |right - left| / |left| over changed rows.
-  std::vector<std::pair<std::string, double>> largest_relative_change;
-  std::vector<std::string> examples;  // a few differing rows, as text
-  runtime::Offsets boundary;          // drift: the input both sides cover
-  // Drift of a windowed view (left = live, right = the authoritative recompute, which counts
-  // late records): `late_records`, the late records in the input covered (the view's late
-  // table), and `unexplained`, the rows in which live differs from what the speed path
-  // computes from that input with its late decisions (set only for windowed views). The
-  // difference is explained when that is zero: every differing row is the effect of late
-  // records.
-  // For a view reading a windowed view, the late decisions are its sources': `late_records`
-  // sums the late tables of every windowed view on its path, named in `late_tables`.
-  uint64_t late_records = 0;
-  std::vector<std::string> late_tables;
-  std::optional<uint64_t> unexplained;
-  // Attribution (when the view selects window_start and window_end): per differing row, the
-  // late records of its window (a session's: within a gap of it), a few as text; the rows
-  // with none are counted as unattributed, which leaves the drift unexplained.
-  std::vector<std::string> attribution;
-  uint64_t unattributed = 0;
-  bool identical() const { return added == 0 && removed == 0 && changed == 0; }
-  bool explained() const {
-    return identical() || (unexplained && *unexplained == 0 && unattributed == 0);
-  }
-  std::string ToText() const;
-  std::string ToJson() const;
-  // Reads ToJson's form back (what a `--server` client receives).
-  static Result<Diff> FromJson(std::string_view json);
+// The live answer of a view and what a recompute of it needs (Engine::DriftSourceOf).
+struct DriftSource {
+  Batch live;
+  sql::Pipeline plan;        // the serving lane's pipeline
+  runtime::Offsets covered;  // the input the live answer covers
+  // A lane replayed --from-offset: where each partition started.
+  std::optional<runtime::Offsets> start;
+  // A Lambda view: the boundary T of the published batch(T) (the speed path is authoritative
+  // up to it).
+  std::optional<runtime::Offsets> lambda_boundary;
 };
 
 class Engine {
@@ -229,7 +202,10 @@ class Engine {
 
   // Kappa.
   Result<ReplayResult> Replay(std::string_view view, ReplayOptions options);
-  Result<Diff> Validate(std::string_view view, std::string_view name);
+  // What `strata validate` compares (quality/reconcile.h): the live answer of `view` and
+  // finished replay lane `name`'s. NotFound naming what is missing.
+  Result<std::pair<Batch, Batch>> LiveAndReplayRows(std::string_view view,
+                                                    std::string_view name) const;
   // Publishes the lane's rows as a version (unless its newest version is current), moves
   // the live marker to it, then serves the lane. Abort points: "cutover.before_live" (the
   // version durable, the marker not moved: a restart serves the old lane) and
@@ -238,12 +214,11 @@ class Engine {
   Result<VersionInfo> Cutover(std::string_view view, std::string_view name);
   Result<VersionInfo> Rollback(std::string_view view);
 
-  // The live answer against a fresh authoritative recompute over the same input (DESIGN.md
-  // §4). For a windowed view the recompute counts the late records that the live answer
-  // left out; Drift also recomputes what the speed path should serve (the same input with
-  // the same late decisions) and reports the rows in which live differs from it as
-  // unexplained (see Diff).
-  Result<Diff> Drift(std::string_view view);
+  // What `strata drift` recomputes (quality/reconcile.h): the live answer of `view` and
+  // the input behind it. NotFound when the serving lane has no such table or view.
+  Result<DriftSource> DriftSourceOf(std::string_view view) const;
+  log::Store* store() const { return store_; }
+  const EngineOptions& options() const { return options_; }
 
   // Publishes a version of each Kappa view whose serving lane moved since its last
   // version. Returns what it published.
@@ -317,20 +292,10 @@ class Engine {
                                     std::string origin, std::string name, bool live,
                                     const runtime::Offsets& boundary)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // `differing`, when given, receives a representative row of each key that differs, per
-  // side: (true, row of left) or (false, row of right).
-  Result<Diff> Compare(std::string_view view, const Batch& left, std::string left_name,
-                       const Batch& right, std::string right_name,
-                       std::vector<std::pair<bool, size_t>>* differing = nullptr) const;
   Status RequireWritable() const;
   // Status of every gold view (rows, versions, lane, late records).
   std::string GoldStatusLocked(const std::vector<runtime::WatermarkInfo>& watermarks) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Drift of a windowed view: attributes each differing row to the late records of its
-  // window (Diff::attribution, Diff::unattributed).
-  static void Attribute(const sql::GoldView& view, const Batch& late, const Batch& live,
-                        const Batch& recomputed,
-                        const std::vector<std::pair<bool, size_t>>& differing, Diff* d);
   // Loads a replay lane's saved state and start offset (its NAME.lane record).
   Status LoadLane(Lane* lane) const;
   // Replay's steps: the checks (and the default name), a lane's start (resumed: true when
@@ -385,9 +350,5 @@ class Engine {
   size_t kept_count_ ABSL_GUARDED_BY(info_mu_) = 0;
   std::vector<std::string> warnings_ ABSL_GUARDED_BY(info_mu_);
 };
-
-// The key columns of `table` in `plan`: a gold view's outputs that depend only on group
-// keys, a silver table's primary key; empty for anything else.
-std::vector<int> KeyColumns(const sql::Pipeline& plan, std::string_view table);
 
 }  // namespace strata::serve

@@ -214,19 +214,6 @@ Result<Batch> DecodeRows(const std::string& path, std::string_view file, const V
 
 }  // namespace
 
-std::string BoundaryJson(const Boundary& boundary) {
-  std::string out = "{";
-  for (const auto& [table, offsets] : boundary) {
-    if (out.size() > 1) out += ",";
-    AppendJsonString(&out, table);
-    out += ":[";
-    for (size_t p = 0; p < offsets.size(); ++p)
-      out += (p ? "," : "") + std::to_string(offsets[p]);
-    out += "]";
-  }
-  return out + "}";
-}
-
 std::string VersionInfoJson(const VersionInfo& info, std::optional<bool> live) {
   JsonObject o;
   o.Add("version", info.version)

@@ -86,11 +86,10 @@ struct VersionInfo {
   friend bool operator==(const VersionInfo&, const VersionInfo&) = default;
 };
 
-// JSON forms, as the manifest (and the HTTP API) writes them: {"table": [offsets...]} and
-// {version, name, origin, logic_hash, schema_version, boundary, watermark, rows, checksum,
-// created (microseconds)}. ParseVersionInfo reads the latter back (InvalidArgument when it
-// is not such an object; unknown fields are ignored).
-std::string BoundaryJson(const Boundary& boundary);
+// JSON form, as the manifest (and the HTTP API) writes it: {version, name, origin,
+// logic_hash, schema_version, boundary (common/json_writer.h's BoundaryJson), watermark,
+// rows, checksum, created (microseconds)}. ParseVersionInfo reads it back (InvalidArgument
+// when it is not such an object; unknown fields are ignored).
 // With `live`, the object also carries "live": true|false (the HTTP API's listing).
 std::string VersionInfoJson(const VersionInfo& info, std::optional<bool> live = std::nullopt);
 Status ParseVersionInfo(std::string_view json, VersionInfo* info);

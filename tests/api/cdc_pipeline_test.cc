@@ -31,6 +31,7 @@
 #include "common/filename.h"
 #include "connect/pg_connection.h"
 #include "log/store.h"
+#include "quality/reconcile.h"
 #include "runtime/query.h"
 #include "runtime/runner.h"
 #include "serve/engine.h"
@@ -392,7 +393,7 @@ TEST_F(CdcPipelineTest, GoldViewsEqualPostgresAggregatesThroughChangesAndRestart
     const Rows actual = StrataRows(v.strata);
     EXPECT_GT(expected.size(), 3u);
     EXPECT_EQ(actual, expected) << "strata:\n" << Show(actual) << "PostgreSQL:\n" << Show(expected);
-    auto drift = engine_->Drift(v.view);
+    auto drift = quality::Drift(*engine_, v.view);
     ASSERT_TRUE(drift.ok()) << drift.status().ToString();
     EXPECT_TRUE(drift->identical()) << drift->ToText();
   }

@@ -12,6 +12,7 @@
 //   - replay --from-checkpoint: the same logic starts from the checkpoint, another logic is
 //     refused naming both hashes.
 #include "serve/checkpoint.h"
+#include "quality/reconcile.h"
 
 #include <gtest/gtest.h>
 
@@ -35,6 +36,8 @@
 #include "testing/temp_dir.h"
 
 namespace strata::serve {
+
+using quality::Diff;
 namespace {
 
 using runtime::property::Evaluate;
@@ -144,7 +147,7 @@ class CheckpointTest : public ::testing::Test {
     EXPECT_EQ(Query(Star(kLambda)), all);
     EXPECT_EQ(Query(Star(kKappa)), fixed_kappa ? Fixed(all) : all);
     for (const char* view : {kLambda, kKappa, "silver.events"}) {
-      auto d = engine_->Drift(view);
+      auto d = quality::Drift(*engine_, view);
       ASSERT_TRUE(d.ok()) << d.status().ToString();
       EXPECT_TRUE(d->identical()) << view << "\n" << d->ToText();
     }
@@ -447,7 +450,7 @@ TEST_F(CheckpointTest, AnInterruptedChainCutoverIsCompletedAtRestart) {
   EXPECT_EQ(live_lane("gold.k_sizes"), "fix");
   EXPECT_EQ(Query(Star(kKappa)), Fixed(all));
   for (const char* view : {kKappa, "gold.k_sizes"}) {
-    auto d = engine_->Drift(view);
+    auto d = quality::Drift(*engine_, view);
     ASSERT_TRUE(d.ok()) << d.status().ToString();
     EXPECT_TRUE(d->identical()) << view << "\n" << d->ToText();
   }
@@ -542,7 +545,7 @@ TEST_F(CheckpointTest, AReplayStartsFromACheckpointOfTheSameLogicOnly) {
   ASSERT_OK_AND_ASSIGN(ReplayResult r, engine_->Replay(kKappa, same));
   EXPECT_TRUE(r.finished);
   EXPECT_EQ(r.records, 100u);  // only what came after the checkpoint
-  ASSERT_OK_AND_ASSIGN(Diff d, engine_->Validate(kKappa, "rebuilt"));
+  ASSERT_OK_AND_ASSIGN(Diff d, quality::Validate(*engine_, kKappa, "rebuilt"));
   EXPECT_TRUE(d.identical()) << d.ToText();
   ASSERT_OK(engine_->Cutover(kKappa, "rebuilt").status());
   ExpectCurrent();

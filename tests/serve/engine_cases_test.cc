@@ -37,11 +37,14 @@
 #include <memory>
 #include <sstream>
 
+#include "quality/reconcile.h"
 #include "runtime/query.h"
 #include "runtime/runtime_test_util.h"
 #include "serve/engine_harness.h"
 
 namespace strata::serve {
+
+using quality::Diff;
 namespace {
 
 struct CaseStep {
@@ -209,7 +212,7 @@ class CaseRun {
     }
     if (step.kind == "validate") {
       RETURN_IF_ERROR(need(2));
-      ASSIGN_OR_RETURN(Diff d, engine()->Validate(args[0], args[1]));
+      ASSIGN_OR_RETURN(Diff d, quality::Validate(*engine(), args[0], args[1]));
       std::string got =
           "left_rows=" + std::to_string(d.left_rows) +
           " right_rows=" + std::to_string(d.right_rows) + " added=" + std::to_string(d.added) +

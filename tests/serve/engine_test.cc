@@ -5,6 +5,7 @@
 // quiescent points. Every expected answer comes from the naive reference evaluator of
 // tests/runtime/property_model.h over the events the test generated itself.
 #include "serve/engine.h"
+#include "quality/reconcile.h"
 
 #include <gtest/gtest.h>
 
@@ -32,6 +33,8 @@
 #include "testing/temp_dir.h"
 
 namespace strata::serve {
+
+using quality::Diff;
 namespace {
 
 using runtime::property::Evaluate;
@@ -182,7 +185,7 @@ TEST_F(EngineTest, EverythingSurvivesSaveAndReopen) {
   ASSERT_OK_AND_ASSIGN(ReplayResult r, engine_->Replay(kKappa, replay));
   EXPECT_TRUE(r.finished);
   EXPECT_EQ(r.records, 500u);
-  ASSERT_OK_AND_ASSIGN(Diff before, engine_->Validate(kKappa, "fix"));
+  ASSERT_OK_AND_ASSIGN(Diff before, quality::Validate(*engine_, kKappa, "fix"));
   EXPECT_EQ(before.left_rows, all.size());
   EXPECT_EQ(before.right_rows, Fixed(all).size());
   EXPECT_EQ(before.removed, all.size() - Fixed(all).size());
@@ -191,7 +194,7 @@ TEST_F(EngineTest, EverythingSurvivesSaveAndReopen) {
   ASSERT_OK_AND_ASSIGN(VersionInfo cut, engine_->Cutover(kKappa, "fix"));
   EXPECT_EQ(cut.name, "fix");
   EXPECT_EQ(Query(Star(kKappa)), Fixed(all));
-  ASSERT_OK_AND_ASSIGN(Diff after, engine_->Validate(kKappa, "fix"));
+  ASSERT_OK_AND_ASSIGN(Diff after, quality::Validate(*engine_, kKappa, "fix"));
   EXPECT_TRUE(after.identical()) << after.ToText();
 
   ASSERT_OK_AND_ASSIGN(auto lambda_versions, engine_->Versions(kLambda));
@@ -217,7 +220,7 @@ TEST_F(EngineTest, EverythingSurvivesSaveAndReopen) {
   EXPECT_NE(engine_->ViewsJson().find(R"("lane": "fix")"), std::string::npos)
       << engine_->ViewsJson();
   // The finished replay lane came back: validate still works, and gives the same answer.
-  ASSERT_OK_AND_ASSIGN(Diff restored, engine_->Validate(kKappa, "fix"));
+  ASSERT_OK_AND_ASSIGN(Diff restored, quality::Validate(*engine_, kKappa, "fix"));
   EXPECT_TRUE(restored.identical()) << restored.ToText();
   EXPECT_EQ(restored.right_checksum, after.right_checksum);
   EXPECT_EQ(restored.right_rows, Fixed(all).size());
@@ -235,7 +238,7 @@ TEST_F(EngineTest, EverythingSurvivesSaveAndReopen) {
   EXPECT_EQ(QueryRuntime(Star(kLambda), "batch"),
             Evaluate(std::vector<Event>(events_.begin(), events_.begin() + 300)).gold);
   for (const char* view : {kLambda, kKappa, "silver.events"}) {
-    ASSERT_OK_AND_ASSIGN(Diff d, engine_->Drift(view));
+    ASSERT_OK_AND_ASSIGN(Diff d, quality::Drift(*engine_, view));
     EXPECT_TRUE(d.identical()) << view << "\n" << d.ToText();
     EXPECT_EQ(d.boundary.at(kBronze), End()) << view;
   }
@@ -278,7 +281,7 @@ TEST_F(EngineTest, AStoppedReplayResumesWhereItStopped) {
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0], std::make_pair(first_chunk, uint64_t{3000}));
   // An unfinished replay is not a lane yet: nothing to validate or cut over to.
-  EXPECT_EQ(engine_->Validate(kKappa, "again").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(quality::Validate(*engine_, kKappa, "again").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(engine_->Cutover(kKappa, "again").status().code(), StatusCode::kNotFound);
 
   // The same name with other SQL is refused while it is unfinished.
@@ -302,7 +305,7 @@ TEST_F(EngineTest, AStoppedReplayResumesWhereItStopped) {
   // Across a restart (an unfinished lane is not restored, but its files are), to the end.
   ASSERT_OK(engine_->Save());
   Reopen();
-  EXPECT_EQ(engine_->Validate(kKappa, "again").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(quality::Validate(*engine_, kKappa, "again").status().code(), StatusCode::kNotFound);
   stop = false;
   calls.clear();
   replay.progress = [&](uint64_t done, uint64_t todo) { calls.emplace_back(done, todo); };
@@ -330,7 +333,7 @@ TEST_F(EngineTest, AStoppedReplayResumesWhereItStopped) {
   EXPECT_EQ(AsOfVersion(kKappa, resumed.version->version), expected);
   EXPECT_EQ(AsOfVersion(kKappa, f.version->version), expected);
   for (const char* name : {"again", "fresh"}) {
-    ASSERT_OK_AND_ASSIGN(Diff d, engine_->Validate(kKappa, name));
+    ASSERT_OK_AND_ASSIGN(Diff d, quality::Validate(*engine_, kKappa, name));
     EXPECT_TRUE(d.identical()) << name << "\n" << d.ToText();
     EXPECT_EQ(d.right_rows, expected.size());
   }
@@ -383,7 +386,7 @@ TEST_F(EngineTest, AReplayFromAnOffsetLeavesOutEachPartitionsEarlierRecords) {
 
   ASSERT_OK(engine_->Cutover(kKappa, "tail").status());
   EXPECT_EQ(Query(Star(kKappa)), tail);
-  ASSERT_OK_AND_ASSIGN(Diff d, engine_->Drift(kKappa));
+  ASSERT_OK_AND_ASSIGN(Diff d, quality::Drift(*engine_, kKappa));
   EXPECT_TRUE(d.identical()) << d.ToText();
   EXPECT_EQ(d.right_rows, tail.size());
 
@@ -392,7 +395,7 @@ TEST_F(EngineTest, AReplayFromAnOffsetLeavesOutEachPartitionsEarlierRecords) {
   StepUntilCaughtUp();
   const Rows tail2 = Evaluate(FromOffset(events_, kFrom)).gold;
   EXPECT_EQ(Query(Star(kKappa)), tail2);
-  ASSERT_OK_AND_ASSIGN(Diff d2, engine_->Drift(kKappa));
+  ASSERT_OK_AND_ASSIGN(Diff d2, quality::Drift(*engine_, kKappa));
   EXPECT_TRUE(d2.identical()) << d2.ToText();
   EXPECT_EQ(d2.boundary.at(kBronze), End());
   // The Lambda view and the main lane still see everything.
@@ -409,13 +412,13 @@ TEST_F(EngineTest, DriftOfAFromOffsetLaneIsZeroAfterReopen) {
   Reopen();
   const Rows tail = Evaluate(FromOffset(events_, kFrom)).gold;
   EXPECT_EQ(Query(Star(kKappa)), tail);  // the lane's state came back
-  ASSERT_OK_AND_ASSIGN(Diff d, engine_->Drift(kKappa));
+  ASSERT_OK_AND_ASSIGN(Diff d, quality::Drift(*engine_, kKappa));
   EXPECT_TRUE(d.identical()) << d.ToText();
   EXPECT_EQ(d.right_rows, tail.size());
   Add(100);
   StepUntilCaughtUp();
   EXPECT_EQ(Query(Star(kKappa)), Evaluate(FromOffset(events_, kFrom)).gold);
-  ASSERT_OK_AND_ASSIGN(Diff d2, engine_->Drift(kKappa));
+  ASSERT_OK_AND_ASSIGN(Diff d2, quality::Drift(*engine_, kKappa));
   EXPECT_TRUE(d2.identical()) << d2.ToText();
 }
 
@@ -444,7 +447,7 @@ TEST_F(EngineTest, ALaneInTheFilesOfAnEarlierReleaseRestoresAndMigrates) {
 
   Open(options_);
   EXPECT_EQ(Query(Star(kKappa)), Evaluate(FromOffset(events_, kFrom)).gold);
-  ASSERT_OK_AND_ASSIGN(Diff d, engine_->Drift(kKappa));
+  ASSERT_OK_AND_ASSIGN(Diff d, quality::Drift(*engine_, kKappa));
   EXPECT_TRUE(d.identical()) << d.ToText();
   EXPECT_EQ(fs->ListDir(lanes).value(), std::vector<std::string>{"tail.lane"});
   ASSERT_OK_AND_ASSIGN(std::optional<LaneFile> migrated, ReadLaneFile(fs, lanes, "tail"));
@@ -525,7 +528,7 @@ TEST_F(EngineTest, ConcurrentIngestStepBatchAndQueriesAgreeAtQuiescentPoints) {
       Status saved = engine_->Save();  // serialized under the lock, written outside it
       if (!saved.ok()) return fail("Save", saved);
       if (queries % 8 == 0) {
-        auto d = engine_->Drift(queries % 16 ? kLambda : kKappa);
+        auto d = quality::Drift(*engine_, queries % 16 ? kLambda : kKappa);
         if (!d.ok()) return fail("Drift", d.status());
       }
       ++queries;
@@ -562,13 +565,13 @@ TEST_F(EngineTest, ConcurrentIngestStepBatchAndQueriesAgreeAtQuiescentPoints) {
     EXPECT_EQ(Query(Star(kKappa)), fixed ? Fixed(all) : all);
     EXPECT_EQ(Query(Star("silver.events")), Evaluate(events_).silver);
     for (const char* view : {kLambda, kKappa}) {
-      auto d = engine_->Drift(view);
+      auto d = quality::Drift(*engine_, view);
       ASSERT_TRUE(d.ok()) << d.status().ToString();
       EXPECT_TRUE(d->identical()) << view << "\n" << d->ToText();
       EXPECT_EQ(d->boundary.at(kBronze), End()) << view;
     }
     if (fixed) {
-      auto v = engine_->Validate(kKappa, "fix");
+      auto v = quality::Validate(*engine_, kKappa, "fix");
       ASSERT_TRUE(v.ok()) << v.status().ToString();
       EXPECT_TRUE(v->identical()) << v->ToText();
     }

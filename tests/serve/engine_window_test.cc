@@ -14,12 +14,15 @@
 
 #include "common/clock.h"
 #include "log/store.h"
+#include "quality/reconcile.h"
 #include "runtime/runner.h"
 #include "runtime/runtime_test_util.h"
 #include "serve/engine.h"
 #include "testing/temp_dir.h"
 
 namespace strata::serve {
+
+using quality::Diff;
 namespace {
 
 constexpr char kPipeline[] = R"sql(
@@ -107,7 +110,7 @@ TEST(EngineWindowTest, LateRecordsExplainDriftAndTheBatchViewCountsThem) {
   EXPECT_EQ(Csv(*late), "offset\n4\n6\n8\n");
 
   for (const char* view : {"gold.clicks_per_minute", "gold.sessions"}) {
-    auto d = engine->Drift(view);
+    auto d = quality::Drift(*engine, view);
     ASSERT_TRUE(d.ok()) << d.status().ToString();
     EXPECT_FALSE(d->identical()) << view;
     EXPECT_TRUE(d->explained()) << d->ToText();
@@ -126,7 +129,7 @@ TEST(EngineWindowTest, LateRecordsExplainDriftAndTheBatchViewCountsThem) {
   // A view reading a windowed view carries its late records' effect: explained by them,
   // with no attribution (its rows are not windows).
   for (const char* view : {"gold.clicks_per_page", "gold.session_sizes"}) {
-    auto d = engine->Drift(view);
+    auto d = quality::Drift(*engine, view);
     ASSERT_TRUE(d.ok()) << d.status().ToString();
     EXPECT_FALSE(d->identical()) << view;
     EXPECT_TRUE(d->explained()) << d->ToText();
@@ -142,7 +145,7 @@ TEST(EngineWindowTest, LateRecordsExplainDriftAndTheBatchViewCountsThem) {
   }
   // The 10:00 /home window: the streaming answer has a only (b moved late, e late); the
   // authoritative answer has a, b and e.
-  auto d = engine->Drift("gold.clicks_per_minute");
+  auto d = quality::Drift(*engine, "gold.clicks_per_minute");
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->changed, 1u);
   EXPECT_EQ(d->added + d->removed, 0u);
@@ -155,7 +158,7 @@ TEST(EngineWindowTest, LateRecordsExplainDriftAndTheBatchViewCountsThem) {
                 "(partition 0 offset 4, ...)"}));
   // Sessions: live has /home [10:00:05, 10:01:05), the recompute [10:00:05, 10:01:58); the
   // late records at 10:00:40, 10:00:58 and 10:00:01 are within a gap of both.
-  d = engine->Drift("gold.sessions");
+  d = quality::Drift(*engine, "gold.sessions");
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->unattributed, 0u) << d->ToText();
   EXPECT_EQ(d->attribution.size(), 2u) << d->ToText();
@@ -174,7 +177,7 @@ TEST(EngineWindowTest, LateRecordsExplainDriftAndTheBatchViewCountsThem) {
   replay.name = "again";
   auto replayed = engine->Replay("gold.sessions", replay);
   ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
-  auto same = engine->Validate("gold.sessions", "again");
+  auto same = quality::Validate(*engine, "gold.sessions", "again");
   ASSERT_TRUE(same.ok()) << same.status().ToString();
   EXPECT_TRUE(same->identical()) << same->ToText();
 
@@ -190,7 +193,7 @@ TEST(EngineWindowTest, LateRecordsExplainDriftAndTheBatchViewCountsThem) {
             "2026-11-18 10:02:00,2026-11-18 10:03:00,/home,1,10\n"
             "2026-11-18 10:03:00,2026-11-18 10:04:00,/home,1,1\n");
   for (const char* view : {"gold.clicks_per_minute", "gold.clicks_per_page"}) {
-    d = engine->Drift(view);
+    d = quality::Drift(*engine, view);
     ASSERT_TRUE(d.ok());
     EXPECT_TRUE(d->identical()) << d->ToText();
   }

@@ -63,6 +63,7 @@
 
 #include "connect/pg_connection.h"
 #include "log/reader.h"
+#include "quality/reconcile.h"
 #include "runtime/runtime_test_util.h"
 #include "serve/engine_harness.h"
 #include "serve/engine_test_util.h"
@@ -1155,7 +1156,7 @@ class RandomCase {
           Compare("gold." + g.name, "SELECT * FROM gold." + g.name, PgGoldQuery(shape_, g)));
       // A recompute: not after every step (the graph's views draw from their own generator).
       if ((i < shape_.graph_gold ? rng_ : graph_rng_).Chance(0.2)) {
-        auto d = harness_.engine()->Drift("gold." + g.name);
+        auto d = quality::Drift(*harness_.engine(), "gold." + g.name);
         ASSERT_TRUE(d.ok()) << d.status().ToString() << "\n" << Context();
         ASSERT_TRUE(d->identical()) << "drift of gold." << g.name << ":\n"
                                     << d->ToText() << "\n"
