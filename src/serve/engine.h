@@ -294,8 +294,10 @@ class Engine {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Status RequireWritable() const;
   // Status of every gold view (rows, versions, lane, late records).
-  std::string GoldStatusLocked(const std::vector<runtime::WatermarkInfo>& watermarks) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `last_versions`: each view's newest version, read before the lock was taken.
+  std::string GoldStatusLocked(const std::vector<runtime::WatermarkInfo>& watermarks,
+                               const std::map<std::string, VersionInfo, std::less<>>& last_versions)
+      const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Loads a replay lane's saved state and start offset (its NAME.lane record).
   Status LoadLane(Lane* lane) const;
   // Replay's steps: the checks (and the default name), a lane's start (resumed: true when

@@ -121,7 +121,8 @@ void AddLateStatus(const sql::Pipeline& plan, const sql::GoldView& g,
 }  // namespace
 
 std::string Engine::GoldStatusLocked(
-    const std::vector<runtime::WatermarkInfo>& watermark_info) const {
+    const std::vector<runtime::WatermarkInfo>& watermark_info,
+    const std::map<std::string, VersionInfo, std::less<>>& last_versions) const {
   std::string gold = "[";
   for (size_t i = 0; i < main_->plan.gold.size(); ++i) {
     const auto& g = main_->plan.gold[i];
@@ -136,10 +137,9 @@ std::string Engine::GoldStatusLocked(
     // Counted, not built: one row per group of the serving state.
     auto rows = lane->executor->ViewRowCount(g.name, g.serving == sql::Serving::kLambda);
     if (rows.ok()) o.Add("rows", *rows);
-    auto all = versions_->List(g.name);
-    if (all.ok() && !all->empty()) {
-      o.Add("last_version", all->back().version)
-          .Add("last_publish", FormatTimestamp(all->back().created));
+    if (auto last = last_versions.find(g.name); last != last_versions.end()) {
+      o.Add("last_version", last->second.version)
+          .Add("last_publish", FormatTimestamp(last->second.created));
     }
     if (const runtime::LateCounters* late = main_->executor->late_counters(g.name)) {
       AddLateStatus(main_->plan, g, *late, watermark_info, &o);
@@ -150,6 +150,19 @@ std::string Engine::GoldStatusLocked(
 }
 
 std::string Engine::StatusJson() const {
+  // Each view's newest version, read from its manifest before taking the lock (a version
+  // published meanwhile shows in the next status).
+  std::vector<std::string> views;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& g : main_->plan.gold)
+      views.push_back(g.name);
+  }
+  std::map<std::string, VersionInfo, std::less<>> last_versions;
+  for (const std::string& view : views) {
+    auto all = versions_->List(view);
+    if (all.ok() && !all->empty()) last_versions[view] = all->back();
+  }
   absl::MutexLock lock(&mu_);
   std::string lanes = "[" + LaneStatusJson(store_, main_->name, main_->plan, *main_->executor);
   for (const auto& [name, lane] : replays_)
@@ -160,7 +173,7 @@ std::string Engine::StatusJson() const {
   JsonObject out;
   out.AddRaw("lanes", lanes)
       .AddRaw("silver", SilverStatusJson(main_->plan, *main_->executor))
-      .AddRaw("gold", GoldStatusLocked(watermark_info));
+      .AddRaw("gold", GoldStatusLocked(watermark_info, last_versions));
   out.AddRaw("watermarks", WatermarksJson(watermark_info));
   out.AddRaw("last_batch_boundary", BoundaryJson(batch_->offsets()));
   if (last_batch_) out.Add("last_batch_at", FormatTimestamp(*last_batch_));
