@@ -32,12 +32,12 @@
 #include <thread>
 #include <vector>
 
-#include "api/pipeline_service.h"
 #include "common/file_system.h"
 #include "connect/pg_connection.h"
 #include "log/store.h"
 #include "runtime/runner.h"
 #include "serve/engine.h"
+#include "serve/pipeline_service.h"
 
 namespace strata {
 namespace {
@@ -148,10 +148,10 @@ class Stack {
     auto bronze = store_->GetTable(plan->bronze[0].name);
     Check(bronze.status(), "bronze table");
     bronze_ = *bronze;
-    api::PipelineServiceOptions options;  // the server's defaults
+    serve::PipelineServiceOptions options;  // the server's defaults
     options.store = store_.get();
     options.data_dir = dir_;
-    service_ = std::make_unique<api::PipelineService>(engine_.get(), options);
+    service_ = std::make_unique<serve::PipelineService>(engine_.get(), options);
     service_->Start();
   }
   ~Stack() {
@@ -185,7 +185,7 @@ class Stack {
   std::string dir_;
   std::unique_ptr<log::Store> store_;
   std::unique_ptr<serve::Engine> engine_;
-  std::unique_ptr<api::PipelineService> service_;
+  std::unique_ptr<serve::PipelineService> service_;
   log::Table* bronze_ = nullptr;
 };
 

@@ -1,7 +1,7 @@
 // serving_bench: the orders pipeline (examples/orders.sql) served by a real in-process stack,
 // wired as `strata server --pipeline` does (api/serve_commands.cc, Serving::Start): a data
 // directory under /tmp prepared by api::PreparePipelineText (store, bronze tables, the SQL
-// recorded as DIR/pipeline/pipeline.sql), serve::Engine::Open, api::PipelineService (speed
+// recorded as DIR/pipeline/pipeline.sql), serve::Engine::Open, serve::PipelineService (speed
 // loop with --idle-sleep-us and --checkpoint-every-s, by default the service's 2 ms and 10 s; the
 // batch loop keeps the file's batch_every of 1 hour unless --batch-every-s says otherwise, so by
 // default no batch run happens during a run)
@@ -63,10 +63,10 @@
 #include "api/http_server.h"
 #include "api/order_generator.h"
 #include "api/pipeline_commands.h"
-#include "api/pipeline_service.h"
 #include "common/clock.h"
 #include "common/file_system.h"
 #include "serve/engine.h"
+#include "serve/pipeline_service.h"
 
 namespace strata {
 namespace {
@@ -101,7 +101,7 @@ api::OrderGeneratorOptions DemoMix() {
 
 class Stack {
  public:
-  Stack(const std::string& text, const std::string& name, api::PipelineServiceOptions service) {
+  Stack(const std::string& text, const std::string& name, serve::PipelineServiceOptions service) {
     char tmpl[] = "/tmp/strata-serving-bench-XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) Check(Status::FromErrno("mkdtemp", tmpl, errno), "temp dir");
     root_ = tmpl;
@@ -114,7 +114,7 @@ class Stack {
     auto engine = serve::Engine::Open(store_.get(), data, prepared->text, prepared->path, options);
     Check(engine.status(), "opening the engine");
     engine_ = std::move(*engine);
-    service_ = std::make_unique<api::PipelineService>(engine_.get(), service);
+    service_ = std::make_unique<serve::PipelineService>(engine_.get(), service);
     api::ServerOptions server;
     server.port = 0;
     http_ = std::make_unique<api::HttpServer>(store_.get(), server);
@@ -137,7 +137,7 @@ class Stack {
 
   int port() const { return http_->port(); }
   serve::Engine* engine() const { return engine_.get(); }
-  api::PipelineService* service() const { return service_.get(); }
+  serve::PipelineService* service() const { return service_.get(); }
 
   // Waits until the speed path has consumed everything durable; returns the seconds it took.
   double WaitCaughtUp() const {
@@ -151,7 +151,7 @@ class Stack {
   std::string root_;
   std::unique_ptr<log::Store> store_;
   std::unique_ptr<serve::Engine> engine_;
-  std::unique_ptr<api::PipelineService> service_;
+  std::unique_ptr<serve::PipelineService> service_;
   std::unique_ptr<api::HttpServer> http_;
   std::thread thread_;
 };
@@ -310,15 +310,15 @@ struct Config {
   std::string query_via = "http";
   std::string probe_view = "revenue_hourly";
   Micros poll_pause = 1000;
-  Micros idle_sleep = api::PipelineServiceOptions{}.idle_sleep;
-  Micros checkpoint_every = api::PipelineServiceOptions{}.checkpoint_every;
+  Micros idle_sleep = serve::PipelineServiceOptions{}.idle_sleep;
+  Micros checkpoint_every = serve::PipelineServiceOptions{}.checkpoint_every;
   Micros batch_every = 0;  // 0: the pipeline's
   std::string only;
   std::string pipeline_file = "examples/orders.sql";
   std::string text;
 
-  api::PipelineServiceOptions Service() const {
-    api::PipelineServiceOptions o;
+  serve::PipelineServiceOptions Service() const {
+    serve::PipelineServiceOptions o;
     o.idle_sleep = idle_sleep;
     o.checkpoint_every = checkpoint_every;
     o.batch_every = batch_every;
@@ -343,7 +343,7 @@ void QueryLatency(const Config& c) {
     auto client = Connect(stack.port());
     std::vector<double> ms[2];
     const uint64_t acked0 = ingest.acked();
-    const api::PipelineService::Stats stats0 = stack.service()->stats();
+    const serve::PipelineService::Stats stats0 = stack.service()->stats();
     const Micros start = MonotonicMicros(), end = start + static_cast<Micros>(c.duration * 1e6);
     for (int i = 0; MonotonicMicros() < end; i ^= 1) {
       const Micros t0 = MonotonicMicros();
@@ -361,7 +361,7 @@ void QueryLatency(const Config& c) {
     }
     const double seconds = (MonotonicMicros() - start) / 1e6;
     const double rate = (ingest.acked() - acked0) / seconds;
-    const api::PipelineService::Stats stats1 = stack.service()->stats();
+    const serve::PipelineService::Stats stats1 = stack.service()->stats();
     ingest.Stop();
     ingest_rates.push_back(rate);
     for (int k = 0; k < 2; ++k) {

@@ -21,13 +21,16 @@
 #include "api/http_server.h"
 #include "api/order_generator.h"
 #include "api/pipeline_commands.h"
-#include "api/pipeline_service.h"
 #include "api/signals.h"
 #include "quality/reconcile.h"
 #include "runtime/runner.h"
 #include "serve/engine.h"
+#include "serve/pipeline_service.h"
 
 namespace strata::api {
+
+using serve::PipelineService;  // the threads that keep an engine moving
+using serve::PipelineServiceOptions;
 namespace {
 
 int Fail(const Status& s) {

@@ -1,4 +1,4 @@
-#include "api/pipeline_service.h"
+#include "serve/pipeline_service.h"
 
 #include <algorithm>
 #include <chrono>
@@ -12,7 +12,7 @@
 #include "connect/postgres_cdc.h"
 #include "runtime/runner.h"
 
-namespace strata::api {
+namespace strata::serve {
 namespace {
 
 constexpr Micros kErrorSleep = 100'000;
@@ -243,4 +243,4 @@ Status PipelineService::RunCdcOnce(const sql::BronzeTable& bronze) {
   return connect::RunCdcIngest(table, &source, ingest).status();
 }
 
-}  // namespace strata::api
+}  // namespace strata::serve

@@ -52,7 +52,7 @@
 #include "serve/engine.h"
 #include "sql/plan.h"
 
-namespace strata::api {
+namespace strata::serve {
 
 struct PipelineServiceOptions {
   // 0: the smallest batch_every of the pipeline's Lambda views. No batch runs at all when
@@ -150,4 +150,4 @@ class PipelineService {
   std::vector<std::thread> cdc_;
 };
 
-}  // namespace strata::api
+}  // namespace strata::serve

@@ -25,7 +25,6 @@
 #include <thread>
 #include <vector>
 
-#include "api/pipeline_service.h"
 #include "catalog/schema_registry.h"
 #include "common/file_system.h"
 #include "common/filename.h"
@@ -35,11 +34,15 @@
 #include "runtime/query.h"
 #include "runtime/runner.h"
 #include "serve/engine.h"
+#include "serve/pipeline_service.h"
 #include "testing/pg_server.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
 namespace strata::api {
+
+using serve::PipelineService;  // the threads that keep an engine moving
+using serve::PipelineServiceOptions;
 namespace {
 
 using testing::FreePort;

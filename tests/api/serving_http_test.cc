@@ -18,16 +18,19 @@
 #include <vector>
 
 #include "api/http_server.h"
-#include "api/pipeline_service.h"
 #include "common/file_system.h"
 #include "common/json_writer.h"
 #include "log/store.h"
 #include "runtime/query.h"
 #include "runtime/runner.h"
 #include "serve/engine.h"
+#include "serve/pipeline_service.h"
 #include "testing/temp_dir.h"
 
 namespace strata::api {
+
+using serve::PipelineService;
+using serve::PipelineServiceOptions;
 namespace {
 
 using ::testing::AllOf;
