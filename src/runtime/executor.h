@@ -43,7 +43,7 @@
 //     late row too, so a row is either counted with its whole history or not at all);
 //   - authoritative (set_include_late(true), the batch runtime and recomputes): late rows
 //     are counted like any other. The difference between the two is exactly the effect of
-//     the late rows, which is how drift is explained (serve::Engine::Drift).
+//     the late rows, which is how drift is explained (quality::Drift).
 //
 // Not thread-safe: one runtime drives it at a time.
 #pragma once
