@@ -61,6 +61,7 @@ struct TableRequest {
 // Creates the table with the requested settings if absent (4 partitions by default);
 // otherwise checks that the explicit settings match the existing table.
 Result<log::Table*> TableForIngest(log::Store* store, const TableRequest& req) {
+  RETURN_IF_ERROR(CheckIngestTarget(req.name));
   auto table = store->GetTable(req.name);
   if (table.ok()) {
     const log::TableConfig& c = (*table)->config();

@@ -7,6 +7,7 @@
 #include <future>
 #include <utility>
 
+#include "common/filename.h"
 #include "common/json_writer.h"
 #include "format/json_lines.h"
 
@@ -81,7 +82,15 @@ Status FillChunk(int fd, const IngestOptions& options, uint64_t next_line, bool*
 // Two chunks alternate: while one is being made durable (write + fdatasync in the group
 // commit), the next is read and parsed, so parsing overlaps the device's latency. One
 // commit is in flight at a time, so acknowledgements stay in input order.
+Status CheckIngestTarget(std::string_view table) {
+  if (!filename::IsInternalTable(table)) return Status::OK();
+  return Status::InvalidArgument("table " + std::string(table) +
+                                 " is internal to strata (names starting with _strata. are "
+                                 "reserved); ingest into a bronze table");
+}
+
 Result<IngestSummary> IngestFromFd(log::Table* table, int fd, const IngestOptions& options) {
+  RETURN_IF_ERROR(CheckIngestTarget(table->name()));
   const Micros start = MonotonicMicros();
   Chunk chunks[2] = {Chunk(table->config(), options.source),
                      Chunk(table->config(), options.source)};
@@ -146,6 +155,7 @@ Result<IngestSummary> IngestFromFd(log::Table* table, int fd, const IngestOption
 
 Result<BodyIngest> IngestBody(log::Table* table, std::string_view body, std::string source,
                               std::string source_position_prefix) {
+  RETURN_IF_ERROR(CheckIngestTarget(table->name()));
   const Micros start = MonotonicMicros();
   // simdjson reads up to kPadding bytes past each line: give the body room.
   std::string padded;

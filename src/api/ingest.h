@@ -33,6 +33,10 @@ struct IngestOptions {
   AckCallback on_ack;
 };
 
+// Refuses a table strata keeps for itself (common/filename.h: `_strata.` names): nothing
+// ingests into them.
+Status CheckIngestTarget(std::string_view table);
+
 // Reads JSON lines from `fd` until end of input, appending them to `table`. Returns only
 // after every line is durable; on error, the lines reported through on_ack are durable and
 // the rest may not be.

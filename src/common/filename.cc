@@ -139,4 +139,12 @@ uint64_t ParseRowsName(std::string_view name) {
   return ec == std::errc() && end == digits.data() + digits.size() ? v : 0;
 }
 
+std::string SideLogTable(std::string_view side_table, std::string_view logic_hash) {
+  return "_strata.side." + std::string(side_table) + "." + std::string(logic_hash);
+}
+
+bool IsInternalTable(std::string_view table) {
+  return table.starts_with("_strata.");
+}
+
 }  // namespace strata::filename

@@ -6,6 +6,9 @@
 //   DIR/tables/T/TABLE                  bronze table T's config (log/store.h)
 //   DIR/tables/T/p-I/                   its partition I (log/partition.h), holding
 //     <base>.log, <base>.index          a segment from offset <base> (20 digits), its index
+//   DIR/tables/_strata.side.S.H/        the side log of side table S (a quarantine or late
+//                                       table) under logic hash H: an internal table of the
+//                                       log (serve/side_log.h); `_strata.` names are reserved
 //   DIR/catalog/T.schemas               a CDC table's schema history (catalog/)
 //   DIR/pipeline/pipeline.sql           the pipeline the directory runs
 //   DIR/pipeline/checkpoints/<seq>/     a checkpoint (serve/checkpoint.h; <seq>: 20 digits):
@@ -42,6 +45,12 @@ std::optional<uint64_t> ParseSegmentName(std::string_view name,
                                          std::string_view suffix = kSegmentLog);
 // A temporary FileSystem::WriteFileAtomic left behind by a crash.
 bool IsTemporary(std::string_view name);
+
+// The log table holding side table `side_table`'s rows for the logic whose hash is
+// `logic_hash` (serve/side_log.h), and whether a table name is one of strata's own (reserved:
+// ingest refuses it).
+std::string SideLogTable(std::string_view side_table, std::string_view logic_hash);
+bool IsInternalTable(std::string_view table);
 
 // The catalog.
 std::string SchemaHistory(std::string_view dir, std::string_view table);

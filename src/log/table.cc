@@ -68,7 +68,7 @@ Result<TableConfig> TableConfig::Decode(std::string_view text, const std::string
     } else if (k == "key") {
       c.key_field = v;
     } else if (k == "payload") {
-      ok = ok && (v == "json" || v == "debezium");
+      ok = ok && (v == "json" || v == "debezium" || v == "side");
       c.payload_format = v;
     } else if (k == "compression") {
       auto codec = ParseCodec(v);

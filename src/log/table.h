@@ -47,8 +47,9 @@ struct TableConfig {
   uint32_t partitions = 4;
   std::string key_field;  // JSON field holding the record key; empty = no key
   // How payloads are read: "json" (an object per record) or "debezium" (change envelopes,
-  // whose key is read from "after", or "before" for a delete). Set by the pipeline that
-  // declares the table; the log itself does not interpret it.
+  // whose key is read from "after", or "before" for a delete), or "side" (an internal side
+  // log, serve/side_log.h). Set by the pipeline that declares the table, or by strata for
+  // its own; the log itself does not interpret it.
   std::string payload_format = "json";
   Codec codec = Codec::kNone;
   uint64_t segment_bytes = 128u << 20;

@@ -15,30 +15,8 @@ using exec::CompiledExpression;
 
 namespace {
 
-// A quarantined payload as a text value. Bronze keeps any bytes, but a text value is valid
-// UTF-8 (every JSON answer relies on it, common/json_writer.h): each byte that is not part of
-// a valid sequence reads as U+FFFD (as Go's encoding/json writes it). The exact bytes stay
-// in bronze at the row's partition and offset.
-std::string PayloadText(std::string_view payload) {
-  if (IsValidUtf8(payload)) return std::string(payload);
-  std::string out;
-  out.reserve(payload.size());
-  for (size_t i = 0; i < payload.size();) {
-    const auto c = static_cast<unsigned char>(payload[i]);
-    const size_t n = c < 0x80                ? 1
-                     : c >= 0xc2 && c < 0xe0 ? 2
-                     : c >= 0xe0 && c < 0xf0 ? 3
-                     : c >= 0xf0 && c < 0xf5 ? 4
-                                             : 0;
-    if (n > 0 && i + n <= payload.size() && IsValidUtf8(payload.substr(i, n))) {
-      out.append(payload.substr(i, n));
-      i += n;
-    } else {
-      out.append("\xef\xbf\xbd");  // U+FFFD
-      ++i;
-    }
-  }
-  return out;
+Status InSink(std::string_view table) {
+  return Status::FailedPrecondition(std::string(table) + " is kept in the side sink");
 }
 
 Result<CompiledExpression> Compile(const sql::BoundExpr& e) {
@@ -499,43 +477,15 @@ Result<Batch> PipelineExecutor::Rows(std::string_view table) const {
       return out;
     }
     if (s->table->quarantine_table == table) {
-      Batch out = exec::MakeBatch(sql::ColumnTypes(sql::QuarantineColumns()));
-      for (const auto& q : s->quarantine) {
-        out.columns[0].AppendString(q.reason);
-        out.columns[1].AppendString(q.constraint);
-        out.columns[2].AppendString(q.source_table);
-        out.columns[3].AppendInt64(q.partition);
-        out.columns[4].AppendInt64(static_cast<int64_t>(q.offset));
-        out.columns[5].AppendInt64(q.schema_version);
-        out.columns[6].AppendString(PayloadText(q.payload));
-        out.weights.push_back(1);
-      }
-      return out;
+      if (s->quarantine_in_sink) return InSink(table);
+      return QuarantineBatch(s->quarantine);
     }
   }
   for (const auto& g : gold_) {
     if (g->view->name == table) return GoldRows(*g, *g->aggregate);
     if (g->view->late_table.empty() || g->view->late_table != table) continue;
-    Batch out = exec::MakeBatch(sql::ColumnTypes(sql::LateColumns()));
-    auto time = [](Column& c, const std::optional<Micros>& t) {
-      if (t) {
-        c.AppendInt64(*t);
-      } else {
-        c.AppendNull();
-      }
-    };
-    for (const LateRecord& l : g->late) {
-      out.columns[0].AppendString(l.reason);
-      out.columns[1].AppendString(l.source_table);
-      out.columns[2].AppendInt64(l.partition);
-      out.columns[3].AppendInt64(static_cast<int64_t>(l.offset));
-      out.columns[4].AppendInt64(l.event_time);
-      time(out.columns[5], l.watermark);
-      time(out.columns[6], l.window_start);
-      time(out.columns[7], l.window_end);
-      out.weights.push_back(1);
-    }
-    return out;
+    if (g->late_in_sink) return InSink(table);
+    return LateBatch(g->late);
   }
   return Status::NotFound("the pipeline has no table " + std::string(table));
 }

@@ -45,6 +45,16 @@
 //     are counted like any other. The difference between the two is exactly the effect of
 //     the late rows, which is how drift is explained (quality::Drift).
 //
+// Side tables outside the executor (SetSideSink). The quarantine of a silver table fed by
+// bronze and the late table of a windowed view over such a table list rows that are each a
+// function of one bronze record and the node's logic (a rejected record, a record late for
+// a window), never taken back. With a sink, the executor keeps none of them: each push hands
+// the sink the rows its records produced, with the record range they came from, and Save
+// writes only counters, so a checkpoint does not grow with every rejected record ever seen.
+// Whoever owns the sink answers those tables (Rows refuses them); the other side tables
+// (those of a table fed by a silver table, which list what breaks its contract now) stay
+// inside.
+//
 // Not thread-safe: one runtime drives it at a time.
 #pragma once
 
@@ -104,6 +114,26 @@ struct SilverCounters {
   uint64_t dropped = 0;      // rows dropped by on_violation = 'drop'
 };
 
+// New rows of one side table kept outside (see above): its columns are
+// sql::QuarantineColumns() or sql::LateColumns(), and the row's source table, partition and
+// offset are the columns from `origin_column` on.
+struct SideRows {
+  std::string table;
+  std::string logic;  // PipelineExecutor::LogicOf the node that owns the side table
+  size_t origin_column = 0;
+  Batch rows;
+};
+
+// Receives side rows kept outside. Called from the thread pushing; an error fails the push.
+class SideSink {
+ public:
+  virtual ~SideSink() = default;
+  // `rows`: the side rows of records [first, end) of partition `partition` of `bronze`
+  // (every row's origin lies in that range; a range may produce no rows).
+  virtual Status Append(std::string_view bronze, uint32_t partition, uint64_t first, uint64_t end,
+                        std::vector<SideRows> rows) = 0;
+};
+
 class PipelineExecutor {
  public:
   static Result<std::unique_ptr<PipelineExecutor>> Make(const sql::Pipeline& plan);
@@ -147,8 +177,17 @@ class PipelineExecutor {
   // LambdaRows or Rows would return them, without building them: one per group.
   Result<uint64_t> ViewRowCount(std::string_view view, bool lambda) const;
 
+  // Keeps the side tables that are a function of bronze records in `sink` (see above), which
+  // must outlive the executor. Before Load: rows a state of an earlier release holds are
+  // handed to the sink when it loads.
+  void SetSideSink(SideSink* sink);
+  // A side table kept in the sink: its name, logic, origin column and no rows (columns of
+  // its types); nullopt for another table.
+  std::optional<SideRows> SideSinkTable(std::string_view table) const;
+
   // The current rows of a silver table, a gold view, a quarantine or a late table, each
-  // with weight +1 (a row present twice appears twice). NotFound for other names.
+  // with weight +1 (a row present twice appears twice). NotFound for other names;
+  // FailedPrecondition for a side table kept in the sink.
   Result<Batch> Rows(std::string_view table) const;
   const SilverCounters* counters(std::string_view silver) const;
   // A windowed view's late counters; null for another name.
@@ -244,6 +283,15 @@ class PipelineExecutor {
   Status LoadLateRecord(const GoldNode& g, uint32_t version, Decoder* d, LateRecord* l) const;
   // The pending Lambda boundaries, the epoch starts and the Lambda views' epochs.
   Status LoadLambda(Decoder* d);
+  // Hands the side rows held for the sink's tables whose origin is partition `partition` of
+  // `bronze` to the sink, as the rows of records [first, end) (none: the span of their
+  // origins, for rows a loaded state held), and forgets them.
+  Status FlushSide(std::string_view bronze, uint32_t partition,
+                   std::optional<std::pair<uint64_t, uint64_t>> range);
+  // Every held side row of the sink's tables, partition by partition (after Load).
+  Status FlushLoadedSide();
+  static Batch QuarantineBatch(const std::vector<exec::QuarantineRecord>& records);
+  static Batch LateBatch(const std::vector<LateRecord>& records);
   void OpenEpochIfAtBoundary();
   void AddLogic(const std::string& node, std::string line);
   void DropEpochsBefore(const Offsets& t);
@@ -257,6 +305,7 @@ class PipelineExecutor {
   std::vector<Offsets> epoch_starts_;  // open epochs, oldest first
   bool lambda_ready_ = true;           // the Lambda answers are built (false after Load)
   bool include_late_ = false;
+  SideSink* side_sink_ = nullptr;
   std::vector<std::unique_ptr<BronzeNode>> bronze_;  // parallel to plan_.bronze
   std::vector<std::unique_ptr<SilverNode>> silver_;  // parallel to plan_.silver
   std::vector<std::unique_ptr<GoldNode>> gold_;      // parallel to plan_.gold

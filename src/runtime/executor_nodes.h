@@ -67,8 +67,10 @@ struct PipelineExecutor::GoldNode {
   std::vector<Type> windowed_types;
   std::unique_ptr<exec::SessionOperator> session;
   std::optional<exec::ConsolidatedChanges> late_rows;
-  std::vector<LateRecord> late;
+  std::vector<LateRecord> late;  // with a side sink: this push's, until it is flushed
   LateCounters late_counters;
+  bool late_in_sink = false;  // the late table is kept in the side sink
+  std::string sink_logic;     // then: LogicOf the view
 };
 
 struct PipelineExecutor::SilverNode {
@@ -85,8 +87,10 @@ struct PipelineExecutor::SilverNode {
   std::vector<std::optional<exec::CompiledExpression>> checks;  // per constraint; none: NOT NULL
   std::unique_ptr<exec::UpsertOperator> upsert;                 // a primary key over bronze inputs
   std::unique_ptr<exec::AggregateOperator> multiset;            // otherwise: count(*) per row
-  std::vector<exec::QuarantineRecord> quarantine;
+  std::vector<exec::QuarantineRecord> quarantine;               // with a side sink: this push's
   SilverCounters counters;
+  bool quarantine_in_sink = false;            // the quarantine table is kept in the side sink
+  std::string sink_logic;                     // then: LogicOf the table
   std::vector<SilverNode*> silver_consumers;  // silver tables reading this one
   std::vector<GoldNode*> consumers;           // views reading this table
 };

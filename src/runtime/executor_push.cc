@@ -62,6 +62,7 @@ Status PipelineExecutor::Push(std::string_view bronze, uint32_t partition,
       }
     }
     push_bronze_ = nullptr;
+    RETURN_IF_ERROR(FlushSide(bronze, partition, std::pair(next, next + records.size())));
   }
   next += records.size();
   OpenEpochIfAtBoundary();

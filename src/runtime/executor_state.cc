@@ -206,7 +206,8 @@ Status PipelineExecutor::Load(std::string_view in) {
   for (const auto& g : gold_) {
     if (g->lambda) lambda_ready_ = false;  // until PublishBatch rebuilds the answers
   }
-  return Status::OK();
+  // A state of an earlier release holds its side rows: the sink keeps them now.
+  return FlushLoadedSide();
 }
 
 Status PipelineExecutor::LoadSilver(SilverNode& s, uint32_t version, Decoder* d) {

@@ -90,6 +90,7 @@ Engine::Engine(log::Store* store, std::string data_dir, EngineOptions options)
     : store_(store),
       data_dir_(std::move(data_dir)),
       options_(options),
+      side_(std::make_unique<SideLog>(store)),
       fs_(options.fs != nullptr ? options.fs : FileSystem::Default()) {}
 
 Engine::~Engine() {
@@ -135,8 +136,19 @@ Result<std::unique_ptr<Engine::Lane>> Engine::MakeLane(std::string name, std::st
                                         " does not exist in the data directory");
     }
   }
-  ASSIGN_OR_RETURN(lane->executor, PipelineExecutor::Make(lane->plan));
+  ASSIGN_OR_RETURN(lane->executor, MakeExecutor(lane->plan));
   return lane;
+}
+
+Result<std::unique_ptr<PipelineExecutor>> Engine::MakeExecutor(const sql::Pipeline& plan) const {
+  ASSIGN_OR_RETURN(auto executor, PipelineExecutor::Make(plan));
+  executor->SetSideSink(side_.get());
+  return executor;
+}
+
+Result<Batch> Engine::ExecutorRows(const PipelineExecutor& executor, std::string_view table) const {
+  if (!executor.SideSinkTable(table)) return executor.Rows(table);
+  return side_->Rows(SideLog::QueryOf(executor, table));
 }
 
 Status Engine::Restore(std::string sql_text, std::string sql_name) {
@@ -145,7 +157,7 @@ Status Engine::Restore(std::string sql_text, std::string sql_name) {
   runtime::PipelinePaths paths(data_dir_);
   ASSIGN_OR_RETURN(main_, MakeLane(kMain, std::move(sql_text), std::move(sql_name)));
   plan_ = &main_->plan;
-  ASSIGN_OR_RETURN(batch_, PipelineExecutor::Make(main_->plan));
+  ASSIGN_OR_RETURN(batch_, MakeExecutor(main_->plan));
   // The finished replay lanes: their SQL and start here, their state from a checkpoint (or
   // their own file, below).
   ASSIGN_OR_RETURN(std::vector<std::string> lane_names, ListLanes(fs_, LaneDir()));
@@ -324,7 +336,7 @@ Result<BatchRunResult> Engine::RunBatch(const std::atomic<bool>* stop) {
     if (lambda && result.boundary == batch_->offsets()) return result;  // nothing new
     if (lambda) RETURN_IF_ERROR(main_->executor->AddBoundary(result.boundary));
   }
-  ASSIGN_OR_RETURN(executor, PipelineExecutor::Make(plan));
+  ASSIGN_OR_RETURN(executor, MakeExecutor(plan));
   executor->set_include_late(true);  // the batch view is authoritative
   ASSIGN_OR_RETURN(result.records,
                    runtime::CatchUp(store_, executor.get(), plan, options_.batch_run_records,
@@ -385,7 +397,7 @@ Result<Batch> Engine::LiveRowsLocked(std::string_view table) const {
     ASSIGN_OR_RETURN(const Lane* lane, ServingLaneLocked(table));
     return lane->executor->Rows(table);
   }
-  return main_->executor->Rows(table);
+  return ExecutorRows(*main_->executor, table);
 }
 
 Result<Batch> Engine::RowsAsOf(const sql::BoundQuery& query) const {
@@ -422,6 +434,7 @@ Result<runtime::QueryResult> Engine::QueryRuntime(std::string_view sql, std::str
   Batch rows;
   sql::BoundQuery query;
   bool as_of = false;
+  std::optional<SideQuery> side;
   {
     absl::MutexLock lock(&mu_);
     // A Kappa view served by a replay lane has that lane's schema.
@@ -442,6 +455,9 @@ Result<runtime::QueryResult> Engine::QueryRuntime(std::string_view sql, std::str
         return Status::InvalidArgument("AS OF reads stored versions; drop --runtime");
       }
       as_of = true;  // read below, without the lock: versions are immutable files
+    } else if (const PipelineExecutor& e = runtime == "batch" ? *batch_ : *main_->executor;
+               e.SideSinkTable(query.table)) {
+      side = SideLog::QueryOf(e, query.table);  // read below, without the lock
     } else if (runtime == "streaming") {
       ASSIGN_OR_RETURN(rows, main_->executor->Rows(query.table));
     } else if (runtime == "batch") {
@@ -451,6 +467,9 @@ Result<runtime::QueryResult> Engine::QueryRuntime(std::string_view sql, std::str
     } else {
       ASSIGN_OR_RETURN(rows, LiveRowsLocked(query.table));
     }
+  }
+  if (side) {
+    ASSIGN_OR_RETURN(rows, side_->Rows(*side));
   }
   if (as_of) {
     ASSIGN_OR_RETURN(rows, RowsAsOf(query));

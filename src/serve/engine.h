@@ -26,6 +26,11 @@
 // calls it periodically, `strata run` when it stops), one per replay that completes, and
 // one per cutover. `... FROM v AS OF VERSION n | AS OF TIMESTAMP '...'` reads them.
 //
+// Side tables. The quarantine of a silver table fed by bronze and the late table of a
+// windowed view over one live in side logs (serve/side_log.h), shared by every lane and
+// batch(T) of the same logic; checkpoints carry only their counters. The other side tables
+// (a table fed by a silver table lists what breaks its contract now) stay in the lanes.
+//
 // Persistence: checkpoints (serve/checkpoint.h, under DIR/pipeline/checkpoints). Checkpoint
 // writes every lane's state (main, the published batch(T), each finished replay lane) with
 // its offsets as one checkpoint, atomically, and keeps the newest
@@ -73,6 +78,7 @@
 #include "runtime/executor.h"
 #include "runtime/query.h"
 #include "serve/checkpoint.h"
+#include "serve/side_log.h"
 #include "serve/version_store.h"
 #include "sql/plan.h"
 
@@ -243,6 +249,12 @@ class Engine {
   Status Restore(std::string sql_text, std::string sql_name);
   Result<std::unique_ptr<Lane>> MakeLane(std::string name, std::string sql_text,
                                          std::string sql_name) const;
+  // An executor of `plan` whose side tables that are a function of bronze records live in
+  // the side logs (serve/side_log.h).
+  Result<std::unique_ptr<runtime::PipelineExecutor>> MakeExecutor(const sql::Pipeline& plan) const;
+  // The rows of `table` in `executor` (read from the side log when it keeps them).
+  Result<Batch> ExecutorRows(const runtime::PipelineExecutor& executor,
+                             std::string_view table) const;
   // Restores checkpoint `seq` into fresh executors and swaps them in; the engine is
   // unchanged on error. `restored` receives the lanes it held.
   Status RestoreCheckpoint(uint64_t seq, std::set<std::string>* restored)
@@ -319,6 +331,7 @@ class Engine {
   const std::string data_dir_;
   const EngineOptions options_;
   std::unique_ptr<VersionStore> versions_;
+  const std::unique_ptr<SideLog> side_;  // shared by every executor of the engine
 
   mutable absl::Mutex mu_;
   std::unique_ptr<Lane> main_ ABSL_GUARDED_BY(mu_);

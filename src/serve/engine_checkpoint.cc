@@ -31,7 +31,7 @@ Status Engine::RestoreCheckpoint(uint64_t seq, std::set<std::string>* restored) 
                    ReadCheckpoint(fs_, filename::CheckpointDir(CheckpointRoot(), seq)));
   auto load = [&](std::string_view lane, const sql::Pipeline& plan,
                   const std::string& logic) -> Result<std::unique_ptr<PipelineExecutor>> {
-    ASSIGN_OR_RETURN(auto executor, PipelineExecutor::Make(plan));
+    ASSIGN_OR_RETURN(auto executor, MakeExecutor(plan));
     const CheckpointLane* entry = c.meta.Find(lane);
     if (entry == nullptr) return executor;
     if (entry->logic_hash != LogicHash(logic)) {

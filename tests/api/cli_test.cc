@@ -605,6 +605,15 @@ TEST_F(CliTest, KeyMismatchNamesBothKeys) {
   EXPECT_EQ(Log("t").size(), 3u);
 }
 
+TEST_F(CliTest, InternalTablesRefuseIngest) {
+  ProcessResult r = Strata({"ingest", "--data", data(), "--table", "_strata.side.x"}, "{}\n");
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_THAT(r.err, AllOf(StartsWith("strata: error:"), HasSubstr("_strata.side.x"),
+                           HasSubstr("reserved")));
+  EXPECT_FALSE(
+      std::filesystem::exists(std::filesystem::path(data()) / "tables" / "_strata.side.x"));
+}
+
 TEST_F(CliTest, MissingInputFileLeavesNoTableBehind) {
   ProcessResult r = Strata({"ingest", "--data", data(), "--table", "t", "--key", "k",
                             "--partitions", "8", tmp_.Sub("no such file.jsonl")});

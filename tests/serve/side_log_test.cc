@@ -1,0 +1,178 @@
+// Side tables in the log (serve/side_log.h): executors of one logic share a side log and
+// each lists exactly the rows of the input it consumed, as an executor holding them in
+// memory lists them; a state that holds its rows (an earlier release's) hands them over; a
+// read-only store keeps them in memory; another logic gets its own log.
+#include "serve/side_log.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/filename.h"
+#include "engine_test_util.h"
+#include "log/store.h"
+#include "runtime/property_model.h"
+#include "runtime/runner.h"
+#include "runtime/runtime_test_util.h"
+#include "testing/temp_dir.h"
+
+namespace strata::serve {
+namespace {
+
+constexpr const char* kQuarantine = "silver.events__quarantine";
+
+Rows Sorted(const Batch& rows) {
+  runtime::QueryResult r;
+  for (const auto& c : sql::QuarantineColumns()) {
+    r.names.push_back(c.name);
+    r.types.push_back(c.type);
+  }
+  r.rows = rows;
+  return Text(r);
+}
+
+class SideLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override { OpenStore(false); }
+
+  void OpenStore(bool read_only) {
+    store_.reset();
+    log::StoreOptions options;
+    options.read_only = read_only;
+    auto store = log::Store::Open(dir_.path(), options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    auto plan = runtime::LoadPipeline(sql_, "pipeline.sql");
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    plan_ = *plan;
+    if (!read_only) ASSERT_OK(runtime::EnsureBronzeTables(store_.get(), plan_));
+  }
+
+  // Random events, a few of them malformed, appended to bronze.
+  void Add(size_t n) {
+    std::mt19937_64 rng(20261207 + n);
+    std::vector<std::string> lines;
+    for (size_t i = 0; i < n; ++i) {
+      runtime::property::Event e = runtime::property::RandomEvent(rng);
+      e.malformed = e.malformed || i % 37 == 0;
+      lines.push_back(runtime::property::Json(e));
+    }
+    runtime::Ingest(*store_->GetTable(kBronze), lines);
+  }
+
+  // An executor of `plan_` (with `sink`, if any) that read bronze up to `until` (or all).
+  std::unique_ptr<runtime::PipelineExecutor> Run(SideLog* sink,
+                                                 const runtime::Offsets* until = nullptr) {
+    auto executor = runtime::PipelineExecutor::Make(plan_);
+    EXPECT_TRUE(executor.ok()) << executor.status().ToString();
+    if (sink != nullptr) (*executor)->SetSideSink(sink);
+    auto n = runtime::CatchUp(store_.get(), executor->get(), plan_, 50, until);
+    EXPECT_TRUE(n.ok()) << n.status().ToString();
+    return std::move(executor).value();
+  }
+  Rows InMemory(const runtime::Offsets* until = nullptr) {
+    auto rows = Run(nullptr, until)->Rows(kQuarantine);
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    return rows.ok() ? Sorted(*rows) : Rows{};
+  }
+  Rows InLog(SideLog& side, const runtime::PipelineExecutor& executor) {
+    EXPECT_EQ(executor.Rows(kQuarantine).status().code(), StatusCode::kFailedPrecondition);
+    auto rows = side.Rows(SideLog::QueryOf(executor, kQuarantine));
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    return rows.ok() ? Sorted(*rows) : Rows{};
+  }
+  std::vector<std::string> SideTables() {
+    std::vector<std::string> out;
+    for (const std::string& name : store_->TableNames()) {
+      if (filename::IsInternalTable(name)) out.push_back(name);
+    }
+    return out;
+  }
+
+  ::strata::testing::TempDir dir_;
+  std::string sql_ = runtime::property::PropertyPipeline();
+  sql::Pipeline plan_;
+  std::unique_ptr<log::Store> store_;
+};
+
+TEST_F(SideLogTest, ExecutorsOfOneLogicShareTheLogAndListTheirInputOnce) {
+  Add(400);
+  SideLog side(store_.get());
+  auto half = Run(nullptr)->offsets();
+  for (auto& [table, offsets] : half) {
+    for (uint64_t& o : offsets)
+      o /= 2;
+  }
+  // A behind, B all the way, then A catches up through the range B covered.
+  auto a = Run(&side, &half);
+  EXPECT_EQ(InLog(side, *a), InMemory(&half));
+  auto b = Run(&side);
+  Add(300);
+  ASSERT_OK(runtime::CatchUp(store_.get(), a.get(), plan_, 64).status());
+  const Rows all = InMemory();
+  ASSERT_GT(all.size(), 20u);
+  EXPECT_EQ(InLog(side, *a), all);
+  EXPECT_EQ(InLog(side, *b), InMemory(&b->offsets()));
+  EXPECT_NE(InLog(side, *b), all);
+  EXPECT_EQ(SideTables().size(), 1u);
+  // A fresh log object reads the covered ranges back: a third executor over everything
+  // appends nothing twice.
+  SideLog again(store_.get());
+  auto c = Run(&again);
+  EXPECT_EQ(InLog(again, *c), all);
+  EXPECT_EQ(InLog(side, *a), all);
+}
+
+TEST_F(SideLogTest, AStateThatHoldsItsRowsHandsThemToTheLog) {
+  Add(300);
+  auto held = Run(nullptr);
+  std::string blob;
+  ASSERT_OK(held->Save(&blob));
+  const Rows all = InMemory();
+  // A read-only store: the rows are kept in memory, nothing is created.
+  OpenStore(true);
+  {
+    SideLog side(store_.get());
+    auto loaded = runtime::PipelineExecutor::Make(plan_).value();
+    loaded->SetSideSink(&side);
+    ASSERT_OK(loaded->Load(blob));
+    EXPECT_EQ(InLog(side, *loaded), all);
+    EXPECT_TRUE(SideTables().empty());
+  }
+  OpenStore(false);
+  SideLog side(store_.get());
+  auto loaded = runtime::PipelineExecutor::Make(plan_).value();
+  loaded->SetSideSink(&side);
+  ASSERT_OK(loaded->Load(blob));
+  EXPECT_EQ(InLog(side, *loaded), all);
+  std::string slim;
+  ASSERT_OK(loaded->Save(&slim));
+  EXPECT_LT(slim.size() + all.size() * 40, blob.size());
+  // It goes on like the executor that held them.
+  Add(100);
+  ASSERT_OK(runtime::CatchUp(store_.get(), loaded.get(), plan_, 64).status());
+  EXPECT_EQ(InLog(side, *loaded), InMemory());
+}
+
+TEST_F(SideLogTest, AnotherLogicHasItsOwnLog) {
+  Add(200);
+  SideLog side(store_.get());
+  auto mine = Run(&side);
+  std::string other_sql = sql_;
+  const std::string where = "WHERE qty IS NULL OR qty <> 13";
+  other_sql.replace(other_sql.find(where), where.size(), "WHERE qty IS NULL OR qty <> 12");
+  auto other_plan = runtime::LoadPipeline(other_sql, "other.sql");
+  ASSERT_TRUE(other_plan.ok()) << other_plan.status().ToString();
+  auto other = runtime::PipelineExecutor::Make(*other_plan).value();
+  other->SetSideSink(&side);
+  ASSERT_OK(runtime::CatchUp(store_.get(), other.get(), *other_plan, 64).status());
+  EXPECT_EQ(SideTables().size(), 2u);
+  EXPECT_EQ(InLog(side, *mine), InMemory());
+}
+
+}  // namespace
+}  // namespace strata::serve
