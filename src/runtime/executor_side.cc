@@ -56,8 +56,8 @@ std::optional<Batch> TakeRecords(std::vector<Record>* held, std::string_view bro
                                  uint32_t partition, Make make,
                                  std::pair<uint64_t, uint64_t>* span) {
   auto mine = [&](const Record& r) { return r.source_table == bronze && r.partition == partition; };
-  auto split = std::stable_partition(held->begin(), held->end(),
-                                     [&](const Record& r) { return !mine(r); });
+  auto split =
+      std::stable_partition(held->begin(), held->end(), [&](const Record& r) { return !mine(r); });
   if (split == held->end()) return std::nullopt;
   std::vector<Record> taken(std::make_move_iterator(split), std::make_move_iterator(held->end()));
   held->erase(split, held->end());
@@ -109,8 +109,8 @@ void PipelineExecutor::SetSideSink(SideSink* sink) {
   }
   for (auto& g : gold_) {
     const sql::SilverTable* source = plan_.FindSilver(g->view->source);
-    g->late_in_sink = sink != nullptr && g->view->window && source != nullptr &&
-                      !source->from_silver();
+    g->late_in_sink =
+        sink != nullptr && g->view->window && source != nullptr && !source->from_silver();
     if (g->late_in_sink) g->sink_logic = LogicOf(g->view->name);
   }
 }
@@ -139,8 +139,8 @@ Status PipelineExecutor::FlushSide(std::string_view bronze, uint32_t partition,
     if (!s->quarantine_in_sink) continue;
     auto rows = TakeRecords(&s->quarantine, bronze, partition, QuarantineBatch, &span);
     if (rows) {
-      out.push_back({s->table->quarantine_table, s->sink_logic, kQuarantineOrigin,
-                     std::move(*rows)});
+      out.push_back(
+          {s->table->quarantine_table, s->sink_logic, kQuarantineOrigin, std::move(*rows)});
     }
   }
   for (auto& g : gold_) {

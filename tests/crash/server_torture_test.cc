@@ -14,7 +14,8 @@
 //     else;
 //   - `strata drift VIEW --server URL` exits 0 for both gold views (live = a recompute) and
 //     for the windowed view (every difference explained by its late records: live equals
-//     what the speed path computes from the same log with the same late decisions);
+//     what the speed path computes from the same log with the same late decisions), and its
+//     late table (a side log, serve/side_log.h) lists each late record and window once;
 //   - both gold views, queried over HTTP, equal an independent reference computed here from
 //     the records read back (dedupe by k keeping the greatest seq, then count and sum per
 //     grp): no record lost, none counted twice;
@@ -38,6 +39,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -340,6 +342,26 @@ class ServerTortureTest : public ::testing::Test {
       EXPECT_EQ(q.out, expected) << view << " differs from the reference over " << records
                                  << " bronze records";
     }
+    // The late table lives in a side log that every restart's re-read of bronze and every
+    // batch run append to: each (record, window) is listed once.
+    ProcessResult late = testing::RunProcess({STRATA_BINARY, "query", "--server", url_,
+                                              "SELECT * FROM gold.win__late", "--format", "csv"});
+    ASSERT_EQ(late.exit_code, 0) << late.err;
+    std::set<std::string> listed;
+    size_t late_rows = 0;
+    std::istringstream lines(late.out);
+    std::string line;
+    std::getline(lines, line);  // the header
+    while (std::getline(lines, line)) {
+      std::vector<std::string> f;
+      std::istringstream fields(line);
+      for (std::string v; std::getline(fields, v, ',');)
+        f.push_back(v);
+      ASSERT_GE(f.size(), 7u) << line;
+      ++late_rows;
+      EXPECT_TRUE(listed.insert(f[2] + "/" + f[3] + "/" + f[6]).second)
+          << "gold.win__late lists a record twice: " << line;
+    }
     // The windowed view: its live answer differs from the authoritative recompute only by
     // the late records, and equals what the speed path computes from the same log with the
     // same late decisions (`drift` exits 1 on anything else).
@@ -354,11 +376,11 @@ class ServerTortureTest : public ::testing::Test {
                   drift.out.substr(verdict, drift.out.find('\n', verdict) - verdict).c_str());
     }
     std::printf(
-        "%s: %llu bronze records (%llu acknowledged, %llu of lost answers), %zu keys; "
-        "checked in %.1f s\n",
+        "%s: %llu bronze records (%llu acknowledged, %llu of lost answers), %zu keys, %zu late "
+        "rows; checked in %.1f s\n",
         label.c_str(), static_cast<unsigned long long>(records),
         static_cast<unsigned long long>(acked), static_cast<unsigned long long>(unknown_present),
-        winner.size(), Seconds(Clock::now() - start));
+        winner.size(), late_rows, Seconds(Clock::now() - start));
     std::fflush(stdout);
   }
 
