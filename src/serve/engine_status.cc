@@ -151,17 +151,11 @@ std::string Engine::GoldStatusLocked(
 
 std::string Engine::StatusJson() const {
   // Each view's newest version, read from its manifest before taking the lock (a version
-  // published meanwhile shows in the next status).
-  std::vector<std::string> views;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const auto& g : main_->plan.gold)
-      views.push_back(g.name);
-  }
+  // published meanwhile shows in the next status). The plan is fixed after Open.
   std::map<std::string, VersionInfo, std::less<>> last_versions;
-  for (const std::string& view : views) {
-    auto all = versions_->List(view);
-    if (all.ok() && !all->empty()) last_versions[view] = all->back();
+  for (const sql::GoldView& g : plan().gold) {
+    auto all = versions_->List(g.name);
+    if (all.ok() && !all->empty()) last_versions[g.name] = all->back();
   }
   absl::MutexLock lock(&mu_);
   std::string lanes = "[" + LaneStatusJson(store_, main_->name, main_->plan, *main_->executor);

@@ -92,6 +92,7 @@ TEST(StateCompatTest, AStateOfTheEarlierFormatLoadsAndContinuesExactly) {
   EXPECT_EQ(loaded->counters("silver.o")->quarantined, fresh->counters("silver.o")->quarantined);
   EXPECT_EQ(loaded->late_counters("gold.w")->late, fresh->late_counters("gold.w")->late);
   EXPECT_GT(fresh->late_counters("gold.w")->late, 0u);
+  EXPECT_GT(fresh->counters("silver.o")->quarantined, 0u);
 
   // Saved again, it is the current container, and it loads.
   std::string saved;

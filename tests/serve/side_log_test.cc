@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,7 @@
 #include "runtime/property_model.h"
 #include "runtime/runner.h"
 #include "runtime/runtime_test_util.h"
+#include "testing/changelog.h"
 #include "testing/temp_dir.h"
 
 namespace strata::serve {
@@ -172,6 +175,57 @@ TEST_F(SideLogTest, AnotherLogicHasItsOwnLog) {
   ASSERT_OK(runtime::CatchUp(store_.get(), other.get(), *other_plan, 64).status());
   EXPECT_EQ(SideTables().size(), 2u);
   EXPECT_EQ(InLog(side, *mine), InMemory());
+}
+
+std::string Fixture(const std::string& name) {
+  std::ifstream in(std::string(STRATA_SOURCE_DIR) + "/tests/runtime/testdata/state_v4/" + name,
+                   std::ios::binary);
+  EXPECT_TRUE(in.good()) << name;
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The main lane's state of a checkpoint of the release before side logs
+// (tests/runtime/state_compat_test.cc says how it was written): its quarantine and late rows
+// move to the side logs when it loads, and read back as a fresh executor lists them.
+TEST(SideLogCompatTest, AStateOfTheEarlierFormatHandsItsRowsToTheLog) {
+  auto plan = runtime::LoadPipeline(Fixture("pipeline.sql"), "pipeline.sql");
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ::strata::testing::TempDir dir;
+  auto store = log::Store::Open(dir.path(), log::StoreOptions{});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_OK(runtime::EnsureBronzeTables(store->get(), *plan));
+  std::vector<std::string> lines;
+  std::istringstream input(Fixture("input.jsonl"));
+  for (std::string line; std::getline(input, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  runtime::Ingest((*store)->GetTable("bronze.o").value(), lines);
+  auto fresh = runtime::PipelineExecutor::Make(*plan).value();
+  ASSERT_OK(runtime::CatchUp(store->get(), fresh.get(), *plan, 1024).status());
+
+  SideLog side(store->get());
+  auto loaded = runtime::PipelineExecutor::Make(*plan).value();
+  loaded->SetSideSink(&side);
+  ASSERT_OK(loaded->Load(Fixture("main.state")));
+  std::vector<std::string> tables;
+  for (const auto& t : plan->silver)
+    tables.push_back(t.quarantine_table);
+  for (const auto& g : plan->gold)
+    tables.push_back(g.late_table);
+  size_t checked = 0;
+  for (const std::string& table : tables) {
+    if (table.empty() || !loaded->SideSinkTable(table)) continue;
+    auto in_log = side.Rows(SideLog::QueryOf(*loaded, table));
+    auto in_memory = fresh->Rows(table);
+    ASSERT_TRUE(in_log.ok() && in_memory.ok()) << table;
+    ASSERT_GT(in_memory->num_rows(), 0u) << table;
+    EXPECT_EQ(::strata::testing::Consolidate(*in_log), ::strata::testing::Consolidate(*in_memory))
+        << table;
+    ++checked;
+  }
+  EXPECT_GE(checked, 2u);  // the quarantine and at least one late table
 }
 
 }  // namespace
