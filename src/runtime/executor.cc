@@ -248,9 +248,6 @@ uint64_t PipelineExecutor::next_offset(std::string_view bronze, uint32_t partiti
   return it->second[partition];
 }
 
-namespace {
-
-// a ≤ b in every partition.
 bool AtOrBefore(const Offsets& a, const Offsets& b) {
   for (const auto& [table, offsets] : a) {
     const auto& other = b.at(table);
@@ -260,8 +257,6 @@ bool AtOrBefore(const Offsets& a, const Offsets& b) {
   }
   return true;
 }
-
-}  // namespace
 
 Status PipelineExecutor::StartAt(const Offsets& start) {
   for (const auto& [table, offsets] : offsets_) {
@@ -314,6 +309,8 @@ const Offsets* PipelineExecutor::pending_boundary() const {
 
 void PipelineExecutor::OpenEpochIfAtBoundary() {
   while (!pending_.empty() && pending_.front() == offsets_) {
+    // A publish under way records the epochs from its T on: one opening before T is not.
+    if (publishing_ && !AtOrBefore(publish_t_, pending_.front())) ++publish_first_;
     epoch_starts_.push_back(std::move(pending_.front()));
     pending_.erase(pending_.begin());
     for (auto& g : gold_) {
@@ -341,82 +338,6 @@ void PipelineExecutor::DropEpochsBefore(const Offsets& t) {
 
 std::vector<Offsets> PipelineExecutor::epoch_starts() const {
   return epoch_starts_;
-}
-
-Status PipelineExecutor::PublishBatch(const PipelineExecutor& batch) {
-  if (batch.logic_ != logic_) {
-    return Status::FailedPrecondition(
-        "the batch view was computed by a different pipeline (its SQL changed); rerun the batch");
-  }
-  const Offsets& t = batch.offsets_;
-  // A pipeline without a Lambda view serves nothing from a batch view: there is no epoch
-  // to merge, whatever T is (a checkpoint's batch lane of such a pipeline is never run).
-  if (std::none_of(gold_.begin(), gold_.end(),
-                   [](const auto& g) { return g->lambda != nullptr; })) {
-    return Status::OK();
-  }
-  // The epochs that cover (T, offsets()): those starting at or after T. The first must
-  // start exactly at T unless the speed path has not reached T yet.
-  size_t first = 0;
-  while (first < epoch_starts_.size() && !AtOrBefore(t, epoch_starts_[first]))
-    ++first;
-  if (first == epoch_starts_.size() ? !AtOrBefore(offsets_, t) : epoch_starts_[first] != t) {
-    return Status::FailedPrecondition(
-        "the speed path has no epoch starting at the batch view's boundary; rerun the batch "
-        "(a batch run registers its boundary with the speed path first)");
-  }
-  // Build every answer before changing anything.
-  std::vector<std::unique_ptr<exec::AggregateOperator>> answers(gold_.size());
-  std::string state;
-  for (size_t i = 0; i < gold_.size(); ++i) {
-    GoldNode& node = *gold_[i];
-    if (!node.lambda) continue;
-    if (node.lambda_reads_source) {
-      ASSIGN_OR_RETURN(answers[i], AnswerFromSource(node, answers));
-      continue;
-    }
-    state.clear();
-    RETURN_IF_ERROR(batch.gold_[i]->aggregate->SaveState(&state));
-    ASSIGN_OR_RETURN(answers[i], exec::AggregateOperator::Make(node.input_types, node.group_columns,
-                                                               node.specs));
-    RETURN_IF_ERROR(answers[i]->LoadState(state));
-    exec::ConsolidatedChanges speed(node.input_types);
-    for (size_t e = first; e < node.epochs.size(); ++e)
-      speed.Add(node.epochs[e]);
-    Batch changes = exec::MakeBatch(node.input_types);
-    speed.AppendTo(&changes);
-    Batch ignored = exec::MakeBatch(answers[i]->output_types());
-    exec::SideOutput side;
-    RETURN_IF_ERROR(answers[i]
-                        ->Push(changes, &ignored, &side)
-                        .WithContext(node.view->name + " (Lambda merge)"));
-  }
-  DropEpochsBefore(t);
-  for (size_t i = 0; i < gold_.size(); ++i) {
-    if (answers[i]) gold_[i]->lambda = std::move(answers[i]);
-  }
-  lambda_ready_ = true;
-  return Status::OK();
-}
-
-Result<std::unique_ptr<exec::AggregateOperator>> PipelineExecutor::AnswerFromSource(
-    GoldNode& node, const std::vector<std::unique_ptr<exec::AggregateOperator>>& answers) {
-  size_t source = 0;
-  while (gold_[source]->view->name != node.view->source)
-    ++source;
-  STRATA_ASSERT(answers[source] != nullptr);  // a Lambda view reads a Lambda view before it
-  Batch aggregated = exec::MakeBatch(answers[source]->output_types());
-  RETURN_IF_ERROR(answers[source]->Snapshot(&aggregated));
-  Batch rows, input;
-  RETURN_IF_ERROR(ViewRows(*gold_[source], aggregated, &rows));
-  RETURN_IF_ERROR(GoldInput(node, rows, &input));
-  ASSIGN_OR_RETURN(auto answer,
-                   exec::AggregateOperator::Make(node.input_types, node.group_columns, node.specs));
-  Batch ignored = exec::MakeBatch(answer->output_types());
-  exec::SideOutput side;
-  RETURN_IF_ERROR(
-      answer->Push(input, &ignored, &side).WithContext(node.view->name + " (Lambda merge)"));
-  return answer;
 }
 
 Result<Batch> PipelineExecutor::LambdaRows(std::string_view view) const {

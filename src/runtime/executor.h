@@ -134,6 +134,20 @@ class SideSink {
                         std::vector<SideRows> rows) = 0;
 };
 
+// A publish of batch(T) under way (PipelineExecutor::BeginPublish).
+class PendingPublish {
+ public:
+  PendingPublish();
+  PendingPublish(PendingPublish&&) noexcept;
+  PendingPublish& operator=(PendingPublish&&) noexcept;
+  ~PendingPublish();
+
+ private:
+  friend class PipelineExecutor;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 class PipelineExecutor {
  public:
   static Result<std::unique_ptr<PipelineExecutor>> Make(const sql::Pipeline& plan);
@@ -169,6 +183,19 @@ class PipelineExecutor {
   // speed path is already past T (the epochs that would cover (T, now) are gone); the
   // executor is unchanged then.
   Status PublishBatch(const PipelineExecutor& batch);
+  // PublishBatch in three steps, so that its long part (copying batch(T)'s aggregates and
+  // pushing the epochs into them) runs while the speed path goes on. BeginPublish checks
+  // what PublishBatch checks, copies the Lambda views' epochs from T on and, until
+  // FinishPublish or AbortPublish, also records every later change that belongs to them.
+  // BuildPublish builds the answers from `batch` and those copies; it reads only what does
+  // not change after Make, so it may run while another thread pushes (the caller must keep
+  // `batch` alive and unchanged, and this executor alive). FinishPublish, with pushes
+  // excluded again, adds the recorded changes and swaps the answers in (as PublishBatch
+  // does). One publish at a time.
+  Result<PendingPublish> BeginPublish(const PipelineExecutor& batch);
+  Status BuildPublish(const PipelineExecutor& batch, PendingPublish* pending) const;
+  Status FinishPublish(PendingPublish pending);
+  void AbortPublish();
   // The rows of Lambda view `view`: batch(T) ⊕ speed (see PublishBatch). After Load, a
   // PublishBatch must come first (FailedPrecondition otherwise): the answer is derived
   // state, rebuilt rather than saved.
@@ -304,6 +331,9 @@ class PipelineExecutor {
   std::vector<Offsets> pending_;       // boundaries registered, not reached yet, ascending
   std::vector<Offsets> epoch_starts_;  // open epochs, oldest first
   bool lambda_ready_ = true;           // the Lambda answers are built (false after Load)
+  bool publishing_ = false;            // between BeginPublish and FinishPublish/AbortPublish
+  Offsets publish_t_;                  // then: the publish's T
+  size_t publish_first_ = 0;           // and the first epoch from T on
   bool include_late_ = false;
   SideSink* side_sink_ = nullptr;
   std::vector<std::unique_ptr<BronzeNode>> bronze_;  // parallel to plan_.bronze

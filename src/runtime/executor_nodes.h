@@ -20,6 +20,9 @@
 
 namespace strata::runtime {
 
+// a ≤ b in every partition (of a's tables).
+bool AtOrBefore(const Offsets& a, const Offsets& b);
+
 inline constexpr Micros kNoTime = std::numeric_limits<Micros>::min();  // no event time yet
 
 // A bronze table: the decoder its readers share (a push is decoded once) and, with a
@@ -53,6 +56,9 @@ struct PipelineExecutor::GoldNode {
   // PipelineExecutor::epoch_starts_). Empty for Kappa views.
   std::vector<exec::ConsolidatedChanges> epochs;
   std::unique_ptr<exec::AggregateOperator> lambda;  // the Lambda answer (see PublishBatch)
+  // While a publish is under way (BeginPublish to FinishPublish): the aggregate's input
+  // since BeginPublish that belongs to an epoch from the publish's T on.
+  std::optional<exec::ConsolidatedChanges> publish_tail;
   // A Lambda view reading a Lambda view: its Lambda answer is computed from its source's
   // Lambda answer (not from epochs of its own, which it has none of).
   bool lambda_reads_source = false;

@@ -511,6 +511,8 @@ Status PipelineExecutor::PushGold(GoldNode& node, const Batch& changes) {
   Batch out = exec::MakeBatch(node.aggregate->output_types());
   RETURN_IF_ERROR(node.aggregate->Push(input, &out, &side));
   if (!node.epochs.empty()) node.epochs.back().Add(input);
+  // A publish under way adds what its copies of the epochs from its T on do not hold.
+  if (node.publish_tail && node.epochs.size() > publish_first_) node.publish_tail->Add(input);
   // Without an open epoch the speed path is still short of the published T: batch(T)
   // already holds these changes.
   Batch answer;

@@ -360,8 +360,22 @@ Result<BatchRunResult> Engine::RunBatch(const std::atomic<bool>* stop) {
     // speed path's epochs from T on: any checkpoint holds a pair that restores. A crash before
     // then restores the previous pair (its answers are as exact; the next run publishes
     // again).
+    // The Lambda merge is built outside the lock (PipelineExecutor::BeginPublish): the lock
+    // is held to copy the epochs from T on, then to add what the speed path did meanwhile.
+    runtime::PendingPublish pending;
+    const PipelineExecutor* speed = nullptr;  // main_ is set once, at Open
+    if (lambda) {
+      absl::MutexLock lock(&mu_);
+      speed = main_->executor.get();
+      ASSIGN_OR_RETURN(pending, main_->executor->BeginPublish(*executor));
+    }
+    Status built = lambda ? speed->BuildPublish(*executor, &pending) : Status::OK();
     absl::MutexLock lock(&mu_);
-    if (lambda) RETURN_IF_ERROR(main_->executor->PublishBatch(*executor));
+    if (!built.ok()) {
+      main_->executor->AbortPublish();
+      return built;
+    }
+    if (lambda) RETURN_IF_ERROR(main_->executor->FinishPublish(std::move(pending)));
     batch_ = std::move(executor);
     last_batch_ = NowMicros();
   }

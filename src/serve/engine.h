@@ -14,7 +14,10 @@
 //     (runtime/executor.h). RunBatch snapshots the log's end offsets as T, registers T with
 //     the main lane (which stops there and opens an epoch), recomputes [0, T) with a
 //     fresh executor outside the lock, then publishes batch(T) atomically: a version
-//     (origin "batch", live) and the in-memory batch executor, and drops older epochs.
+//     (origin "batch", live) and the in-memory batch executor, and drops older epochs. The
+//     Lambda answers are built outside the lock too (PipelineExecutor::BeginPublish): it is
+//     held to copy the speed epochs from T on, then to add what the speed path did meanwhile
+//     and swap the answers in.
 //   - Kappa (serving = 'kappa'): the answer is the rows of the lane that serves the view:
 //     the name of the view's live version ("main" when none is live yet). Cutover
 //     publishes the replay lane's rows as a version named after the lane and makes it

@@ -66,6 +66,17 @@ void CheckCase(uint64_t seed, int* queries) {
   auto published = std::move(PipelineExecutor::Make(*plan)).value();
   std::unique_ptr<PipelineExecutor> running;
   size_t at = 0;
+  auto advance = [&] {
+    Offsets until = EndOffsets(bronze);
+    if (rng() % 2) {
+      for (uint32_t p = 0; p < until["bronze.events"].size(); ++p) {
+        uint64_t& o = until["bronze.events"][p];
+        o = std::max(rng() % (o + 1), speed->next_offset("bronze.events", p));
+      }
+    }
+    auto pushed = CatchUp(store.get(), speed.get(), *plan, 1 + rng() % 9, &until);
+    ASSERT_TRUE(pushed.ok()) << pushed.status().ToString();
+  };
   for (int step = 0; step < 40; ++step) {
     switch (rng() % 6) {
       case 0: {  // ingest a chunk
@@ -76,18 +87,9 @@ void CheckCase(uint64_t seed, int* queries) {
         at += n;
         break;
       }
-      case 1: {  // the speed path advances, maybe not to the end
-        Offsets until = EndOffsets(bronze);
-        if (rng() % 2) {
-          for (uint32_t p = 0; p < until["bronze.events"].size(); ++p) {
-            uint64_t& o = until["bronze.events"][p];
-            o = std::max(rng() % (o + 1), speed->next_offset("bronze.events", p));
-          }
-        }
-        auto pushed = CatchUp(store.get(), speed.get(), *plan, 1 + rng() % 9, &until);
-        ASSERT_TRUE(pushed.ok()) << pushed.status().ToString();
+      case 1:  // the speed path advances, maybe not to the end
+        advance();
         break;
-      }
       case 2: {  // a batch run starts: boundary T = the log's end now
         if (running) break;
         Offsets t = EndOffsets(bronze);
@@ -98,10 +100,21 @@ void CheckCase(uint64_t seed, int* queries) {
         running = std::move(batch);
         break;
       }
-      case 3: {  // the running batch publishes
+      case 3: {  // the running batch publishes, at once or in steps the speed path runs between
         if (!running) break;
         published = std::move(running);
-        Status s = speed->PublishBatch(*published);
+        if (rng() % 2) {
+          Status s = speed->PublishBatch(*published);
+          ASSERT_TRUE(s.ok()) << s.ToString();
+          break;
+        }
+        auto pending = speed->BeginPublish(*published);
+        ASSERT_TRUE(pending.ok()) << pending.status().ToString();
+        if (rng() % 2) advance();
+        Status s = speed->BuildPublish(*published, &*pending);
+        ASSERT_TRUE(s.ok()) << s.ToString();
+        if (rng() % 2) advance();
+        s = speed->FinishPublish(std::move(*pending));
         ASSERT_TRUE(s.ok()) << s.ToString();
         break;
       }

@@ -1,0 +1,159 @@
+// Publishing batch(T) into a PipelineExecutor's Lambda answers (executor.h, PublishBatch):
+// in one call, or in three steps whose long middle runs beside the speed path.
+#include <algorithm>
+
+#include "runtime/executor.h"
+#include "runtime/executor_nodes.h"
+
+namespace strata::runtime {
+
+// One Lambda view's answer being built: the epochs' changes from T on (copied at
+// BeginPublish) and the answer once built (batch(T)'s aggregate plus those changes).
+struct PendingView {
+  size_t node = 0;  // index in gold_
+  Batch speed;
+  std::unique_ptr<exec::AggregateOperator> answer;
+};
+
+struct PendingPublish::Impl {
+  Offsets t;
+  bool lambda = false;  // the pipeline has a Lambda view
+  std::vector<PendingView> views;
+};
+
+PendingPublish::PendingPublish() = default;
+PendingPublish::PendingPublish(PendingPublish&&) noexcept = default;
+PendingPublish& PendingPublish::operator=(PendingPublish&&) noexcept = default;
+PendingPublish::~PendingPublish() = default;
+
+Status PipelineExecutor::PublishBatch(const PipelineExecutor& batch) {
+  ASSIGN_OR_RETURN(PendingPublish pending, BeginPublish(batch));
+  if (Status built = BuildPublish(batch, &pending); !built.ok()) {
+    AbortPublish();
+    return built;
+  }
+  return FinishPublish(std::move(pending));
+}
+
+Result<PendingPublish> PipelineExecutor::BeginPublish(const PipelineExecutor& batch) {
+  if (batch.logic_ != logic_) {
+    return Status::FailedPrecondition(
+        "the batch view was computed by a different pipeline (its SQL changed); rerun the batch");
+  }
+  if (publishing_) return Status::FailedPrecondition("a publish of batch(T) is under way");
+  PendingPublish pending;
+  pending.impl_ = std::make_unique<PendingPublish::Impl>();
+  const Offsets& t = pending.impl_->t = batch.offsets_;
+  // A pipeline without a Lambda view serves nothing from a batch view: there is no epoch
+  // to merge, whatever T is (a checkpoint's batch lane of such a pipeline is never run).
+  publishing_ = true;
+  pending.impl_->lambda =
+      std::any_of(gold_.begin(), gold_.end(), [](const auto& g) { return g->lambda != nullptr; });
+  if (!pending.impl_->lambda) return pending;
+  // The epochs that cover (T, offsets()): those starting at or after T. The first must
+  // start exactly at T unless the speed path has not reached T yet.
+  size_t first = 0;
+  while (first < epoch_starts_.size() && !AtOrBefore(t, epoch_starts_[first]))
+    ++first;
+  if (first == epoch_starts_.size() ? !AtOrBefore(offsets_, t) : epoch_starts_[first] != t) {
+    publishing_ = false;
+    return Status::FailedPrecondition(
+        "the speed path has no epoch starting at the batch view's boundary; rerun the batch "
+        "(a batch run registers its boundary with the speed path first)");
+  }
+  for (size_t i = 0; i < gold_.size(); ++i) {
+    GoldNode& node = *gold_[i];
+    if (!node.lambda || node.lambda_reads_source) continue;  // built at FinishPublish
+    PendingView view;
+    view.node = i;
+    exec::ConsolidatedChanges speed(node.input_types);
+    for (size_t e = first; e < node.epochs.size(); ++e)
+      speed.Add(node.epochs[e]);
+    view.speed = exec::MakeBatch(node.input_types);
+    speed.AppendTo(&view.speed);
+    pending.impl_->views.push_back(std::move(view));
+    node.publish_tail.emplace(node.input_types);
+  }
+  publish_t_ = t;
+  publish_first_ = first;
+  return pending;
+}
+
+Status PipelineExecutor::BuildPublish(const PipelineExecutor& batch,
+                                      PendingPublish* pending) const {
+  std::string state;
+  for (PendingView& view : pending->impl_->views) {
+    const GoldNode& node = *gold_[view.node];
+    state.clear();
+    RETURN_IF_ERROR(batch.gold_[view.node]->aggregate->SaveState(&state));
+    ASSIGN_OR_RETURN(view.answer, exec::AggregateOperator::Make(node.input_types,
+                                                                node.group_columns, node.specs));
+    RETURN_IF_ERROR(view.answer->LoadState(state));
+    Batch ignored = exec::MakeBatch(view.answer->output_types());
+    exec::SideOutput side;
+    RETURN_IF_ERROR(view.answer->Push(view.speed, &ignored, &side)
+                        .WithContext(node.view->name + " (Lambda merge)"));
+  }
+  return Status::OK();
+}
+
+Status PipelineExecutor::FinishPublish(PendingPublish pending) {
+  STRATA_ASSERT(publishing_);
+  std::vector<std::unique_ptr<exec::AggregateOperator>> answers(gold_.size());
+  auto build = [&]() -> Status {
+    for (PendingView& view : pending.impl_->views) {
+      GoldNode& node = *gold_[view.node];
+      Batch tail = exec::MakeBatch(node.input_types);
+      node.publish_tail->AppendTo(&tail);
+      Batch ignored = exec::MakeBatch(view.answer->output_types());
+      exec::SideOutput side;
+      RETURN_IF_ERROR(view.answer->Push(tail, &ignored, &side)
+                          .WithContext(node.view->name + " (Lambda merge)"));
+      answers[view.node] = std::move(view.answer);
+    }
+    // A Lambda view reading a Lambda view: from its source's new answer, in the graph's order.
+    for (size_t i = 0; i < gold_.size(); ++i) {
+      GoldNode& node = *gold_[i];
+      if (!node.lambda || !node.lambda_reads_source) continue;
+      ASSIGN_OR_RETURN(answers[i], AnswerFromSource(node, answers));
+    }
+    return Status::OK();
+  };
+  Status status = pending.impl_->lambda ? build() : Status::OK();
+  AbortPublish();  // the tails are used (or the publish failed)
+  if (!status.ok() || !pending.impl_->lambda) return status;
+  DropEpochsBefore(pending.impl_->t);
+  for (size_t i = 0; i < gold_.size(); ++i) {
+    if (answers[i]) gold_[i]->lambda = std::move(answers[i]);
+  }
+  lambda_ready_ = true;
+  return Status::OK();
+}
+
+void PipelineExecutor::AbortPublish() {
+  publishing_ = false;
+  for (auto& g : gold_)
+    g->publish_tail.reset();
+}
+
+Result<std::unique_ptr<exec::AggregateOperator>> PipelineExecutor::AnswerFromSource(
+    GoldNode& node, const std::vector<std::unique_ptr<exec::AggregateOperator>>& answers) {
+  size_t source = 0;
+  while (gold_[source]->view->name != node.view->source)
+    ++source;
+  STRATA_ASSERT(answers[source] != nullptr);  // a Lambda view reads a Lambda view before it
+  Batch aggregated = exec::MakeBatch(answers[source]->output_types());
+  RETURN_IF_ERROR(answers[source]->Snapshot(&aggregated));
+  Batch rows, input;
+  RETURN_IF_ERROR(ViewRows(*gold_[source], aggregated, &rows));
+  RETURN_IF_ERROR(GoldInput(node, rows, &input));
+  ASSIGN_OR_RETURN(auto answer,
+                   exec::AggregateOperator::Make(node.input_types, node.group_columns, node.specs));
+  Batch ignored = exec::MakeBatch(answer->output_types());
+  exec::SideOutput side;
+  RETURN_IF_ERROR(
+      answer->Push(input, &ignored, &side).WithContext(node.view->name + " (Lambda merge)"));
+  return answer;
+}
+
+}  // namespace strata::runtime
