@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,17 @@
 #include "log/table.h"
 
 namespace strata::runtime {
+
+// A file of tests/runtime/testdata/state_v4 (a checkpoint of an earlier release, see
+// state_compat_test.cc).
+inline std::string StateV4Fixture(const std::string& name) {
+  std::ifstream in(std::string(STRATA_SOURCE_DIR) + "/tests/runtime/testdata/state_v4/" + name,
+                   std::ios::binary);
+  EXPECT_TRUE(in.good()) << name;
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 // Appends JSON lines to a bronze table exactly as `strata ingest` would (same key
 // extraction, partitioning and flags).

@@ -11,7 +11,6 @@
 // input, and saving it again writes the current container.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -26,15 +25,6 @@
 
 namespace strata::runtime {
 namespace {
-
-std::string ReadFixture(const std::string& name) {
-  std::ifstream in(std::string(STRATA_SOURCE_DIR) + "/tests/runtime/testdata/state_v4/" + name,
-                   std::ios::binary);
-  EXPECT_TRUE(in.good()) << name;
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -70,9 +60,9 @@ void ExpectSameTables(const sql::Pipeline& plan, const PipelineExecutor& a,
 }
 
 TEST(StateCompatTest, AStateOfTheEarlierFormatLoadsAndContinuesExactly) {
-  auto plan = LoadPipeline(ReadFixture("pipeline.sql"), "pipeline.sql");
+  auto plan = LoadPipeline(StateV4Fixture("pipeline.sql"), "pipeline.sql");
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-  const std::string old_state = ReadFixture("main.state");
+  const std::string old_state = StateV4Fixture("main.state");
   ASSERT_EQ(old_state.substr(0, 4), "STEX");  // the fixture is of the earlier layout
 
   strata::testing::TempDir dir;
@@ -80,7 +70,7 @@ TEST(StateCompatTest, AStateOfTheEarlierFormatLoadsAndContinuesExactly) {
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   ASSERT_TRUE(EnsureBronzeTables(store->get(), *plan).ok());
   log::Table* bronze = (*store)->GetTable("bronze.o").value();
-  Ingest(bronze, Lines(ReadFixture("input.jsonl")));
+  Ingest(bronze, Lines(StateV4Fixture("input.jsonl")));
 
   auto fresh = PipelineExecutor::Make(*plan).value();
   ASSERT_TRUE(CatchUp(store->get(), fresh.get(), *plan, 1024).ok());

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -177,27 +176,18 @@ TEST_F(SideLogTest, AnotherLogicHasItsOwnLog) {
   EXPECT_EQ(InLog(side, *mine), InMemory());
 }
 
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(STRATA_SOURCE_DIR) + "/tests/runtime/testdata/state_v4/" + name,
-                   std::ios::binary);
-  EXPECT_TRUE(in.good()) << name;
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // The main lane's state of a checkpoint of the release before side logs
 // (tests/runtime/state_compat_test.cc says how it was written): its quarantine and late rows
 // move to the side logs when it loads, and read back as a fresh executor lists them.
 TEST(SideLogCompatTest, AStateOfTheEarlierFormatHandsItsRowsToTheLog) {
-  auto plan = runtime::LoadPipeline(Fixture("pipeline.sql"), "pipeline.sql");
+  auto plan = runtime::LoadPipeline(runtime::StateV4Fixture("pipeline.sql"), "pipeline.sql");
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   ::strata::testing::TempDir dir;
   auto store = log::Store::Open(dir.path(), log::StoreOptions{});
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   ASSERT_OK(runtime::EnsureBronzeTables(store->get(), *plan));
   std::vector<std::string> lines;
-  std::istringstream input(Fixture("input.jsonl"));
+  std::istringstream input(runtime::StateV4Fixture("input.jsonl"));
   for (std::string line; std::getline(input, line);) {
     if (!line.empty()) lines.push_back(line);
   }
@@ -208,7 +198,7 @@ TEST(SideLogCompatTest, AStateOfTheEarlierFormatHandsItsRowsToTheLog) {
   SideLog side(store->get());
   auto loaded = runtime::PipelineExecutor::Make(*plan).value();
   loaded->SetSideSink(&side);
-  ASSERT_OK(loaded->Load(Fixture("main.state")));
+  ASSERT_OK(loaded->Load(runtime::StateV4Fixture("main.state")));
   std::vector<std::string> tables;
   for (const auto& t : plan->silver)
     tables.push_back(t.quarantine_table);
