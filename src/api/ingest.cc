@@ -79,9 +79,6 @@ Status FillChunk(int fd, const IngestOptions& options, uint64_t next_line, bool*
 
 }  // namespace
 
-// Two chunks alternate: while one is being made durable (write + fdatasync in the group
-// commit), the next is read and parsed, so parsing overlaps the device's latency. One
-// commit is in flight at a time, so acknowledgements stay in input order.
 Status CheckIngestTarget(std::string_view table) {
   if (!filename::IsInternalTable(table)) return Status::OK();
   return Status::InvalidArgument("table " + std::string(table) +
@@ -89,6 +86,9 @@ Status CheckIngestTarget(std::string_view table) {
                                  "reserved); ingest into a bronze table");
 }
 
+// Two chunks alternate: while one is being made durable (write + fdatasync in the group
+// commit), the next is read and parsed, so parsing overlaps the device's latency. One
+// commit is in flight at a time, so acknowledgements stay in input order.
 Result<IngestSummary> IngestFromFd(log::Table* table, int fd, const IngestOptions& options) {
   RETURN_IF_ERROR(CheckIngestTarget(table->name()));
   const Micros start = MonotonicMicros();

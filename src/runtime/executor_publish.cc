@@ -7,18 +7,17 @@
 
 namespace strata::runtime {
 
-// One Lambda view's answer being built: the epochs' changes from T on (copied at
-// BeginPublish) and the answer once built (batch(T)'s aggregate plus those changes).
-struct PendingView {
-  size_t node = 0;  // index in gold_
-  Batch speed;
-  std::unique_ptr<exec::AggregateOperator> answer;
-};
-
 struct PendingPublish::Impl {
+  // One Lambda view's answer being built: the epochs' changes from T on (copied at
+  // BeginPublish) and the answer once built (batch(T)'s aggregate plus those changes).
+  struct View {
+    size_t node = 0;  // index in gold_
+    Batch speed;
+    std::unique_ptr<exec::AggregateOperator> answer;
+  };
   Offsets t;
   bool lambda = false;  // the pipeline has a Lambda view
-  std::vector<PendingView> views;
+  std::vector<View> views;
 };
 
 PendingPublish::PendingPublish() = default;
@@ -64,7 +63,7 @@ Result<PendingPublish> PipelineExecutor::BeginPublish(const PipelineExecutor& ba
   for (size_t i = 0; i < gold_.size(); ++i) {
     GoldNode& node = *gold_[i];
     if (!node.lambda || node.lambda_reads_source) continue;  // built at FinishPublish
-    PendingView view;
+    PendingPublish::Impl::View view;
     view.node = i;
     exec::ConsolidatedChanges speed(node.input_types);
     for (size_t e = first; e < node.epochs.size(); ++e)
@@ -82,7 +81,7 @@ Result<PendingPublish> PipelineExecutor::BeginPublish(const PipelineExecutor& ba
 Status PipelineExecutor::BuildPublish(const PipelineExecutor& batch,
                                       PendingPublish* pending) const {
   std::string state;
-  for (PendingView& view : pending->impl_->views) {
+  for (PendingPublish::Impl::View& view : pending->impl_->views) {
     const GoldNode& node = *gold_[view.node];
     state.clear();
     RETURN_IF_ERROR(batch.gold_[view.node]->aggregate->SaveState(&state));
@@ -101,7 +100,7 @@ Status PipelineExecutor::FinishPublish(PendingPublish pending) {
   STRATA_ASSERT(publishing_);
   std::vector<std::unique_ptr<exec::AggregateOperator>> answers(gold_.size());
   auto build = [&]() -> Status {
-    for (PendingView& view : pending.impl_->views) {
+    for (PendingPublish::Impl::View& view : pending.impl_->views) {
       GoldNode& node = *gold_[view.node];
       Batch tail = exec::MakeBatch(node.input_types);
       node.publish_tail->AppendTo(&tail);
