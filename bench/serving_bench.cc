@@ -1,5 +1,5 @@
 // serving_bench: the orders pipeline (examples/orders.sql) served by a real in-process stack,
-// wired as `strata server --pipeline` does (api/serve_commands.cc, Serving::Start): a data
+// wired as `strata server --pipeline` does (api/server.cc, Serving::Start): a data
 // directory under /tmp prepared by api::PreparePipelineText (store, bronze tables, the SQL
 // recorded as DIR/pipeline/pipeline.sql), serve::Engine::Open, serve::PipelineService (speed
 // loop with --idle-sleep-us and --checkpoint-every-s, by default the service's 2 ms and 10 s; the

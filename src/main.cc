@@ -1,5 +1,5 @@
-#include "api/cli.h"
+#include "cli/cli.h"
 
 int main(int argc, char** argv) {
-  return strata::api::Main(argc, argv);
+  return strata::cli::Main(argc, argv);
 }

@@ -13,10 +13,9 @@
 #include <optional>
 #include <thread>
 
+#include "api/client.h"
 #include "api/ingest.h"
 #include "common/json_writer.h"
-#include "quality/reconcile.h"
-#include "runtime/query.h"
 #include "serve/engine.h"
 
 namespace strata::api {
@@ -230,56 +229,6 @@ Result<std::string> LaneName(const std::string& body) {
   return *name;
 }
 
-// One value of a query result as JSON (see the header for the mapping).
-void AppendValueJson(std::string* out, const Value& v, const Type& type) {
-  if (v.is_null()) {
-    *out += "null";
-    return;
-  }
-  switch (type.id) {
-    case TypeId::kBoolean:
-      *out += v.as_bool() ? "true" : "false";
-      return;
-    case TypeId::kBigint:
-      *out += std::to_string(v.as_int64());
-      return;
-    case TypeId::kDouble: {
-      // The same text as runtime::FormatJsonLines: a number, or a string when not finite.
-      std::string text = v.ToString(type);
-      if (std::isfinite(v.as_double())) {
-        *out += text;
-      } else {
-        AppendJsonString(out, text);
-      }
-      return;
-    }
-    default:  // numeric keeps its exact digits as a string; text, timestamp, date
-      AppendJsonString(out, v.ToString(type));
-  }
-}
-
-std::string QueryResultJson(const runtime::QueryResult& r) {
-  std::string columns = "[";
-  for (size_t c = 0; c < r.names.size(); ++c) {
-    columns += (c ? "," : "") +
-               JsonObject().Add("name", r.names[c]).Add("type", r.types[c].ToString()).Finish();
-  }
-  std::string rows = "[";
-  for (size_t row = 0; row < r.rows.num_rows(); ++row) {
-    rows += row ? ",[" : "[";
-    for (size_t c = 0; c < r.names.size(); ++c) {
-      if (c) rows += ",";
-      AppendValueJson(&rows, r.rows.columns[c].GetValue(row), r.types[c]);
-    }
-    rows += "]";
-  }
-  return JsonObject()
-      .AddRaw("columns", columns + "]")
-      .AddRaw("rows", rows + "]")
-      .Add("row_count", static_cast<uint64_t>(r.rows.num_rows()))
-      .Finish();
-}
-
 std::string FirstOffsetsJson(const log::AppendAck& ack) {
   JsonObject o;
   for (size_t p = 0; p < ack.first_offsets.size(); ++p) {
@@ -373,6 +322,7 @@ void HttpServer::Routes() {
 void HttpServer::SetEngine(serve::Engine* engine) {
   STRATA_ASSERT(engine_ == nullptr && engine != nullptr);
   engine_ = engine;
+  client_ = std::make_unique<EmbeddedClient>(engine);
   server_->new_task_queue = [] { return new StampingPool(kEngineThreads); };
   // A replay holds its request's thread until it is done; the timeouts bound reading a
   // request and writing an answer (a large CSV to a slow client), not the work between.
@@ -385,9 +335,11 @@ void HttpServer::EngineRoutes() {
   QueryRoutes();
   ViewRoutes();
   LaneRoutes();
-  serve::Engine* const engine = engine_;
-  server_->Get("/v1/status", [engine](const httplib::Request&, httplib::Response& res) {
-    JsonOk(res, engine->StatusJson());
+  Client* const client = client_.get();
+  server_->Get("/v1/status", [client](const httplib::Request&, httplib::Response& res) {
+    auto status = client->StatusJson();
+    if (!status.ok()) return StatusError(res, status.status());
+    JsonOk(res, *status);
   });
 }
 
@@ -403,21 +355,15 @@ void HttpServer::PostWithBody(const std::string& pattern, BodyHandler handle) {
 void HttpServer::QueryRoutes() {
   using httplib::Request;
   using httplib::Response;
-  serve::Engine* const engine = engine_;
-  PostWithBody("/v1/query", [engine](const Request& req, const std::string& body, Response& res) {
+  Client* const client = client_.get();
+  PostWithBody("/v1/query", [client](const Request& req, const std::string& body, Response& res) {
     auto sql = QuerySql(req.get_header_value("Content-Type"), body);
     if (!sql.ok()) return StatusError(res, sql.status());
     const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
-    if (format != "json" && format != "table" && format != "csv" && format != "jsonl") {
-      return JsonError(res, 400, "format must be json, table, csv or jsonl, got '" + format + "'");
-    }
-    auto result = engine->Query(*sql);
-    if (!result.ok()) return StatusError(res, result.status());
-    if (format == "json") return JsonOk(res, QueryResultJson(*result));
-    std::string text = format == "table" ? runtime::FormatTable(*result)
-                       : format == "csv" ? runtime::FormatCsv(*result)
-                                         : runtime::FormatJsonLines(*result);
-    res.set_content(text, "text/plain; charset=utf-8");
+    auto text = client->Query(*sql, format);
+    if (!text.ok()) return StatusError(res, text.status());
+    if (format == "json") return JsonOk(res, *text);
+    res.set_content(*text, "text/plain; charset=utf-8");
   });
 }
 
@@ -425,25 +371,19 @@ void HttpServer::ViewRoutes() {
   using httplib::Request;
   using httplib::Response;
   serve::Engine* const engine = engine_;
+  Client* const client = client_.get();
   const std::string view = kViewPattern;
   server_->Get("/v1/views", [engine](const Request&, Response& res) {
     JsonOk(res, JsonObject().AddRaw("views", engine->ViewsJson()).Finish());
   });
-  server_->Get(view + "/versions", [engine](const Request& req, Response& res) {
+  server_->Get(view + "/versions", [client](const Request& req, Response& res) {
     const std::string name = req.matches[1];
-    auto versions = engine->Versions(name);
+    auto versions = client->Versions(name);
     if (!versions.ok()) return StatusError(res, versions.status());
-    auto live = engine->LiveVersion(name);
-    if (!live.ok()) return StatusError(res, live.status());
-    std::string list = "[";
-    for (size_t i = 0; i < versions->size(); ++i) {
-      const serve::VersionInfo& v = (*versions)[i];
-      list += (i ? "," : "") + serve::VersionInfoJson(v, *live == v.version);
-    }
-    JsonOk(res, JsonObject().Add("view", name).AddRaw("versions", list + "]").Finish());
+    JsonOk(res, ViewVersionsJson(name, *versions));
   });
-  server_->Get(view + "/drift", [engine](const Request& req, Response& res) {
-    auto diff = quality::Drift(*engine, std::string(req.matches[1]));
+  server_->Get(view + "/drift", [client](const Request& req, Response& res) {
+    auto diff = client->Drift(req.matches[1]);
     if (!diff.ok()) return StatusError(res, diff.status());
     JsonOk(res, diff->ToJson());
   });
@@ -452,36 +392,35 @@ void HttpServer::ViewRoutes() {
 void HttpServer::LaneRoutes() {
   using httplib::Request;
   using httplib::Response;
-  serve::Engine* const engine = engine_;
+  Client* const client = client_.get();
   const std::string view = kViewPattern;
   PostWithBody(view + "/replay",
-               [this, engine](const Request& req, const std::string& body, Response& res) {
-                 const std::string name = req.matches[1];
+               [this, client](const Request& req, const std::string& body, Response& res) {
                  auto options = ReplayRequest(body);
                  if (!options.ok()) return StatusError(res, options.status());
                  options->stop = &stop_replays_;
-                 auto result = engine->Replay(name, std::move(*options));
+                 auto result = client->Replay(req.matches[1], std::move(*options));
                  if (!result.ok()) return StatusError(res, result.status());
                  JsonOk(res, result->ToJson());
                });
   PostWithBody(view + "/validate",
-               [engine](const Request& req, const std::string& body, Response& res) {
+               [client](const Request& req, const std::string& body, Response& res) {
                  auto lane = LaneName(body);
                  if (!lane.ok()) return StatusError(res, lane.status());
-                 auto diff = quality::Validate(*engine, std::string(req.matches[1]), *lane);
+                 auto diff = client->Validate(req.matches[1], *lane);
                  if (!diff.ok()) return StatusError(res, diff.status());
                  JsonOk(res, diff->ToJson());
                });
   PostWithBody(view + "/cutover",
-               [engine](const Request& req, const std::string& body, Response& res) {
+               [client](const Request& req, const std::string& body, Response& res) {
                  auto lane = LaneName(body);
                  if (!lane.ok()) return StatusError(res, lane.status());
-                 auto version = engine->Cutover(std::string(req.matches[1]), *lane);
+                 auto version = client->Cutover(req.matches[1], *lane);
                  if (!version.ok()) return StatusError(res, version.status());
                  JsonOk(res, serve::VersionInfoJson(*version, /*live=*/true));
                });
-  PostWithBody(view + "/rollback", [engine](const Request& req, const std::string&, Response& res) {
-    auto version = engine->Rollback(std::string(req.matches[1]));
+  PostWithBody(view + "/rollback", [client](const Request& req, const std::string&, Response& res) {
+    auto version = client->Rollback(req.matches[1]);
     if (!version.ok()) return StatusError(res, version.status());
     JsonOk(res, serve::VersionInfoJson(*version, /*live=*/true));
   });

@@ -89,6 +89,9 @@ struct Response;
 
 namespace strata::api {
 
+class Client;
+class EmbeddedClient;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 7878;  // 0 = any free port (see HttpServer::port)
@@ -136,6 +139,7 @@ class HttpServer {
 
   log::Store* store_;
   serve::Engine* engine_ = nullptr;
+  std::unique_ptr<EmbeddedClient> client_;  // the engine's routes ask it
   ServerOptions options_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;

@@ -8,9 +8,8 @@
 #include <cstdio>
 #include <thread>
 
-#include <httplib.h>
-#include <simdjson.h>
-
+#include "api/client.h"
+#include "api/command_output.h"
 #include "api/signals.h"
 #include "common/json_writer.h"
 #include "log/store.h"
@@ -25,15 +24,6 @@
 
 namespace strata::api {
 namespace {
-
-int Fail(const Status& s) {
-  std::fprintf(stderr, "strata: error: %s\n", s.ToString().c_str());
-  return 1;
-}
-
-void Print(const std::string& s) {
-  std::fwrite(s.data(), 1, s.size(), stdout);
-}
 
 Result<std::string> ReadText(const std::string& path) {
   std::string text;
@@ -53,16 +43,6 @@ Result<LoadedPipeline> LoadFile(const std::string& path) {
   ASSIGN_OR_RETURN(p.text, ReadText(path));
   ASSIGN_OR_RETURN(p.plan, runtime::LoadPipeline(p.text, path));
   return p;
-}
-
-Result<std::unique_ptr<log::Store>> OpenStore(const std::string& data, bool read_only) {
-  log::StoreOptions options;
-  options.read_only = read_only;
-  ASSIGN_OR_RETURN(auto store, log::Store::Open(data, options));
-  for (const auto& line : store->recovery_report()) {
-    std::fprintf(stderr, "strata: recovery: %s\n", line.c_str());
-  }
-  return store;
 }
 
 // Opens DIR for writing, creates the pipeline's bronze tables and records the pipeline the
@@ -93,121 +73,13 @@ Result<std::unique_ptr<log::Store>> Prepare(const std::string& data, const Loade
   return store;
 }
 
-// The data directory, opened with its engine.
-struct Embedded {
-  std::unique_ptr<log::Store> store;
-  std::unique_ptr<serve::Engine> engine;
-};
-
-Result<Embedded> OpenEmbedded(const std::string& data, bool write) {
-  runtime::PipelinePaths paths(data);
-  if (!FileSystem::Default()->Exists(data)) {
-    return Status::NotFound("data directory " + data + " does not exist");
-  }
-  auto text = ReadText(paths.sql);
-  if (!text.ok()) {
-    return Status::NotFound(data +
-                            " runs no pipeline yet (run `strata run` or `strata batch` "
-                            "first)");
-  }
-  Embedded e;
-  auto store = OpenStore(data, /*read_only=*/false);
-  if (!store.ok() && store.status().code() == StatusCode::kLocked && !write) {
-    std::fprintf(stderr,
-                 "strata: note: another process owns %s; answering from its last saved state "
-                 "(ask it with --server URL for live answers)\n",
-                 data.c_str());
-    store = OpenStore(data, /*read_only=*/true);
-  }
-  if (!store.ok()) return store.status();
-  e.store = std::move(*store);
-  ASSIGN_OR_RETURN(e.engine, serve::Engine::Open(e.store.get(), data, *text, paths.sql));
-  for (const auto& w : e.engine->warnings())
-    std::fprintf(stderr, "strata: checkpoint: %s\n", w.c_str());
-  return e;
-}
-
-// ---- the HTTP client of --server ----------------------------------------------------------
-
-Status FromHttp(int code, const std::string& body) {
-  std::string message = body;
-  simdjson::dom::parser parser;
-  std::string_view error;
-  if (parser.parse(body).at_key("error").get(error) == simdjson::SUCCESS) {
-    message = std::string(error);
-  }
-  switch (code) {
-    case 400:
-      return Status::InvalidArgument(message);
-    case 404:
-      return Status::NotFound(message);
-    case 409:
-      return Status::FailedPrecondition(message);
-    default:
-      return Status::IOError("server answered " + std::to_string(code) + ": " + message);
-  }
-}
-
-Result<std::string> Call(const std::string& server, const std::string& method,
-                         const std::string& path, const std::string& body = "",
-                         const std::string& type = "application/json") {
-  httplib::Client client(server);
-  client.set_connection_timeout(5, 0);
-  client.set_tcp_nodelay(true);
-  client.set_read_timeout(24 * 3600, 0);  // a replay answers when it is done
-  httplib::Result res = method == "GET" ? client.Get(path) : client.Post(path, body, type);
-  if (!res) {
-    return Status::IOError("cannot reach " + server + ": " + httplib::to_string(res.error()));
-  }
-  if (res->status / 100 != 2) return FromHttp(res->status, res->body);
-  return res->body;
-}
-
-std::string ViewPath(const std::string& view, const std::string& action) {
-  return "/v1/views/" + view + "/" + action;  // names are letters, digits, _ and .
-}
-
 // ---- rendering ------------------------------------------------------------------------------
 
-std::string Render(const runtime::QueryResult& r, std::string format) {
-  if (format == "json") return runtime::FormatJsonLines(r);
-  if (format == "csv") return runtime::FormatCsv(r);
-  return runtime::FormatTable(r);
-}
-
-std::string DefaultFormat(const std::string& format) {
-  if (!format.empty()) return format;
-  return ::isatty(STDOUT_FILENO) ? "table" : "json";
-}
-
-std::string VersionsJson(const std::string& view, const std::vector<serve::VersionInfo>& versions,
-                         std::optional<uint64_t> live) {
-  std::string list = "[";
-  for (size_t i = 0; i < versions.size(); ++i) {
-    std::string v = serve::VersionInfoJson(versions[i]);
-    v.pop_back();  // add "live" to the object
-    v +=
-        std::string(",\"live\":") + (live && *live == versions[i].version ? "true" : "false") + "}";
-    list += (i ? "," : "") + v;
-  }
-  return JsonObject().Add("view", view).AddRaw("versions", list + "]").Finish() + "\n";
-}
-
-Status ParseVersions(const std::string& json, std::vector<serve::VersionInfo>* versions,
-                     std::optional<uint64_t>* live) {
-  simdjson::dom::parser parser;
-  simdjson::dom::array list;
-  if (parser.parse(json).at_key("versions").get(list) != simdjson::SUCCESS) {
-    return Status::InvalidArgument("the server's answer has no versions");
-  }
-  for (simdjson::dom::element e : list) {
-    serve::VersionInfo v;
-    RETURN_IF_ERROR(serve::ParseVersionInfo(simdjson::to_string(e), &v));
-    bool is_live = false;
-    if (e.at_key("live").get(is_live) == simdjson::SUCCESS && is_live) *live = v.version;
-    versions->push_back(std::move(v));
-  }
-  return Status::OK();
+// --format as the API names it (the CLI's json is one object per line: the API's jsonl);
+// without one, a table on a terminal and JSON lines otherwise.
+std::string ApiFormat(const std::string& format) {
+  if (format.empty()) return ::isatty(STDOUT_FILENO) ? "table" : "jsonl";
+  return format == "json" ? "jsonl" : format;
 }
 
 std::string VersionsText(const std::string& view, const std::vector<serve::VersionInfo>& versions,
@@ -356,77 +228,53 @@ int RunBatchCommand(const BatchArgs& a) {
   }
   auto result = (*engine)->QueryRuntime("SELECT * FROM " + a.view, "batch");
   if (!result.ok()) return Fail(result.status());
-  Print(Render(*result, DefaultFormat(a.format)));
+  auto text = RenderQuery(*result, ApiFormat(a.format));
+  if (!text.ok()) return Fail(text.status());
+  Print(*text);
   return 0;
 }
 
+namespace {
+
+// The client a serving command asks: the server at --server, or DATA opened here.
+Result<std::unique_ptr<Client>> OpenClient(const Target& t, bool write) {
+  if (!t.server.empty()) return std::unique_ptr<Client>(new HttpClient(t.server));
+  ASSIGN_OR_RETURN(auto client, EmbeddedClient::Open(t.data, write));
+  return std::unique_ptr<Client>(std::move(client));
+}
+
+}  // namespace
+
 int RunQuery(const QueryArgs& a) {
-  const std::string format = DefaultFormat(a.format);
-  if (!a.target.server.empty()) {
-    if (!a.runtime.empty()) return Fail(Status::InvalidArgument("--runtime needs --data"));
-    auto body = Call(a.target.server, "POST",
-                     "/v1/query?format=" + std::string(format == "json" ? "jsonl" : format), a.sql,
-                     "text/plain");
-    if (!body.ok()) return Fail(body.status());
-    Print(*body);
-    return 0;
-  }
-  auto e = OpenEmbedded(a.target.data, /*write=*/false);
-  if (!e.ok()) return Fail(e.status());
-  auto result = e->engine->QueryRuntime(a.sql, a.runtime);
-  if (!result.ok()) return Fail(result.status());
-  Print(Render(*result, format));
+  auto client = OpenClient(a.target, /*write=*/false);
+  if (!client.ok()) return Fail(client.status());
+  auto text = (*client)->Query(a.sql, ApiFormat(a.format), a.runtime);
+  if (!text.ok()) return Fail(text.status());
+  Print(*text);
   return 0;
 }
 
 int RunVersions(const VersionsArgs& a) {
-  std::vector<serve::VersionInfo> versions;
-  std::optional<uint64_t> live;
-  if (!a.target.server.empty()) {
-    auto body = Call(a.target.server, "GET", ViewPath(a.view, "versions"));
-    if (!body.ok()) return Fail(body.status());
-    Status s = ParseVersions(*body, &versions, &live);
-    if (!s.ok()) return Fail(s);
-  } else {
-    auto e = OpenEmbedded(a.target.data, /*write=*/false);
-    if (!e.ok()) return Fail(e.status());
-    auto list = e->engine->Versions(a.view);
-    if (!list.ok()) return Fail(list.status());
-    versions = std::move(*list);
-    auto l = e->engine->LiveVersion(a.view);
-    if (!l.ok()) return Fail(l.status());
-    live = *l;
-  }
-  Print(a.json ? VersionsJson(a.view, versions, live) : VersionsText(a.view, versions, live));
+  auto client = OpenClient(a.target, /*write=*/false);
+  if (!client.ok()) return Fail(client.status());
+  auto v = (*client)->Versions(a.view);
+  if (!v.ok()) return Fail(v.status());
+  Print(a.json ? ViewVersionsJson(a.view, *v) + "\n" : VersionsText(a.view, v->versions, v->live));
   return 0;
 }
 
 int RunReplay(const ReplayArgs& a) {
-  std::string sql;
+  serve::ReplayOptions options;
   if (!a.pipeline.empty()) {
     auto p = LoadFile(a.pipeline);
     if (!p.ok()) return Fail(p.status());
-    sql = p->text;
+    options.sql_text = p->text;
+    options.sql_name = a.pipeline;
   }
-  if (!a.target.server.empty()) {
-    JsonObject body;
-    if (!a.name.empty()) body.Add("as", a.name);
-    if (a.rate > 0) body.Add("rate", a.rate);
-    if (a.from_offset) body.Add("from_offset", *a.from_offset);
-    if (!a.from_checkpoint.empty()) body.Add("from_checkpoint", a.from_checkpoint);
-    if (!sql.empty()) body.Add("sql", sql);
-    auto answer = Call(a.target.server, "POST", ViewPath(a.view, "replay"), body.Finish());
-    if (!answer.ok()) return Fail(answer.status());
-    Print(*answer + "\n");
-    return 0;
-  }
-  auto e = OpenEmbedded(a.target.data, /*write=*/true);
-  if (!e.ok()) return Fail(e.status());
+  auto client = OpenClient(a.target, /*write=*/true);
+  if (!client.ok()) return Fail(client.status());
   StopSignal stop;
-  serve::ReplayOptions options;
   options.name = a.name;
-  options.sql_text = sql;
-  if (!a.pipeline.empty()) options.sql_name = a.pipeline;
   options.from_offset = a.from_offset;
   if (!a.from_checkpoint.empty()) options.from_checkpoint = a.from_checkpoint;
   options.rate = a.rate;
@@ -441,8 +289,8 @@ int RunReplay(const ReplayArgs& a) {
       ProgressBar(done, total, start);
     };
   }
-  auto result = e->engine->Replay(a.view, options);
-  if (tty) std::fprintf(stderr, "\n");
+  auto result = (*client)->Replay(a.view, options);
+  if (tty && a.target.server.empty()) std::fprintf(stderr, "\n");
   if (!result.ok()) return Fail(result.status());
   if (!result->finished) {
     std::fprintf(stderr, "strata: replay %s stopped; run the same command again to resume\n",
@@ -454,45 +302,21 @@ int RunReplay(const ReplayArgs& a) {
 
 namespace {
 
-int PrintDiff(const Result<std::string>& body, bool json, bool fail_on_difference) {
-  if (!body.ok()) return Fail(body.status());
-  auto d = quality::Diff::FromJson(*body);
+int DiffCommand(const ViewArgs& a, const std::string& action, bool fail_on_difference) {
+  auto client = OpenClient(a.target, /*write=*/false);
+  if (!client.ok()) return Fail(client.status());
+  auto d = action == "drift" ? (*client)->Drift(a.view) : (*client)->Validate(a.view, a.name);
   if (!d.ok()) return Fail(d.status());
-  Print(json ? *body + "\n" : d->ToText());
+  Print(a.json ? d->ToJson() + "\n" : d->ToText());
   return fail_on_difference && !d->explained() ? 1 : 0;
 }
 
-int DiffCommand(const ViewArgs& a, const std::string& action, bool fail_on_difference) {
-  if (!a.target.server.empty()) {
-    auto body = action == "drift" ? Call(a.target.server, "GET", ViewPath(a.view, "drift"))
-                                  : Call(a.target.server, "POST", ViewPath(a.view, action),
-                                         JsonObject().Add("name", a.name).Finish());
-    return PrintDiff(body, a.json, fail_on_difference);
-  }
-  auto e = OpenEmbedded(a.target.data, /*write=*/false);
-  if (!e.ok()) return Fail(e.status());
-  auto d = action == "drift" ? quality::Drift(*e->engine, a.view)
-                             : quality::Validate(*e->engine, a.view, a.name);
-  if (!d.ok()) return Fail(d.status());
-  return PrintDiff(d->ToJson(), a.json, fail_on_difference);
-}
-
 int SwitchCommand(const ViewArgs& a, const std::string& action) {
-  serve::VersionInfo v;
-  if (!a.target.server.empty()) {
-    auto body = Call(a.target.server, "POST", ViewPath(a.view, action),
-                     action == "cutover" ? JsonObject().Add("name", a.name).Finish() : "{}");
-    if (!body.ok()) return Fail(body.status());
-    Status s = serve::ParseVersionInfo(*body, &v);
-    if (!s.ok()) return Fail(s);
-  } else {
-    auto e = OpenEmbedded(a.target.data, /*write=*/true);
-    if (!e.ok()) return Fail(e.status());
-    auto r = action == "cutover" ? e->engine->Cutover(a.view, a.name) : e->engine->Rollback(a.view);
-    if (!r.ok()) return Fail(r.status());
-    v = std::move(*r);
-  }
-  Print(a.json ? serve::VersionInfoJson(v) + "\n" : LiveText(a.view, v));
+  auto client = OpenClient(a.target, /*write=*/true);
+  if (!client.ok()) return Fail(client.status());
+  auto v = action == "cutover" ? (*client)->Cutover(a.view, a.name) : (*client)->Rollback(a.view);
+  if (!v.ok()) return Fail(v.status());
+  Print(a.json ? serve::VersionInfoJson(*v) + "\n" : LiveText(a.view, *v));
   return 0;
 }
 
@@ -515,15 +339,11 @@ int RunRollback(const ViewArgs& a) {
 }
 
 int RunStatus(const Target& t) {
-  if (!t.server.empty()) {
-    auto body = Call(t.server, "GET", "/v1/status");
-    if (!body.ok()) return Fail(body.status());
-    Print(*body + "\n");
-    return 0;
-  }
-  auto e = OpenEmbedded(t.data, /*write=*/false);
-  if (!e.ok()) return Fail(e.status());
-  Print(e->engine->StatusJson() + "\n");
+  auto client = OpenClient(t, /*write=*/false);
+  if (!client.ok()) return Fail(client.status());
+  auto status = (*client)->StatusJson();
+  if (!status.ok()) return Fail(status.status());
+  Print(*status + "\n");
   return 0;
 }
 

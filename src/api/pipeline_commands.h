@@ -1,10 +1,11 @@
 // The pipeline commands of the CLI: check, run (streaming), batch, query, and the serving
 // commands versions, replay, validate, cutover, rollback, drift and status.
 //
-// Where a command takes `--server URL` it asks a running `strata server` over HTTP
-// (api/http_server.h); with `--data DIR` it opens the data directory itself (embedded).
-// Embedded read commands (query, versions, validate, drift, status) fall back to a
-// read-only open, answering from the last saved state, when another process owns DIR.
+// A serving command is written once, against api/client.h: with `--server URL` it asks a
+// running `strata server` over HTTP (HttpClient); with `--data DIR` it opens the data
+// directory itself (EmbeddedClient). Embedded read commands (query, versions, validate,
+// drift, status) fall back to a read-only open, answering from the last saved state, when
+// another process owns DIR.
 #pragma once
 
 #include <cstddef>

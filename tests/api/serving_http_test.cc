@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/client.h"
 #include "api/http_server.h"
 #include "common/file_system.h"
 #include "common/json_writer.h"
@@ -600,6 +601,90 @@ TEST_F(ServingHttpTest, ReplayWhileIngestingThenValidateCutoverRollback) {
   EXPECT_EQ(QueryRows(kKappaQuery), kAllKappa);
   // The Lambda view never changed logic.
   ASSERT_NO_FATAL_FAILURE(WaitForRows(kLambdaQuery, kAllLambda));
+}
+
+// The serving commands are written once (api/client.h): an EmbeddedClient on the engine and
+// an HttpClient on the server give the same answers and the same errors, and what one of
+// them changes (a replay, a cutover, a rollback) the other sees.
+TEST_F(ServingHttpTest, EmbeddedAndHttpClientsAnswerAlike) {
+  ASSERT_NO_FATAL_FAILURE(Ingest(FirstEvents()));
+  ASSERT_NO_FATAL_FAILURE(WaitForLanes(kFirstCount, 1));
+  ASSERT_NO_FATAL_FAILURE(WaitForRows(kLambdaQuery, kFirstLambda));
+  EmbeddedClient embedded(engine_.get());
+  HttpClient http("http://127.0.0.1:" + std::to_string(server_->port()));
+  // The same call on both; `same` holds once no publish came between (the service keeps
+  // publishing), checked by asking the embedded client on both sides of the HTTP call.
+  auto alike = [](auto call, const std::string& what) {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      auto before = call(true), over_http = call(false), after = call(true);
+      if (before == after && before == over_http) return;
+      if (attempt == 49) ADD_FAILURE() << what << ": " << before << " vs " << over_http;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  };
+  auto text = [](const auto& r) {
+    return r.ok() ? "ok: " + *r : "error: " + r.status().ToString();
+  };
+  for (const char* sql : {kLambdaQuery, kKappaQuery, "SELECT * FROM silver.orders ORDER BY id",
+                          "SELECT * FROM nowhere", "SELECT nothing FROM gold.by_customer"}) {
+    for (const char* format : {"json", "jsonl", "table", "csv", "xml"}) {
+      alike([&](bool e) { return text(e ? embedded.Query(sql, format) : http.Query(sql, format)); },
+            std::string(sql) + " as " + format);
+    }
+  }
+  auto versions = [&](api::Client* c, const char* view) {
+    auto v = c->Versions(view);
+    return v.ok() ? ViewVersionsJson(view, *v) : "error: " + v.status().ToString();
+  };
+  for (const char* view : {kLambda, kKappa, "gold.nowhere"}) {
+    alike([&](bool e) { return versions(e ? static_cast<api::Client*>(&embedded) : &http, view); },
+          std::string("versions of ") + view);
+  }
+  auto drift = [&](bool e, const char* view) {
+    auto d = e ? embedded.Drift(view) : http.Drift(view);
+    return d.ok() ? d->ToJson() : "error: " + d.status().ToString();
+  };
+  alike([&](bool e) { return drift(e, kKappa); }, "drift");
+  alike([&](bool e) { return drift(e, "gold.nowhere"); }, "drift of no view");
+  EXPECT_EQ(http.Query(kKappaQuery, "json", "batch").status().ToString(),
+            Status::InvalidArgument("--runtime needs --data").ToString());
+
+  // A replay over HTTP, validated both ways, cut over over HTTP, rolled back embedded.
+  serve::ReplayOptions options;
+  options.name = "no_o3";
+  options.sql_text = Pipeline("WHERE qty <> 3");
+  auto replay = http.Replay(kKappa, options);
+  ASSERT_TRUE(replay.ok()) << replay.status().ToString();
+  EXPECT_EQ(replay->name, "no_o3");
+  EXPECT_TRUE(replay->finished);
+  EXPECT_EQ(replay->records, kFirstCount);
+  ASSERT_TRUE(replay->version.has_value());
+  EXPECT_EQ(replay->version->origin, "replay");
+  auto again = embedded.Replay(kKappa, options);
+  EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists) << again.status().ToString();
+  EXPECT_EQ(http.Replay(kKappa, options).status().ToString(),
+            Status::FailedPrecondition(again.status().message()).ToString());
+  ASSERT_NO_FATAL_FAILURE(WaitForLanes(kFirstCount, 2));
+  auto validate = [&](bool e) {
+    auto d = e ? embedded.Validate(kKappa, "no_o3") : http.Validate(kKappa, "no_o3");
+    return d.ok() ? d->ToJson() : "error: " + d.status().ToString();
+  };
+  alike(validate, "validate");
+  auto cut = http.Cutover(kKappa, "no_o3");
+  ASSERT_TRUE(cut.ok()) << cut.status().ToString();
+  EXPECT_EQ(cut->name, "no_o3");
+  EXPECT_EQ(text(embedded.Query(kKappaQuery, "json")).find(kFirstKappa), std::string::npos);
+  alike([&](bool e) { return versions(e ? static_cast<api::Client*>(&embedded) : &http, kKappa); },
+        "versions after the cutover");
+  auto back = embedded.Rollback(kKappa);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->name, "main");
+  EXPECT_NE(text(http.Query(kKappaQuery, "json")).find(kFirstKappa), std::string::npos);
+  auto status = http.StatusJson();
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  EXPECT_THAT(*status, HasSubstr("\"lanes\""));
+  HttpClient nobody("http://127.0.0.1:1");
+  EXPECT_EQ(nobody.StatusJson().status().code(), StatusCode::kIOError);
 }
 
 TEST_F(ServingHttpTest, DriftIsIdenticalOnceCaughtUp) {

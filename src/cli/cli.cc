@@ -1,4 +1,4 @@
-#include "api/cli.h"
+#include "cli/cli.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -13,23 +13,41 @@
 #include <string>
 #include <thread>
 
+#include "api/command_output.h"
 #include "api/http_server.h"
 #include "api/ingest.h"
 #include "api/order_generator.h"
 #include "api/pipeline_commands.h"
 #include "api/record_json.h"
-#include "api/serve_commands.h"
+#include "api/server.h"
 #include "common/json_writer.h"
+#include "demo/demo.h"
 #include "log/reader.h"
 #include "log/store.h"
 
-namespace strata::api {
-namespace {
+namespace strata::cli {
 
-int Fail(const Status& s) {
-  std::fprintf(stderr, "strata: error: %s\n", s.ToString().c_str());
-  return 1;
-}
+// The commands the CLI parses arguments for; their work is done in api/ and demo/.
+using api::BatchArgs;
+using api::CheckArgs;
+using api::CheckIngestTarget;
+using api::Fail;
+using api::IngestFromFd;
+using api::IngestOptions;
+using api::OrderGenerator;
+using api::OrderGeneratorOptions;
+using api::QueryArgs;
+using api::RecordToJson;
+using api::ReplayArgs;
+using api::RunArgs;
+using api::SchemasArgs;
+using api::ServerArgs;
+using api::Target;
+using api::VersionsArgs;
+using api::ViewArgs;
+using demo::DemoArgs;
+
+namespace {
 
 void PrintRecoveryReport(const log::Store& store) {
   for (const std::string& line : store.recovery_report()) {
@@ -665,4 +683,4 @@ int Main(int argc, char** argv) {
   return RunCommand(&commands, argv[0]);
 }
 
-}  // namespace strata::api
+}  // namespace strata::cli

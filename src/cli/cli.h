@@ -2,8 +2,8 @@
 // "strata: error: ...", on stderr and exit non-zero (1 for a failure, 2 for bad usage).
 #pragma once
 
-namespace strata::api {
+namespace strata::cli {
 
 int Main(int argc, char** argv);
 
-}  // namespace strata::api
+}  // namespace strata::cli

@@ -1,4 +1,4 @@
-#include "api/serve_commands.h"
+#include "demo/demo.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -17,114 +17,28 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "api/demo_pipeline.h"
+#include "api/client.h"
+#include "api/command_output.h"
 #include "api/http_server.h"
 #include "api/order_generator.h"
-#include "api/pipeline_commands.h"
+#include "api/server.h"
 #include "api/signals.h"
+#include "demo/demo_pipeline.h"
 #include "quality/reconcile.h"
 #include "runtime/runner.h"
 #include "serve/engine.h"
 #include "serve/pipeline_service.h"
 
-namespace strata::api {
+namespace strata::demo {
 
+using api::EmbeddedClient;  // the serving commands the demo runs
+using api::Fail;
+using api::ServerOptions;
+using api::Serving;
+using api::StopSignal;
 using serve::PipelineService;  // the threads that keep an engine moving
 using serve::PipelineServiceOptions;
 namespace {
-
-int Fail(const Status& s) {
-  std::fprintf(stderr, "strata: error: %s\n", s.ToString().c_str());
-  return 1;
-}
-
-// A data directory served over HTTP, with its pipeline running when it has one.
-class Serving {
- public:
-  // `pipeline_text` empty: the pipeline DATA already runs, if any; ingest only otherwise.
-  static Result<std::unique_ptr<Serving>> Start(const std::string& data,
-                                                const std::string& pipeline_text,
-                                                const std::string& pipeline_name,
-                                                ServerOptions server,
-                                                PipelineServiceOptions service) {
-    std::unique_ptr<Serving> s(new Serving());
-    std::string text = pipeline_text, name = pipeline_name;
-    runtime::PipelinePaths paths(data);
-    if (text.empty() && FileSystem::Default()->Exists(paths.sql)) {
-      RETURN_IF_ERROR(FileSystem::Default()->ReadFile(paths.sql, &text));
-      name = paths.sql;
-    }
-    if (!text.empty()) {
-      ASSIGN_OR_RETURN(PreparedPipeline p, PreparePipelineText(data, text, name));
-      s->store_ = std::move(p.store);
-      serve::EngineOptions engine_options;
-      // The cut holds the engine only for a fork, where a forked child may use the heap.
-      engine_options.checkpoint_in_child = serve::kForkSafeHeap;
-      ASSIGN_OR_RETURN(s->engine_,
-                       serve::Engine::Open(s->store_.get(), data, p.text, p.path, engine_options));
-      for (const auto& w : s->engine_->warnings())
-        std::fprintf(stderr, "strata: checkpoint: %s\n", w.c_str());
-      service.store = s->store_.get();  // for postgres-cdc bronze tables
-      service.data_dir = data;
-      s->service_ = std::make_unique<PipelineService>(s->engine_.get(), service);
-    } else {
-      log::StoreOptions options;
-      ASSIGN_OR_RETURN(s->store_, log::Store::Open(data, options));
-    }
-    for (const auto& line : s->store_->recovery_report()) {
-      std::fprintf(stderr, "strata: recovery: %s\n", line.c_str());
-    }
-    s->http_ = std::make_unique<HttpServer>(s->store_.get(), server);
-    if (s->engine_) s->http_->SetEngine(s->engine_.get());
-    RETURN_IF_ERROR(s->http_->Bind());
-    if (s->service_) s->service_->Start();
-    s->thread_ = std::thread([http = s->http_.get()] { http->Run(); });
-    return s;
-  }
-
-  ~Serving() { (void)Stop(); }
-
-  Status Stop() {
-    if (stopped_) return Status::OK();
-    stopped_ = true;
-    if (http_) http_->Stop();  // null when Start failed before creating it
-    if (thread_.joinable()) thread_.join();
-    return service_ ? service_->Stop() : Status::OK();
-  }
-
-  int port() const { return http_->port(); }
-  serve::Engine* engine() const { return engine_.get(); }
-  PipelineService* service() const { return service_.get(); }
-  log::Store* store() const { return store_.get(); }
-
- private:
-  Serving() = default;
-  std::unique_ptr<log::Store> store_;
-  std::unique_ptr<serve::Engine> engine_;
-  std::unique_ptr<PipelineService> service_;
-  std::unique_ptr<HttpServer> http_;
-  std::thread thread_;
-  bool stopped_ = false;
-};
-
-Status CheckpointOptions(const ServerArgs& a, PipelineServiceOptions* options) {
-  if (!ParseDuration(a.checkpoint_every, &options->checkpoint_every) ||
-      options->checkpoint_every < 0) {
-    return Status::InvalidArgument("--checkpoint-every: cannot read '" + a.checkpoint_every +
-                                   "' as a duration (such as 500ms, 10s, 5m)");
-  }
-  options->checkpoint_records = a.checkpoint_records;
-  return Status::OK();
-}
-
-Status ServiceOptions(const std::string& batch_every, PipelineServiceOptions* options) {
-  if (batch_every.empty()) return Status::OK();
-  if (!ParseDuration(batch_every, &options->batch_every) || options->batch_every <= 0) {
-    return Status::InvalidArgument("--batch-every: cannot read '" + batch_every +
-                                   "' as a duration (such as 10s, 5m, 1h)");
-  }
-  return Status::OK();
-}
 
 std::string Thousands(uint64_t n) {
   std::string digits = std::to_string(n), out;
@@ -139,40 +53,6 @@ std::string Clock(Micros t) {
   std::string s = FormatTimestamp(t);  // 2026-11-22T17:50:10.123456Z
   return s.size() >= 19 ? s.substr(11, 8) : s;
 }
-
-}  // namespace
-
-int RunServer(const ServerArgs& a) {
-  ServerOptions server;
-  server.max_body_bytes = a.max_body;
-  Status s = ParseListenAddress(a.listen, &server);
-  if (!s.ok()) return Fail(s);
-  PipelineServiceOptions service;
-  s = ServiceOptions(a.batch_every, &service);
-  if (s.ok()) s = CheckpointOptions(a, &service);
-  if (!s.ok()) return Fail(s);
-  std::string text;
-  if (!a.pipeline.empty()) {
-    s = FileSystem::Default()->ReadFile(a.pipeline, &text);
-    if (!s.ok()) return Fail(s);
-  }
-  StopSignal signals;
-  auto serving = Serving::Start(a.data, text, a.pipeline, server, service);
-  if (!serving.ok()) return Fail(serving.status());
-  std::printf("strata: serving %s on http://%s:%d%s\n", a.data.c_str(), server.host.c_str(),
-              (*serving)->port(),
-              (*serving)->engine() ? " (pipeline running)" : " (ingest only: no pipeline)");
-  std::fflush(stdout);
-  while (!signals.WaitFor(std::chrono::hours(1))) {
-  }
-  s = (*serving)->Stop();
-  if (!s.ok()) return Fail(s);
-  return 0;
-}
-
-// ---- the demo -----------------------------------------------------------------------------
-
-namespace {
 
 // What the demo's summary shows, read from the engine's status JSON.
 struct Snapshot {
@@ -191,11 +71,12 @@ void U64(simdjson::dom::element e, const char* key, uint64_t* out) {
   if (e[key].get(*out) != simdjson::SUCCESS) *out = 0;
 }
 
-Snapshot Read(serve::Engine* engine) {
+Snapshot Read(api::Client* client) {
   Snapshot s;
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(engine->StatusJson()).get(root) != simdjson::SUCCESS) return s;
+  auto status = client->StatusJson();
+  if (!status.ok() || parser.parse(*status).get(root) != simdjson::SUCCESS) return s;
   simdjson::dom::array lanes, silver, gold;
   if (root["lanes"].get(lanes) == simdjson::SUCCESS) {
     for (auto lane : lanes) {
@@ -281,6 +162,7 @@ struct Demo {
   bool temporary = false;
   std::unique_ptr<Serving> serving;
   serve::Engine* engine = nullptr;
+  std::unique_ptr<EmbeddedClient> client;  // on `engine`
   std::string url;
   DemoLog log;
   std::atomic<bool> stop{false};   // the producers stop
@@ -310,6 +192,7 @@ Status StartServing(Demo* d, ServerOptions server, const PipelineServiceOptions&
   if (!serving.ok()) return serving.status();
   d->serving = std::move(*serving);
   d->engine = d->serving->engine();
+  d->client = std::make_unique<EmbeddedClient>(d->engine);
   d->url = "http://" + server.host + ":" + std::to_string(d->serving->port());
   d->log.Add("server up; pipeline examples/orders.sql; batch runs every " + d->args.batch_every +
              " (the file says 1 hour)");
@@ -318,7 +201,7 @@ Status StartServing(Demo* d, ServerOptions server, const PipelineServiceOptions&
 
 // The generator: realistic order events posted to the ingest API, with bursts, until stop.
 void ProduceOrders(Demo* d) {
-  OrderGenerator gen(DemoOrderMix(static_cast<uint64_t>(NowMicros())));
+  api::OrderGenerator gen(api::DemoOrderMix(static_cast<uint64_t>(NowMicros())));
   httplib::Client client(d->url);
   client.set_read_timeout(30, 0);
   client.set_tcp_nodelay(true);
@@ -372,7 +255,7 @@ void ShipKappaFix(Demo* d) {
   options.sql_name = "orders-fixed.sql";
   options.rate = std::max(4 * d->args.rate, 100000.0);
   options.stop = &d->stop;
-  auto replay = d->engine->Replay("gold.customer_totals", options);
+  auto replay = d->client->Replay("gold.customer_totals", options);
   if (!replay.ok() || !replay->finished) {
     if (!replay.ok()) d->log.Add("replay failed: " + replay.status().ToString());
     return;
@@ -382,7 +265,7 @@ void ShipKappaFix(Demo* d) {
                 Thousands(replay->records).c_str(), replay->seconds,
                 static_cast<unsigned long long>(replay->version ? replay->version->version : 0));
   d->log.Add(line);
-  auto diff = quality::Validate(*d->engine, "gold.customer_totals", "paid-only");
+  auto diff = d->client->Validate("gold.customer_totals", "paid-only");
   if (!diff.ok()) {
     d->log.Add("validate failed: " + diff.status().ToString());
     return;
@@ -392,7 +275,7 @@ void ShipKappaFix(Demo* d) {
                 Thousands(diff->left_rows).c_str(), Thousands(diff->right_rows).c_str(),
                 Thousands(diff->removed).c_str(), Thousands(diff->changed).c_str());
   d->log.Add(line);
-  auto v = d->engine->Cutover("gold.customer_totals", "paid-only");
+  auto v = d->client->Cutover("gold.customer_totals", "paid-only");
   if (!v.ok()) {
     d->log.Add("cutover failed: " + v.status().ToString());
     return;
@@ -405,7 +288,7 @@ void ShipKappaFix(Demo* d) {
 // `per_second` of them in the last second.
 std::string SummaryScreen(const Demo& d, bool tty, double elapsed, uint64_t acked,
                           uint64_t per_second) {
-  Snapshot snap = Read(d.engine);
+  Snapshot snap = Read(d.client.get());
   PipelineService::Stats stats = d.serving->service()->stats();
   std::string out;
   char line[320];
@@ -464,12 +347,12 @@ void ShowSummaries(const Demo& d, StopSignal* signals) {
 }
 
 // One drift check per gold view, side by side (Drift takes the engine's lock only to read).
-std::vector<Result<quality::Diff>> DriftAll(serve::Engine* engine) {
+std::vector<Result<quality::Diff>> DriftAll(serve::Engine* engine, api::Client* client) {
   const std::vector<sql::GoldView>& views = engine->plan().gold;
   std::vector<Result<quality::Diff>> diffs(views.size(), Status::Aborted("not computed"));
   std::vector<std::thread> threads;
   for (size_t i = 0; i < views.size(); ++i)
-    threads.emplace_back([&, i] { diffs[i] = quality::Drift(*engine, views[i].name); });
+    threads.emplace_back([&, i] { diffs[i] = client->Drift(views[i].name); });
   for (auto& t : threads)
     t.join();
   return diffs;
@@ -502,7 +385,7 @@ int StopAndCheckDrift(Demo* d) {
   int status = s.ok() ? 0 : Fail(s);
   progress("recomputing each gold view from bronze to compare it with what was served... ");
   const std::vector<sql::GoldView>& views = d->engine->plan().gold;
-  std::vector<Result<quality::Diff>> diffs = DriftAll(d->engine);
+  std::vector<Result<quality::Diff>> diffs = DriftAll(d->engine, d->client.get());
   std::string verdicts;
   for (size_t i = 0; i < views.size(); ++i) {
     const Result<quality::Diff>& diff = diffs[i];
@@ -522,6 +405,7 @@ int StopAndCheckDrift(Demo* d) {
 
 // Closes the server, then removes a temporary data directory or says how to explore it.
 void Finish(Demo* d) {
+  d->client.reset();
   d->serving.reset();
   if (d->temporary && !d->args.keep) {
     std::filesystem::remove_all(d->root);
@@ -543,8 +427,8 @@ int RunDemo(const DemoArgs& a, const std::string& self) {
   ServerOptions server;
   PipelineServiceOptions service;
   // The options first: a mistake in them leaves nothing behind.
-  Status s = ParseListenAddress(a.listen, &server);
-  if (s.ok()) s = ServiceOptions(a.batch_every, &service);
+  Status s = api::ParseListenAddress(a.listen, &server);
+  if (s.ok()) s = api::ParseBatchEvery(a.batch_every, &service);
   if (s.ok()) s = MakeDirectory(&d);
   if (!s.ok()) return Fail(s);
   StopSignal signals;
@@ -564,4 +448,4 @@ int RunDemo(const DemoArgs& a, const std::string& self) {
   return status;
 }
 
-}  // namespace strata::api
+}  // namespace strata::demo
