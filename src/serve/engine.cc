@@ -153,7 +153,7 @@ Result<Batch> Engine::ExecutorRows(const PipelineExecutor& executor, std::string
 
 Status Engine::Restore(std::string sql_text, std::string sql_name) {
   absl::MutexLock checkpoint_lock(&checkpoint_mu_);
-  absl::MutexLock lock(&mu_);
+  ChangeLock lock(this);
   runtime::PipelinePaths paths(data_dir_);
   ASSIGN_OR_RETURN(main_, MakeLane(kMain, std::move(sql_text), std::move(sql_name)));
   plan_ = &main_->plan;
@@ -257,10 +257,14 @@ Result<uint64_t> Engine::Step() {
     main_records += pushed;
     for (auto& [name, lane] : replays_) {
       Result<uint64_t> n = step(*lane);
-      if (!n.ok()) return n.status().WithContext("lane " + name);
+      if (!n.ok()) {
+        NewGenerationLocked(/*rebuild=*/false);  // the lanes before it may have moved
+        return n.status().WithContext("lane " + name);
+      }
       pushed += *n;
     }
     if (pushed == 0) break;
+    NewGenerationLocked(/*rebuild=*/true);  // the readers' snapshots, as of this micro-batch
   }
   return main_records;
 }
@@ -328,7 +332,7 @@ Result<BatchRunResult> Engine::RunBatch(const std::atomic<bool>* stop) {
   sql::Pipeline plan;
   bool lambda = false;
   {
-    absl::MutexLock lock(&mu_);
+    ChangeLock lock(this);
     plan = main_->plan;
     for (const auto& g : plan.gold)
       lambda = lambda || g.serving == sql::Serving::kLambda;
@@ -365,12 +369,12 @@ Result<BatchRunResult> Engine::RunBatch(const std::atomic<bool>* stop) {
     runtime::PendingPublish pending;
     const PipelineExecutor* speed = nullptr;  // main_ is set once, at Open
     if (lambda) {
-      absl::MutexLock lock(&mu_);
+      ChangeLock lock(this);
       speed = main_->executor.get();
       ASSIGN_OR_RETURN(pending, main_->executor->BeginPublish(*executor));
     }
     Status built = lambda ? speed->BuildPublish(*executor, &pending) : Status::OK();
-    absl::MutexLock lock(&mu_);
+    ChangeLock lock(this);
     if (!built.ok()) {
       main_->executor->AbortPublish();
       return built;
@@ -445,6 +449,20 @@ Result<runtime::QueryResult> Engine::Query(std::string_view sql) {
 
 Result<runtime::QueryResult> Engine::QueryRuntime(std::string_view sql, std::string_view runtime) {
   ASSIGN_OR_RETURN(sql::Select select, sql::ParseQuery(sql));
+  if (runtime.empty() && !select.from.as_of) {
+    // A live answer: from the table's snapshot, without the engine's lock.
+    const std::string name = select.from.table.schema.empty()
+                                 ? select.from.table.name
+                                 : select.from.table.schema + "." + select.from.table.name;
+    ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot, CurrentSnapshot(name));
+    if (snapshot != nullptr) {
+      auto lookup = [&](std::string_view table) {
+        return table == name ? &snapshot->columns : nullptr;
+      };
+      ASSIGN_OR_RETURN(sql::BoundQuery query, sql::BindQuery(select, lookup));
+      return runtime::ExecuteQuery(query, snapshot->rows);
+    }
+  }
   Batch rows;
   sql::BoundQuery query;
   bool as_of = false;

@@ -56,6 +56,18 @@
 // otherwise for the serialization itself (PipelineExecutor::Save of every lane), and the
 // files are written after it is released.
 //
+// Readers. A live query (no AS OF, no --runtime) of a table reads that table's snapshot: its
+// rows and columns, immutable, taken between two changes of the engine. A reader takes only
+// the snapshots' own mutex to copy a pointer, then binds and executes without any engine
+// lock (LevelDB's DBImpl::Get: take references, unlock, read). Every change to what a table
+// answers happens under the engine mutex through ChangeLock, whose release starts a new
+// generation and so makes every older snapshot stale. The speed path rebuilds, at the end
+// of each micro-batch it consumed, the snapshots read since their last build; so under
+// ingest a reader finds a snapshot at most one micro-batch old and never waits for a
+// writer. A reader that finds none, or a stale one, builds it under the engine mutex (the
+// first query of a table, and the first after a batch run, replay, cutover, rollback or
+// restore). Side tables kept in side logs are read outside the engine mutex as they are.
+//
 // Thread safety: every public method may be called from any thread. One mutex guards the
 // lanes and the published batch; the long parts of RunBatch and Replay run outside it, over
 // their own executors, so the speed path and readers are not blocked (drift's recompute runs
@@ -287,6 +299,43 @@ class Engine {
   Status CompleteChainSwitchesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The live rows of `table` and how they are computed.
   Result<Batch> LiveRowsLocked(std::string_view table) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // What a live reader of one table needs without the engine's lock (see "Readers" above).
+  struct Snapshot {
+    uint64_t generation = 0;  // the engine's generation it was built in
+    std::vector<sql::ColumnSchema> columns;
+    Batch rows;
+  };
+  // engine_snapshot.cc: the current snapshot of `table`, built under mu_ when there is none
+  // or it is stale; null for what is not served from snapshots (a side table kept in a side
+  // log, an unknown name: the caller's ordinary path answers or refuses those).
+  Result<std::shared_ptr<const Snapshot>> CurrentSnapshot(const std::string& table) const
+      ABSL_LOCKS_EXCLUDED(mu_, snap_mu_);
+  Result<std::shared_ptr<const Snapshot>> BuildSnapshotLocked(const std::string& table) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The end of a change made under mu_ (ChangeLock's release, a micro-batch of Step): a new
+  // generation. With `rebuild`, the snapshots read since their last build are built anew
+  // for it (the speed path); the others are dropped.
+  void NewGenerationLocked(bool rebuild) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The engine's lock, taken by anything that may change what a table answers; its
+  // release starts a new generation.
+  class ABSL_SCOPED_LOCKABLE ChangeLock {
+   public:
+    explicit ChangeLock(const Engine* engine) ABSL_EXCLUSIVE_LOCK_FUNCTION(engine->mu_)
+        : engine_(engine) {
+      engine_->mu_.Lock();
+    }
+    // (clang cannot see that the constructor's lock is still held here.)
+    ~ChangeLock() ABSL_UNLOCK_FUNCTION() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      engine_->NewGenerationLocked(/*rebuild=*/false);
+      engine_->mu_.Unlock();
+    }
+    ChangeLock(const ChangeLock&) = delete;
+    ChangeLock& operator=(const ChangeLock&) = delete;
+
+   private:
+    const Engine* const engine_;
+  };
   // The rows of a stored version (AS OF); needs no engine lock.
   Result<Batch> RowsAsOf(const sql::BoundQuery& query) const;
   // A version about to be written: its view, column types and description.
@@ -363,6 +412,13 @@ class Engine {
     std::optional<runtime::Offsets> offsets ABSL_GUARDED_BY(mu);
   };
   const std::shared_ptr<Pin> pin_ = std::make_shared<Pin>();
+  // Bumped (under mu_) at the end of every change; read by readers without mu_.
+  mutable std::atomic<uint64_t> generation_{0};
+  // The readers' snapshots, and the tables read since their snapshot was last built.
+  mutable absl::Mutex snap_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  mutable std::map<std::string, std::shared_ptr<const Snapshot>, std::less<>> snapshots_
+      ABSL_GUARDED_BY(snap_mu_);
+  mutable std::set<std::string, std::less<>> read_since_built_ ABSL_GUARDED_BY(snap_mu_);
   mutable absl::Mutex info_mu_ ABSL_ACQUIRED_AFTER(mu_);
   std::optional<CheckpointInfo> last_checkpoint_ ABSL_GUARDED_BY(info_mu_);
   size_t kept_count_ ABSL_GUARDED_BY(info_mu_) = 0;

@@ -49,7 +49,7 @@ Result<ReplayResult> Engine::Replay(std::string_view view, ReplayOptions options
   ASSIGN_OR_RETURN(bool caught_up, RunLane(lane.get(), options, start, &result.records));
   if (caught_up) {
     // Caught up with the log as it was; join the speed path and publish a version.
-    absl::MutexLock lock(&mu_);
+    ChangeLock lock(this);
     RETURN_IF_ERROR(FinishReplayLocked(view, std::move(lane), &result));
   }
   result.seconds = (MonotonicMicros() - start) / 1e6;
@@ -191,7 +191,7 @@ Status Engine::FinishReplayLocked(std::string_view view, std::unique_ptr<Lane> l
 
 Result<VersionInfo> Engine::Cutover(std::string_view view, std::string_view name) {
   RETURN_IF_ERROR(RequireWritable());
-  absl::MutexLock lock(&mu_);
+  ChangeLock lock(this);
   auto it = replays_.find(name);
   if (it == replays_.end()) {
     return Status::NotFound("no finished replay named " + std::string(name));
@@ -257,7 +257,7 @@ Result<VersionInfo> Engine::SwitchToLaneLocked(std::string_view view, const Lane
 
 Result<VersionInfo> Engine::Rollback(std::string_view view) {
   RETURN_IF_ERROR(RequireWritable());
-  absl::MutexLock lock(&mu_);
+  ChangeLock lock(this);
   if (main_->plan.FindGold(view) == nullptr) {
     return Status::NotFound("the pipeline has no gold view " + std::string(view));
   }
