@@ -258,13 +258,13 @@ Result<uint64_t> Engine::Step() {
     for (auto& [name, lane] : replays_) {
       Result<uint64_t> n = step(*lane);
       if (!n.ok()) {
-        NewGenerationLocked(/*rebuild=*/false);  // the lanes before it may have moved
+        NewGenerationLocked();  // the lanes before it may have moved
         return n.status().WithContext("lane " + name);
       }
       pushed += *n;
     }
     if (pushed == 0) break;
-    NewGenerationLocked(/*rebuild=*/true);  // the readers' snapshots, as of this micro-batch
+    NewGenerationLocked();  // the readers' snapshots, as of this micro-batch
   }
   return main_records;
 }

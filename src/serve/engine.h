@@ -61,12 +61,13 @@
 // the snapshots' own mutex to copy a pointer, then binds and executes without any engine
 // lock (LevelDB's DBImpl::Get: take references, unlock, read). Every change to what a table
 // answers happens under the engine mutex through ChangeLock, whose release starts a new
-// generation and so makes every older snapshot stale. The speed path rebuilds, at the end
-// of each micro-batch it consumed, the snapshots read since their last build; so under
-// ingest a reader finds a snapshot at most one micro-batch old and never waits for a
-// writer. A reader that finds none, or a stale one, builds it under the engine mutex (the
-// first query of a table, and the first after a batch run, replay, cutover, rollback or
-// restore). Side tables kept in side logs are read outside the engine mutex as they are.
+// generation and so makes every older snapshot stale. The change rebuilds, before it lets
+// the mutex go, the snapshots read since their last build and swaps them in with the new
+// generation (the speed path after each micro-batch; a batch run, cutover, rollback or
+// replay at its end): a reader that keeps reading a table finds its snapshot as of the last
+// change and never waits for a writer. A reader that finds none, or a stale one (the first
+// query of a table, or one not read during the last change), builds it under the engine
+// mutex. Side tables kept in side logs are read outside the engine mutex as they are.
 //
 // Thread safety: every public method may be called from any thread. One mutex guards the
 // lanes and the published batch; the long parts of RunBatch and Replay run outside it, over
@@ -311,12 +312,13 @@ class Engine {
   // log, an unknown name: the caller's ordinary path answers or refuses those).
   Result<std::shared_ptr<const Snapshot>> CurrentSnapshot(const std::string& table) const
       ABSL_LOCKS_EXCLUDED(mu_, snap_mu_);
-  Result<std::shared_ptr<const Snapshot>> BuildSnapshotLocked(const std::string& table) const
+  Result<std::shared_ptr<const Snapshot>> BuildSnapshotLocked(const std::string& table,
+                                                              uint64_t generation) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The end of a change made under mu_ (ChangeLock's release, a micro-batch of Step): a new
-  // generation. With `rebuild`, the snapshots read since their last build are built anew
-  // for it (the speed path); the others are dropped.
-  void NewGenerationLocked(bool rebuild) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // generation, with the snapshots read since their last build built anew for it; the
+  // others are dropped.
+  void NewGenerationLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The engine's lock, taken by anything that may change what a table answers; its
   // release starts a new generation.
   class ABSL_SCOPED_LOCKABLE ChangeLock {
@@ -327,7 +329,7 @@ class Engine {
     }
     // (clang cannot see that the constructor's lock is still held here.)
     ~ChangeLock() ABSL_UNLOCK_FUNCTION() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      engine_->NewGenerationLocked(/*rebuild=*/false);
+      engine_->NewGenerationLocked();
       engine_->mu_.Unlock();
     }
     ChangeLock(const ChangeLock&) = delete;
@@ -412,7 +414,7 @@ class Engine {
     std::optional<runtime::Offsets> offsets ABSL_GUARDED_BY(mu);
   };
   const std::shared_ptr<Pin> pin_ = std::make_shared<Pin>();
-  // Bumped (under mu_) at the end of every change; read by readers without mu_.
+  // Bumped at the end of every change, under mu_ and snap_mu_ (readers hold only the latter).
   mutable std::atomic<uint64_t> generation_{0};
   // The readers' snapshots, and the tables read since their snapshot was last built.
   mutable absl::Mutex snap_mu_ ABSL_ACQUIRED_AFTER(mu_);

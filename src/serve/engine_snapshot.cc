@@ -26,7 +26,8 @@ Result<std::shared_ptr<const Engine::Snapshot>> Engine::CurrentSnapshot(
       return it->second;
     }
   }
-  ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot, BuildSnapshotLocked(table));
+  ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot,
+                   BuildSnapshotLocked(table, generation_.load()));
   if (snapshot == nullptr) return snapshot;
   absl::MutexLock snap_lock(&snap_mu_);
   snapshots_[table] = snapshot;
@@ -35,7 +36,7 @@ Result<std::shared_ptr<const Engine::Snapshot>> Engine::CurrentSnapshot(
 }
 
 Result<std::shared_ptr<const Engine::Snapshot>> Engine::BuildSnapshotLocked(
-    const std::string& table) const {
+    const std::string& table, uint64_t generation) const {
   using Built = std::shared_ptr<const Snapshot>;
   if (main_->executor->SideSinkTable(table)) return Built();  // read from its side log
   // A Kappa view is answered by the lane serving it, with that lane's columns.
@@ -47,27 +48,29 @@ Result<std::shared_ptr<const Engine::Snapshot>> Engine::BuildSnapshotLocked(
   const std::vector<sql::ColumnSchema>* columns = lane->plan.FindColumns(table);
   if (columns == nullptr) return Built();
   auto snapshot = std::make_shared<Snapshot>();
-  snapshot->generation = generation_.load();
+  snapshot->generation = generation;
   snapshot->columns = *columns;
   ASSIGN_OR_RETURN(snapshot->rows, LiveRowsLocked(table));
   return Built(std::move(snapshot));
 }
 
-void Engine::NewGenerationLocked(bool rebuild) const {
-  generation_.fetch_add(1);
+void Engine::NewGenerationLocked() const {
+  // The snapshots of the new generation are built first and swapped in with it, so a reader
+  // sees either the old pair or the new one, never the new generation without its snapshots.
+  const uint64_t next = generation_.load() + 1;
   std::set<std::string, std::less<>> wanted;
   {
     absl::MutexLock lock(&snap_mu_);
-    if (snapshots_.empty()) return;
-    if (rebuild) wanted.swap(read_since_built_);
+    wanted.swap(read_since_built_);
   }
   std::map<std::string, std::shared_ptr<const Snapshot>, std::less<>> built;
   for (const std::string& table : wanted) {
     // A table that cannot be built now is left to its next reader, who reports why.
-    Result<std::shared_ptr<const Snapshot>> snapshot = BuildSnapshotLocked(table);
+    Result<std::shared_ptr<const Snapshot>> snapshot = BuildSnapshotLocked(table, next);
     if (snapshot.ok() && *snapshot != nullptr) built.emplace(table, std::move(*snapshot));
   }
   absl::MutexLock lock(&snap_mu_);
+  generation_.store(next);
   snapshots_.swap(built);  // the stale ones nobody read go (their memory with them)
 }
 
