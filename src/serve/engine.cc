@@ -450,14 +450,17 @@ Result<runtime::QueryResult> Engine::Query(std::string_view sql) {
 Result<runtime::QueryResult> Engine::QueryRuntime(std::string_view sql, std::string_view runtime) {
   ASSIGN_OR_RETURN(sql::Select select, sql::ParseQuery(sql));
   if (runtime.empty() && !select.from.as_of) {
-    // A live answer: from the table's snapshot, without the engine's lock.
-    const std::string name = select.from.table.schema.empty()
-                                 ? select.from.table.name
-                                 : select.from.table.schema + "." + select.from.table.name;
-    ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot, CurrentSnapshot(name));
+    // A live answer: from the table's snapshot, without the engine's lock. The name is
+    // resolved in the main lane's plan (a replay lane has the same tables).
+    auto main_columns = [this](std::string_view table) { return plan_->FindColumns(table); };
+    Result<std::string> name = sql::ResolveTableName(select.from.table, main_columns);
+    std::shared_ptr<const Snapshot> snapshot;
+    if (name.ok()) {
+      ASSIGN_OR_RETURN(snapshot, CurrentSnapshot(*name));
+    }
     if (snapshot != nullptr) {
       auto lookup = [&](std::string_view table) {
-        return table == name ? &snapshot->columns : nullptr;
+        return table == *name ? &snapshot->columns : nullptr;
       };
       ASSIGN_OR_RETURN(sql::BoundQuery query, sql::BindQuery(select, lookup));
       return runtime::ExecuteQuery(query, snapshot->rows);

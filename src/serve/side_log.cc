@@ -88,42 +88,45 @@ struct SideLog::Log {
 SideLog::SideLog(log::Store* store) : store_(store) {}
 SideLog::~SideLog() = default;
 
-Result<SideLog::Log*> SideLog::GetLog(std::string_view table, std::string_view logic) {
+Result<SideLog::Log*> SideLog::GetLog(std::string_view table, std::string_view logic, bool create) {
   std::string name = filename::SideLogTable(table, LogicHash(logic));
   auto it = logs_.find(name);
-  if (it != logs_.end()) return it->second.get();
-  auto log = std::make_unique<Log>();
-  log->name = name;
-  auto existing = store_->GetTable(name);
-  if (!existing.ok() && !existing.status().IsNotFound()) return existing.status();
-  if (existing.ok()) {
-    log->table = *existing;
-    log::PartitionReader reader(log->table->partition(0), log->table->partition(0).start_offset());
-    log::RecordView record;
-    while (true) {
-      ASSIGN_OR_RETURN(bool more, reader.Next(&record));
-      if (!more) break;
-      exec::ByteReader r(record.payload);
-      Header h;
-      if (!ReadHeader(&r, &h)) return Damaged(name, record.offset);
-      Cover(&log->covered[{std::string(h.bronze), h.partition}], h.first, h.end);
+  if (it == logs_.end()) {
+    auto log = std::make_unique<Log>();
+    log->name = name;
+    auto existing = store_->GetTable(name);
+    if (!existing.ok() && !existing.status().IsNotFound()) return existing.status();
+    if (existing.ok()) {
+      log->table = *existing;
+      log::PartitionReader reader(log->table->partition(0),
+                                  log->table->partition(0).start_offset());
+      log::RecordView record;
+      while (true) {
+        ASSIGN_OR_RETURN(bool more, reader.Next(&record));
+        if (!more) break;
+        exec::ByteReader r(record.payload);
+        Header h;
+        if (!ReadHeader(&r, &h)) return Damaged(name, record.offset);
+        Cover(&log->covered[{std::string(h.bronze), h.partition}], h.first, h.end);
+      }
     }
-  } else if (!store_->read_only()) {
+    it = logs_.emplace(std::move(name), std::move(log)).first;
+  }
+  Log* log = it->second.get();
+  if (log->table == nullptr && create && !store_->read_only()) {
     log::TableConfig config;
     config.partitions = 1;
     config.payload_format = "side";
-    ASSIGN_OR_RETURN(log->table, store_->CreateTable(name, config));
+    ASSIGN_OR_RETURN(log->table, store_->CreateTable(log->name, config));
   }
-  Log* out = log.get();
-  logs_.emplace(std::move(name), std::move(log));
-  return out;
+  return log;
 }
 
 Status SideLog::Append(std::string_view bronze, uint32_t partition, uint64_t first, uint64_t end,
                        std::vector<runtime::SideRows> rows) {
   absl::MutexLock lock(&mu_);
   for (const runtime::SideRows& side : rows) {
-    ASSIGN_OR_RETURN(Log * log, GetLog(side.table, side.logic));
+    ASSIGN_OR_RETURN(Log * log, GetLog(side.table, side.logic, /*create=*/true));
     RETURN_IF_ERROR(AppendTo(log, bronze, partition, first, end, side));
   }
   return Status::OK();
@@ -188,7 +191,7 @@ Result<Batch> SideLog::Rows(const SideQuery& q) {
   std::vector<std::string> memory;
   {
     absl::MutexLock lock(&mu_);
-    ASSIGN_OR_RETURN(Log * log, GetLog(q.table, q.logic));
+    ASSIGN_OR_RETURN(Log * log, GetLog(q.table, q.logic, /*create=*/false));
     table = log->table;
     name = log->name;
     memory = log->memory;

@@ -67,9 +67,10 @@ class SideLog final : public runtime::SideSink {
 
  private:
   struct Log;
-  // The log of (table, logic), its covered ranges loaded; null `table` until something is
-  // stored (or on a read-only store).
-  Result<Log*> GetLog(std::string_view table, std::string_view logic)
+  // The log of (table, logic), its covered ranges loaded. Its `table` is created when
+  // `create` (an append) and the store is writable; a read leaves a missing table missing
+  // (null `table`: nothing stored yet, or a read-only store).
+  Result<Log*> GetLog(std::string_view table, std::string_view logic, bool create)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Status AppendTo(Log* log, std::string_view bronze, uint32_t partition, uint64_t first,
                   uint64_t end, const runtime::SideRows& rows) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

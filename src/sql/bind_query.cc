@@ -155,4 +155,10 @@ Result<BoundQuery> BindQuery(const Select& select, const TableLookup& lookup,
   return query;
 }
 
+Result<std::string> ResolveTableName(const TableName& table, const TableLookup& lookup,
+                                     std::string_view source_name) {
+  ASSIGN_OR_RETURN(auto found, FindTable(table, lookup, ErrorSink(source_name)));
+  return found.first;
+}
+
 }  // namespace strata::sql

@@ -104,6 +104,10 @@ using TableLookup = std::function<const std::vector<ColumnSchema>*(std::string_v
 // supported yet.
 Result<BoundQuery> BindQuery(const Select& select, const TableLookup& lookup,
                              std::string_view source_name = "query");
+// The qualified name of the table FROM names, as BindQuery resolves it (an unqualified name
+// is looked up in gold, silver and bronze); BindQuery's error when there is none or several.
+Result<std::string> ResolveTableName(const TableName& table, const TableLookup& lookup,
+                                     std::string_view source_name = "query");
 
 // Parses a duration option: "N unit" (unit: microsecond(s), millisecond(s), second(s),
 // sec(s), minute(s), min(s), hour(s), day(s), week(s); case-insensitive) or the short

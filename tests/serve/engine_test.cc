@@ -852,6 +852,7 @@ TEST_F(EngineTest, EveryChangeReachesTheNextReader) {
     for (int i = 0; i < 2; ++i) {
       EXPECT_EQ(Query(Star(kLambda)), ref.gold) << when;
       EXPECT_EQ(Query(Star(kKappa)), fixed ? Fixed(ref.gold) : ref.gold) << when;
+      EXPECT_EQ(Query("SELECT * FROM k_by_grp"), fixed ? Fixed(ref.gold) : ref.gold) << when;
       EXPECT_EQ(Query(Star("silver.events")), ref.silver) << when;
     }
   };

@@ -176,6 +176,22 @@ TEST_F(SideLogTest, AnotherLogicHasItsOwnLog) {
   EXPECT_EQ(InLog(side, *mine), InMemory());
 }
 
+// Reading a side table whose log does not exist yet answers it empty and creates nothing:
+// the log is created by the first append (a query must not write to the data directory).
+TEST_F(SideLogTest, ReadingCreatesNoLogAndTheFirstAppendDoes) {
+  SideLog side(store_.get());
+  auto idle = Run(&side);  // bronze is empty: nothing pushed, nothing appended
+  auto rows = side.Rows(SideLog::QueryOf(*idle, kQuarantine));
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->num_rows(), 0u);
+  EXPECT_TRUE(SideTables().empty());
+  Add(100);  // malformed ones among them
+  auto busy = Run(&side);
+  EXPECT_EQ(SideTables().size(), 1u);
+  EXPECT_EQ(InLog(side, *busy), InMemory());
+  EXPECT_FALSE(InMemory().empty());
+}
+
 // The main lane's state of a checkpoint of the release before side logs
 // (tests/runtime/state_compat_test.cc says how it was written): its quarantine and late rows
 // move to the side logs when it loads, and read back as a fresh executor lists them.
