@@ -1,7 +1,5 @@
 #include "demo/demo.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -19,13 +17,11 @@
 #include "absl/synchronization/mutex.h"
 #include "api/client.h"
 #include "api/command_output.h"
-#include "api/http_server.h"
 #include "api/order_generator.h"
 #include "api/server.h"
 #include "api/signals.h"
 #include "demo/demo_pipeline.h"
 #include "quality/reconcile.h"
-#include "runtime/runner.h"
 #include "serve/engine.h"
 #include "serve/pipeline_service.h"
 

@@ -312,6 +312,9 @@ class Engine {
   // log, an unknown name: the caller's ordinary path answers or refuses those).
   Result<std::shared_ptr<const Snapshot>> CurrentSnapshot(const std::string& table) const
       ABSL_LOCKS_EXCLUDED(mu_, snap_mu_);
+  // The snapshot of `table` if it is of the current generation (marked as read), else null.
+  std::shared_ptr<const Snapshot> FreshSnapshot(const std::string& table) const
+      ABSL_LOCKS_EXCLUDED(snap_mu_);
   Result<std::shared_ptr<const Snapshot>> BuildSnapshotLocked(const std::string& table,
                                                               uint64_t generation) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -6,26 +6,20 @@
 
 namespace strata::serve {
 
+std::shared_ptr<const Engine::Snapshot> Engine::FreshSnapshot(const std::string& table) const {
+  absl::MutexLock lock(&snap_mu_);
+  auto it = snapshots_.find(table);
+  if (it == snapshots_.end() || it->second->generation != generation_.load()) return nullptr;
+  read_since_built_.insert(table);
+  return it->second;
+}
+
 Result<std::shared_ptr<const Engine::Snapshot>> Engine::CurrentSnapshot(
     const std::string& table) const {
-  {
-    absl::MutexLock lock(&snap_mu_);
-    auto it = snapshots_.find(table);
-    if (it != snapshots_.end() && it->second->generation == generation_.load()) {
-      read_since_built_.insert(table);
-      return it->second;
-    }
-  }
+  if (auto fresh = FreshSnapshot(table)) return fresh;
   absl::MutexLock lock(&mu_);
-  {
-    // Another reader may have built it while this one waited.
-    absl::MutexLock snap_lock(&snap_mu_);
-    auto it = snapshots_.find(table);
-    if (it != snapshots_.end() && it->second->generation == generation_.load()) {
-      read_since_built_.insert(table);
-      return it->second;
-    }
-  }
+  // Another reader may have built it while this one waited.
+  if (auto fresh = FreshSnapshot(table)) return fresh;
   ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot,
                    BuildSnapshotLocked(table, generation_.load()));
   if (snapshot == nullptr) return snapshot;

@@ -135,21 +135,24 @@ TEST_F(SideLogTest, AStateThatHoldsItsRowsHandsThemToTheLog) {
   std::string blob;
   ASSERT_OK(held->Save(&blob));
   const Rows all = InMemory();
+  // An executor that loads `blob` with `side` as its sink.
+  auto load = [&](SideLog* side) {
+    auto loaded = runtime::PipelineExecutor::Make(plan_).value();
+    loaded->SetSideSink(side);
+    Status s = loaded->Load(blob);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return loaded;
+  };
   // A read-only store: the rows are kept in memory, nothing is created.
   OpenStore(true);
   {
     SideLog side(store_.get());
-    auto loaded = runtime::PipelineExecutor::Make(plan_).value();
-    loaded->SetSideSink(&side);
-    ASSERT_OK(loaded->Load(blob));
-    EXPECT_EQ(InLog(side, *loaded), all);
+    EXPECT_EQ(InLog(side, *load(&side)), all);
     EXPECT_TRUE(SideTables().empty());
   }
   OpenStore(false);
   SideLog side(store_.get());
-  auto loaded = runtime::PipelineExecutor::Make(plan_).value();
-  loaded->SetSideSink(&side);
-  ASSERT_OK(loaded->Load(blob));
+  auto loaded = load(&side);
   EXPECT_EQ(InLog(side, *loaded), all);
   std::string slim;
   ASSERT_OK(loaded->Save(&slim));
