@@ -60,8 +60,9 @@ Status PipelineExecutor::Init() {
     offsets_[b.name].assign(b.partitions, 0);
     auto node = std::make_unique<BronzeNode>();
     node->table = &b;
-    node->max_time.assign(b.partitions, kNoTime);
-    node->last_seen.assign(b.partitions, NowMicros());
+    if (b.watermark_column >= 0) {
+      node->watermark.emplace(b.partitions, b.watermark_delay, b.idle_timeout);
+    }
     bronze_.push_back(std::move(node));
     std::string line = "bronze " + b.name + " " + format::PayloadFormatName(b.format);
     for (const auto& c : b.columns)
@@ -122,14 +123,8 @@ Status PipelineExecutor::InitSilver(const sql::SilverTable& s) {
     node->inputs.push_back(std::move(input));
     inserts += (inserts.empty() ? "" : " ; ") + in.insert_sql;
   }
-  for (const auto& c : s.constraints) {
-    if (c.kind == sql::ConstraintKind::kNotNull) {
-      node->checks.emplace_back();
-    } else {
-      ASSIGN_OR_RETURN(auto check, Compile(c.check));
-      node->checks.emplace_back(std::move(check));
-    }
-  }
+  ASSIGN_OR_RETURN(exec::ExpectOperator expect, exec::ExpectOperator::Make(s));
+  node->expect.emplace(std::move(expect));
   std::vector<Type> types = sql::ColumnTypes(s.columns);
   if (!s.primary_key.empty() && !s.from_silver()) {
     std::optional<int> dedupe;
@@ -171,7 +166,7 @@ Status PipelineExecutor::InitGold(const sql::GoldView& g) {
     node->windowed_types = sql::ColumnTypes(silver->columns);
     for (int i = 0; i < 3; ++i)
       node->windowed_types.push_back(g.window->time.type);
-    node->late_rows.emplace(node->windowed_types);
+    node->late.emplace(g, node->windowed_types);
   }
   std::vector<Type> input_types;
   std::vector<int> group_columns;
@@ -406,14 +401,14 @@ Result<Batch> PipelineExecutor::Rows(std::string_view table) const {
     if (g->view->name == table) return GoldRows(*g, *g->aggregate);
     if (g->view->late_table.empty() || g->view->late_table != table) continue;
     if (g->late_in_sink) return InSink(table);
-    return LateBatch(g->late);
+    return LateBatch(g->late->records());
   }
   return Status::NotFound("the pipeline has no table " + std::string(table));
 }
 
 const LateCounters* PipelineExecutor::late_counters(std::string_view view) const {
   for (const auto& g : gold_) {
-    if (g->view->name == view && g->view->window) return &g->late_counters;
+    if (g->view->name == view && g->late) return &g->late->counters();
   }
   return nullptr;
 }
@@ -423,14 +418,10 @@ std::optional<Micros> PipelineExecutor::InputWatermark(std::string_view table) c
   std::optional<Micros> out;
   for (const std::string& source : plan_.BronzeSources(table)) {
     for (const auto& b : bronze_) {
-      if (b->table->name != source || b->table->watermark_column < 0) continue;
-      Micros low = std::numeric_limits<Micros>::max();
-      for (Micros t : b->max_time) {
-        if (t == kNoTime) return std::nullopt;
-        low = std::min(low, t);
-      }
-      low -= b->table->watermark_delay;
-      out = out ? std::min(*out, low) : low;
+      if (b->table->name != source || !b->watermark) continue;
+      const std::optional<Micros> w = b->watermark->Watermark();
+      if (!w) return std::nullopt;
+      out = out ? std::min(*out, *w) : *w;
     }
   }
   return out;
@@ -439,30 +430,10 @@ std::optional<Micros> PipelineExecutor::InputWatermark(std::string_view table) c
 std::vector<WatermarkInfo> PipelineExecutor::Watermarks(Micros now) const {
   std::vector<WatermarkInfo> out;
   for (const auto& b : bronze_) {
-    if (b->table->watermark_column < 0 || !b->decoder) continue;
-    WatermarkInfo info;
-    info.table = b->table->name;
-    for (size_t p = 0; p < b->max_time.size(); ++p) {
-      std::optional<Micros> w;
-      if (b->max_time[p] != kNoTime) w = b->max_time[p] - b->table->watermark_delay;
-      info.partitions.push_back(w);
-      info.idle.push_back(now - b->last_seen[p] > b->table->idle_timeout);
-    }
-    // The minimum over active partitions (over all when every one is idle); an active
-    // partition without a time yet holds it back.
-    bool all_idle = std::find(info.idle.begin(), info.idle.end(), false) == info.idle.end();
-    bool unknown = false;
-    for (size_t p = 0; p < info.partitions.size(); ++p) {
-      if (info.idle[p] && !all_idle) continue;
-      const std::optional<Micros>& w = info.partitions[p];
-      if (!w) {
-        unknown = unknown || !all_idle;
-        continue;
-      }
-      info.watermark = info.watermark ? std::min(*info.watermark, *w) : *w;
-    }
-    if (unknown) info.watermark.reset();
-    out.push_back(std::move(info));
+    if (!b->watermark || !b->decoder) continue;
+    exec::WatermarkView view = b->watermark->View(now);
+    out.push_back(
+        {b->table->name, std::move(view.partitions), std::move(view.idle), view.watermark});
   }
   return out;
 }

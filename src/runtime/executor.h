@@ -5,10 +5,14 @@
 //
 // Per silver table: decode the bronze payloads (format::PayloadDecoder; undecodable
 // records go to quarantine), filter by WHERE, project to the declared columns, check the
-// constraints (violations go to quarantine, are dropped, or fail the run, per
-// on_violation), then upsert by the primary key (or keep every row when there is none).
-// Per gold view on that silver table: filter, evaluate the group keys and aggregate
-// arguments, aggregate.
+// constraints (exec::ExpectOperator: violations go to quarantine, are dropped, or fail the
+// run, per on_violation), then upsert by the primary key (or keep every row when there is
+// none). Per gold view on that silver table: filter, assign windows and decide which rows
+// are late (exec::LateOperator), evaluate the group keys and aggregate arguments, aggregate.
+// The operators decide what happens to a row; the executor walks the graph, hands each
+// operator its rows and, for event time, each record's watermark at arrival
+// (exec::WatermarkTracker, one per bronze table with a watermark), and keeps the offsets and
+// the Lambda epochs (below).
 //
 // Offsets: the executor remembers, per bronze partition, the next offset it expects, so a
 // record is never applied twice and a gap is an error. Save/Load persist everything
@@ -28,22 +32,13 @@
 // [0, max(T, offsets)) by construction: the same operators computed both parts over a
 // partition of the same input.
 //
-// Event time (DESIGN.md §4). A bronze table with a watermark has, per partition, the
-// greatest event time seen so far; a record's "watermark at arrival" is that maximum over
-// the partition's earlier records minus the declared delay: a function of the log alone, so
-// every schedule (batch sizes, restarts, replays, the batch runtime) makes the same late
-// decisions. A windowed gold view checks each silver row against it: a row whose window
-// closed (window end + allowed_lateness, for a session the row's time + gap + lateness, at
-// or before the watermark at its record's arrival) is late. Every late record is listed in
-// the view's late table (gold.x__late) when it is pushed, once per window it is late for (a
-// hopping window's row has several), whether or not its row wins the silver upsert; a
-// retraction is late when the row it retracts was. The effect on the view depends on the
-// mode:
-//   - streaming (the default): late rows are left out of the view (and a retraction of a
-//     late row too, so a row is either counted with its whole history or not at all);
-//   - authoritative (set_include_late(true), the batch runtime and recomputes): late rows
-//     are counted like any other. The difference between the two is exactly the effect of
-//     the late rows, which is how drift is explained (quality::Drift).
+// Event time (DESIGN.md §4). A bronze table with a watermark tracks, per partition, the
+// greatest event time seen; a record's watermark at arrival is a function of the log alone
+// (exec/watermark.h), so every schedule makes the same late decisions. A windowed view lists
+// its late records in its late table and, in streaming mode (the default), leaves them out;
+// in authoritative mode (set_include_late(true), the batch runtime and recomputes) it counts
+// them like any other row. The difference is exactly the effect of the late rows, which is
+// how drift is explained (exec/late.h, quality::Drift).
 //
 // Side tables outside the executor (SetSideSink). The quarantine of a silver table fed by
 // bronze and the late table of a windowed view over such a table list rows that are each a
@@ -69,6 +64,7 @@
 
 #include "common/column.h"
 #include "common/status.h"
+#include "exec/late.h"
 #include "format/decoder.h"
 #include "log/record.h"
 #include "sql/plan.h"
@@ -98,12 +94,8 @@ struct WatermarkInfo {
   std::optional<Micros> watermark;
 };
 
-// A windowed view's late accounting: windowed rows checked (a hopping window counts a row
-// once per window) and those late.
-struct LateCounters {
-  uint64_t rows = 0;
-  uint64_t late = 0;
-};
+// A windowed view's late accounting (exec/late.h).
+using exec::LateCounters;
 
 // A table fed by a silver table counts its source's new rows as records, and as quarantined
 // and dropped the source's rows that break its contract now.
@@ -248,7 +240,6 @@ class PipelineExecutor {
   struct BronzeNode;
   struct SilverNode;
   struct GoldNode;
-  struct LateRecord;
   explicit PipelineExecutor(const sql::Pipeline& plan);
   Status Init();
   Status InitSilver(const sql::SilverTable& table);
@@ -290,13 +281,9 @@ class PipelineExecutor {
       GoldNode& node, const std::vector<std::unique_ptr<exec::AggregateOperator>>& answers);
   // Lists the late records of this push of `silver` for each windowed consumer.
   Status RecordLate(const SilverNode& silver, const Batch& rows);
-  // Removes the late record of a retracted row of a table fed by a silver table, if any.
-  void TakeBackLate(GoldNode& node, const RowOrigin& origin, Micros event_time,
-                    std::optional<Micros> window_start);
   // The windowed rows of `rows` (silver rows) for `node`: the silver columns, window_start,
-  // window_end and the row's time; with `late` the flag of each (see the header comment).
-  Status Windowed(const GoldNode& node, const Batch& rows, Batch* windowed,
-                  std::vector<uint8_t>* late) const;
+  // window_end and the row's time.
+  Status Windowed(const GoldNode& node, const Batch& rows, Batch* windowed) const;
   // The watermark at arrival of the record `o` of the push under way; none for a record of
   // another push (never late), without a watermark or before any event time.
   std::optional<Micros> WatermarkAt(const RowOrigin& o) const;
@@ -307,7 +294,6 @@ class PipelineExecutor {
   // blob's) from `d`; Corruption when it is truncated.
   Status LoadSilver(SilverNode& s, uint32_t version, Decoder* d);
   Status LoadGold(GoldNode& g, uint32_t version, Decoder* d);
-  Status LoadLateRecord(const GoldNode& g, uint32_t version, Decoder* d, LateRecord* l) const;
   // The pending Lambda boundaries, the epoch starts and the Lambda views' epochs.
   Status LoadLambda(Decoder* d);
   // Hands the side rows held for the sink's tables whose origin is partition `partition` of
@@ -318,7 +304,7 @@ class PipelineExecutor {
   // Every held side row of the sink's tables, partition by partition (after Load).
   Status FlushLoadedSide();
   static Batch QuarantineBatch(const std::vector<exec::QuarantineRecord>& records);
-  static Batch LateBatch(const std::vector<LateRecord>& records);
+  static Batch LateBatch(const std::vector<exec::LateRecord>& records);
   void OpenEpochIfAtBoundary();
   void AddLogic(const std::string& node, std::string line);
   void DropEpochsBefore(const Offsets& t);

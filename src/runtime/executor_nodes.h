@@ -4,7 +4,6 @@
 // includes it.
 #pragma once
 
-#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,8 +11,11 @@
 
 #include "exec/aggregate.h"
 #include "exec/changelog.h"
+#include "exec/expect.h"
 #include "exec/expression.h"
+#include "exec/late.h"
 #include "exec/upsert.h"
+#include "exec/watermark.h"
 #include "exec/window.h"
 #include "format/decoder.h"
 #include "runtime/executor.h"
@@ -23,26 +25,14 @@ namespace strata::runtime {
 // a ≤ b in every partition (of a's tables).
 bool AtOrBefore(const Offsets& a, const Offsets& b);
 
-inline constexpr Micros kNoTime = std::numeric_limits<Micros>::min();  // no event time yet
+using exec::kNoTime;
 
 // A bronze table: the decoder its readers share (a push is decoded once) and, with a
-// watermark, per partition the greatest event time seen (kNoTime: none yet) and when it
-// last received a record (wall clock, not saved).
+// watermark, its tracker.
 struct PipelineExecutor::BronzeNode {
   const sql::BronzeTable* table = nullptr;
   std::unique_ptr<format::PayloadDecoder> decoder;  // null when no silver table reads it
-  std::vector<Micros> max_time;
-  std::vector<Micros> last_seen;
-};
-
-struct PipelineExecutor::LateRecord {
-  std::string reason;
-  std::string source_table;  // the bronze table of the record
-  uint32_t partition = 0;
-  uint64_t offset = 0;
-  Micros event_time = 0;
-  std::optional<Micros> watermark;
-  std::optional<Micros> window_start, window_end;
+  std::optional<exec::WatermarkTracker> watermark;
 };
 
 struct PipelineExecutor::GoldNode {
@@ -66,15 +56,13 @@ struct PipelineExecutor::GoldNode {
   std::vector<int> group_columns;
   std::vector<exec::AggregateSpec> specs;
   // With a window (see executor.h): the time over the silver row, the windowed row's types
-  // (silver columns, window_start, window_end, time), the session operator (sessions only),
-  // the late rows counted so far by their windowed row (a retraction of one is late too),
-  // the late table and its counters.
+  // (silver columns, window_start, window_end, time), the session operator (sessions only)
+  // and the late decisions, with the late table (with a side sink: this push's records,
+  // until they are flushed).
   std::optional<exec::CompiledExpression> time;
   std::vector<Type> windowed_types;
   std::unique_ptr<exec::SessionOperator> session;
-  std::optional<exec::ConsolidatedChanges> late_rows;
-  std::vector<LateRecord> late;  // with a side sink: this push's, until it is flushed
-  LateCounters late_counters;
+  std::optional<exec::LateOperator> late;
   bool late_in_sink = false;  // the late table is kept in the side sink
   std::string sink_logic;     // then: LogicOf the view
 };
@@ -90,10 +78,10 @@ struct PipelineExecutor::SilverNode {
   };
   const sql::SilverTable* table = nullptr;
   std::vector<Input> inputs;
-  std::vector<std::optional<exec::CompiledExpression>> checks;  // per constraint; none: NOT NULL
-  std::unique_ptr<exec::UpsertOperator> upsert;                 // a primary key over bronze inputs
-  std::unique_ptr<exec::AggregateOperator> multiset;            // otherwise: count(*) per row
-  std::vector<exec::QuarantineRecord> quarantine;               // with a side sink: this push's
+  std::optional<exec::ExpectOperator> expect;         // the constraints
+  std::unique_ptr<exec::UpsertOperator> upsert;       // a primary key over bronze inputs
+  std::unique_ptr<exec::AggregateOperator> multiset;  // otherwise: count(*) per row
+  std::vector<exec::QuarantineRecord> quarantine;     // with a side sink: this push's
   SilverCounters counters;
   bool quarantine_in_sink = false;            // the quarantine table is kept in the side sink
   std::string sink_logic;                     // then: LogicOf the table

@@ -81,21 +81,14 @@ void PipelineExecutor::DecodePush(BronzeNode& bronze, uint32_t partition,
   push_partition_ = partition;
   push_first_ = records.front().offset;
   push_watermarks_.clear();
-  const int column = bronze.table->watermark_column;
-  if (column < 0) return;
-  // Event time: each record's watermark at arrival, then the partition's greatest time.
+  if (!bronze.watermark) return;
+  // Event time: each record's watermark at arrival (a record that did not decode has none).
+  std::vector<Micros> at_arrival;
+  bronze.watermark->Push(partition, decoded->columns[bronze.table->watermark_column], NowMicros(),
+                         &at_arrival);
   push_watermarks_.assign(records.size(), kNoTime);
-  bronze.last_seen[partition] = NowMicros();
-  Micros& max_time = bronze.max_time[partition];
-  const Micros delay = bronze.table->watermark_delay;
-  const Column& time = decoded->columns[column];
-  for (size_t r = 0; r < decoded->num_rows(); ++r) {
-    if (max_time != kNoTime) {
-      push_watermarks_[decoded->origins[r].offset - push_first_] =
-          max_time < kNoTime + delay ? kNoTime : max_time - delay;
-    }
-    if (!time.is_null(r)) max_time = std::max(max_time, time.int64s()[r]);
-  }
+  for (size_t r = 0; r < at_arrival.size(); ++r)
+    push_watermarks_[decoded->origins[r].offset - push_first_] = at_arrival[r];
 }
 
 std::optional<Micros> PipelineExecutor::WatermarkAt(const RowOrigin& o) const {
@@ -255,80 +248,24 @@ Status PipelineExecutor::ApplySilver(SilverNode& node, Batch rows) {
   return Status::OK();
 }
 
-// NOT NULL and CHECK, in declaration order; the first broken constraint decides. A CHECK
-// passes when TRUE or NULL. A delete from bronze (weight < 0) carries only what identifies
-// its key, so only the NOT NULL constraints of the primary key apply to it. A retraction
-// from a silver source is a whole row whose insertion met the same constraints: when it
-// breaks one, its insertion was rejected, and the retraction takes that back.
+// The constraints decide (exec/expect.h); the executor records what they rejected.
 Status PipelineExecutor::ApplyConstraints(SilverNode& node, Batch* rows) {
-  const sql::SilverTable& table = *node.table;
-  if (table.constraints.empty() || rows->num_rows() == 0) return Status::OK();
-  const bool whole_rows = table.from_silver();
-  std::vector<std::string> broken(rows->num_rows());
-  std::vector<std::string> reasons(rows->num_rows());
-  for (size_t c = 0; c < table.constraints.size(); ++c) {
-    const sql::Constraint& constraint = table.constraints[c];
-    if (constraint.kind == sql::ConstraintKind::kNotNull) {
-      bool key_column = std::find(table.primary_key.begin(), table.primary_key.end(),
-                                  constraint.column) != table.primary_key.end();
-      const Column& col = rows->columns[constraint.column];
-      for (size_t r = 0; r < rows->num_rows(); ++r) {
-        if (!broken[r].empty() || !col.is_null(r)) continue;
-        if (rows->weights[r] < 0 && !key_column && !whole_rows) continue;
-        broken[r] = constraint.name;
-        reasons[r] = table.columns[constraint.column].name + " is NULL (NOT NULL)";
-      }
-      continue;
-    }
-    Column result(Type::Boolean());
-    exec::RowErrors errors;
-    RETURN_IF_ERROR(node.checks[c]->Evaluate(*rows, &result, &errors));
-    std::vector<std::string> error_of(rows->num_rows());
-    for (const auto& e : errors)
-      error_of[e.row] = e.message;
-    for (size_t r = 0; r < rows->num_rows(); ++r) {
-      if (!broken[r].empty() || (rows->weights[r] < 0 && !whole_rows)) continue;
-      bool failed = !error_of[r].empty() || (!result.is_null(r) && result.bools()[r] == 0);
-      if (!failed) continue;
-      broken[r] = constraint.name;
-      reasons[r] = error_of[r].empty() ? "CHECK (" + constraint.sql + ") failed"
-                                       : "CHECK (" + constraint.sql + "): " + error_of[r];
-    }
+  std::vector<uint8_t> keep;
+  std::vector<exec::Violation> rejected;
+  int64_t dropped = 0;
+  RETURN_IF_ERROR(node.expect->Push(SourceOf(node), *rows, &keep, &rejected, &dropped));
+  node.counters.dropped += dropped;
+  for (exec::Violation& v : rejected) {
+    Quarantine(node,
+               QuarantinedRow(node, *rows, v.row, /*source_row=*/false, std::move(v.reason),
+                              std::move(v.constraint)),
+               v.weight);
   }
-  std::vector<uint8_t> keep(rows->num_rows(), 1);
-  bool any = false;
-  for (size_t r = 0; r < rows->num_rows(); ++r) {
-    if (broken[r].empty()) continue;
-    any = true;
-    keep[r] = 0;
-    const RowOrigin& origin = rows->origins[r];
-    const int64_t weight = whole_rows ? rows->weights[r] : 1;
-    switch (table.on_violation) {
-      case sql::OnViolation::kQuarantine:
-        Quarantine(node,
-                   QuarantinedRow(node, *rows, r, /*source_row=*/false, reasons[r], broken[r]),
-                   weight);
-        break;
-      case sql::OnViolation::kDrop:
-        if (weight > 0) {
-          ++node.counters.dropped;
-        } else {
-          --node.counters.dropped;  // a retraction of a row dropped before
-        }
-        break;
-      case sql::OnViolation::kFail:
-        return Status::FailedPrecondition(
-            table.name + ": the record at " + SourceOf(node) + " partition " +
-            std::to_string(origin.partition) + " offset " + std::to_string(origin.offset) +
-            " breaks constraint " + broken[r] + ": " + reasons[r] + " (on_violation = 'fail')");
-    }
-  }
-  if (any) *rows = rows->Select(keep);
+  if (!keep.empty()) *rows = rows->Select(keep);
   return Status::OK();
 }
 
-Status PipelineExecutor::Windowed(const GoldNode& node, const Batch& rows, Batch* windowed,
-                                  std::vector<uint8_t>* late) const {
+Status PipelineExecutor::Windowed(const GoldNode& node, const Batch& rows, Batch* windowed) const {
   const sql::GoldView& view = *node.view;
   const sql::WindowSpec& window = *view.window;
   Column time(window.time.type);
@@ -348,103 +285,33 @@ Status PipelineExecutor::Windowed(const GoldNode& node, const Batch& rows, Batch
     times.AppendFrom(time, r);
   assigned.columns.push_back(std::move(times));
   *windowed = std::move(assigned);
-  late->assign(windowed->num_rows(), 0);
-  // Without a watermark in this push no new row is late, but a retraction is when the row it
-  // retracts was (a table fed by two bronze tables: the row came with the other one).
-  if (push_watermarks_.empty() && node.late_rows->size() == 0) return Status::OK();
-  const size_t n = windowed->num_rows();
-  const Column& ends = windowed->columns[window.end_column];
-  const Column& t = windowed->columns.back();
-  for (size_t r = 0; r < n; ++r) {
-    if (windowed->weights[r] < 0) {
-      (*late)[r] = node.late_rows->Weight(*windowed, r) > 0;
-      continue;
-    }
-    if (t.is_null(r) || windowed->origins.size() != n) continue;
-    const std::optional<Micros> watermark = WatermarkAt(windowed->origins[r]);
-    const Micros end = ends.is_null(r) ? 0 : ends.int64s()[r];
-    (*late)[r] = watermark &&
-                 exec::CloseTime(window, t.int64s()[r], end) + view.allowed_lateness <= *watermark;
-  }
   return Status::OK();
 }
 
-// A table fed by bronze: every late version is listed, winning or not. A table fed by a
-// silver table sees its source's changes, whose cuts depend on the schedule: its views list
-// the late rows it holds now (a retraction of a late row takes its entry back).
+// The late table of each windowed consumer (exec/late.h). A table fed by bronze lists every
+// late version, winning or not; a table fed by a silver table the late rows it holds now.
 Status PipelineExecutor::RecordLate(const SilverNode& silver, const Batch& rows) {
   const bool now = silver.table->from_silver();
   if (push_watermarks_.empty() && !now) return Status::OK();
+  auto watermark_of = [this](const RowOrigin& o) { return WatermarkAt(o); };
   for (GoldNode* node : silver.consumers) {
-    if (!node->view->window) continue;
-    const sql::GoldView& view = *node->view;
-    std::vector<uint8_t> keep(rows.num_rows(), 0);
-    for (size_t r = 0; r < rows.num_rows(); ++r)
-      keep[r] = rows.weights[r] > 0 || now;  // versions, not deletes
+    if (!node->late) continue;
+    std::vector<uint8_t> consider(rows.num_rows(), 1);
     if (node->where) {
       exec::RowErrors errors;
-      ASSIGN_OR_RETURN(std::vector<uint8_t> pass, node->where->EvaluatePredicate(rows, &errors));
+      ASSIGN_OR_RETURN(consider, node->where->EvaluatePredicate(rows, &errors));
       for (const auto& e : errors)
-        pass[e.row] = 0;  // PushGold reports it
-      for (size_t r = 0; r < keep.size(); ++r)
-        keep[r] = keep[r] && pass[r];
+        consider[e.row] = 0;  // PushGold reports it
     }
-    // Each kept version's windows, from its time alone: no copy of the rows.
-    const sql::WindowSpec& window = *view.window;
-    Column time(window.time.type);
+    // Each version's windows, from its time alone: no copy of the rows.
+    Column time(node->view->window->time.type);
     exec::RowErrors errors;
     RETURN_IF_ERROR(node->time->Evaluate(rows, &time, &errors));
     for (const auto& e : errors)
-      keep[e.row] = 0;  // PushGold reports it
-    for (size_t r = 0; r < rows.num_rows(); ++r) {
-      if (!keep[r] || time.is_null(r)) continue;
-      const Micros ts = time.int64s()[r];
-      const std::optional<Micros> watermark = WatermarkAt(rows.origins[r]);
-      auto check = [&](std::optional<Micros> start, std::optional<Micros> end) {
-        if (rows.weights[r] < 0) {
-          --node->late_counters.rows;
-          TakeBackLate(*node, rows.origins[r], ts, start);
-          return;
-        }
-        ++node->late_counters.rows;
-        if (!watermark ||
-            exec::CloseTime(window, ts, end.value_or(0)) + view.allowed_lateness > *watermark) {
-          return;
-        }
-        ++node->late_counters.late;
-        LateRecord rec;
-        rec.source_table = push_bronze_->table->name;
-        rec.partition = rows.origins[r].partition;
-        rec.offset = rows.origins[r].offset;
-        rec.event_time = ts;
-        rec.watermark = watermark;
-        rec.window_start = start;
-        rec.window_end = end;
-        rec.reason = window.kind == sql::WindowKind::kSession
-                         ? "session closed: event time + gap + allowed_lateness <= watermark"
-                         : "window closed: window end + allowed_lateness <= watermark";
-        node->late.push_back(std::move(rec));
-      };
-      if (window.kind == sql::WindowKind::kSession) {
-        check(std::nullopt, std::nullopt);
-      } else {
-        exec::ForEachWindow(window, ts, [&](Micros start, Micros end) { check(start, end); });
-      }
-    }
+      consider[e.row] = 0;  // PushGold reports it
+    node->late->List(rows, time, consider, SourceOf(silver), now, watermark_of);
   }
   return Status::OK();
-}
-
-void PipelineExecutor::TakeBackLate(GoldNode& node, const RowOrigin& origin, Micros event_time,
-                                    std::optional<Micros> window_start) {
-  auto same = [&](const LateRecord& l) {
-    return l.offset == origin.offset && l.partition == origin.partition &&
-           l.event_time == event_time && l.window_start == window_start;
-  };
-  auto it = std::find_if(node.late.rbegin(), node.late.rend(), same);
-  if (it == node.late.rend()) return;  // the row was not late
-  node.late.erase(std::next(it).base());
-  --node.late_counters.late;
 }
 
 Status PipelineExecutor::GoldInput(GoldNode& node, const Batch& changes, Batch* input) {
@@ -468,19 +335,9 @@ Status PipelineExecutor::GoldInput(GoldNode& node, const Batch& changes, Batch* 
   }
   Batch windowed;
   if (view.window) {
-    std::vector<uint8_t> late;
-    RETURN_IF_ERROR(Windowed(node, *rows, &windowed, &late));
-    bool any = false;
-    for (size_t r = 0; r < late.size(); ++r) {
-      if (!late[r]) continue;
-      any = true;
-      node.late_rows->AddRow(windowed, r, windowed.weights[r]);
-    }
-    if (any && !include_late_) {
-      for (uint8_t& l : late)
-        l = !l;
-      windowed = windowed.Select(late);
-    }
+    RETURN_IF_ERROR(Windowed(node, *rows, &windowed));
+    node.late->Apply(&windowed, include_late_, !push_watermarks_.empty(),
+                     [this](const RowOrigin& o) { return WatermarkAt(o); });
     rows = &windowed;
   }
   input->columns.clear();

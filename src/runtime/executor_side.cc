@@ -85,9 +85,9 @@ Batch PipelineExecutor::QuarantineBatch(const std::vector<exec::QuarantineRecord
   return out;
 }
 
-Batch PipelineExecutor::LateBatch(const std::vector<LateRecord>& records) {
+Batch PipelineExecutor::LateBatch(const std::vector<exec::LateRecord>& records) {
   Batch out = exec::MakeBatch(sql::ColumnTypes(sql::LateColumns()));
-  for (const LateRecord& l : records) {
+  for (const exec::LateRecord& l : records) {
     out.columns[0].AppendString(l.reason);
     out.columns[kLateOrigin].AppendString(l.source_table);
     out.columns[kLateOrigin + 1].AppendInt64(l.partition);
@@ -145,7 +145,7 @@ Status PipelineExecutor::FlushSide(std::string_view bronze, uint32_t partition,
   }
   for (auto& g : gold_) {
     if (!g->late_in_sink) continue;
-    auto rows = TakeRecords(&g->late, bronze, partition, LateBatch, &span);
+    auto rows = TakeRecords(g->late->mutable_records(), bronze, partition, LateBatch, &span);
     if (rows) {
       out.push_back({g->view->late_table, g->sink_logic, kLateOrigin, std::move(*rows)});
     }

@@ -87,12 +87,14 @@ Result<std::string_view> CheckedBody(std::string_view in, uint32_t* version) {
   return in.substr(8, in.size() - 12);
 }
 
-// A bronze table's greatest event time per partition (as many as `times` holds).
-bool GetTimes(Decoder* d, std::vector<Micros>* times) {
-  for (Micros& t : *times) {
-    uint64_t v;
-    if (!d->GetVarint64(&v)) return false;
-    t = static_cast<Micros>(v);
+// Version 3 kept every silver table's greatest event time per partition, with a watermark
+// or without.
+bool LoadVersion3Times(std::optional<exec::WatermarkTracker>* watermark, uint32_t partitions,
+                       Decoder* d) {
+  if (*watermark) return (*watermark)->Load(d);
+  uint64_t ignored;
+  for (uint32_t p = 0; p < partitions; ++p) {
+    if (!d->GetVarint64(&ignored)) return false;
   }
   return true;
 }
@@ -119,9 +121,7 @@ Status PipelineExecutor::Save(std::string* out) const {
       PutVarint64(out, o);
   }
   for (const auto& b : bronze_) {
-    if (b->table->watermark_column < 0) continue;
-    for (Micros t : b->max_time)
-      PutVarint64(out, static_cast<uint64_t>(t));
+    if (b->watermark) b->watermark->Save(out);
   }
   std::string state;
   for (const auto& s : silver_) {
@@ -143,23 +143,7 @@ Status PipelineExecutor::Save(std::string* out) const {
     state.clear();
     if (g->session) RETURN_IF_ERROR(g->session->SaveState(&state));
     PutLengthPrefixed(out, state);
-    state.clear();
-    g->late_rows->Save(&state);
-    PutLengthPrefixed(out, state);
-    PutVarint64(out, g->late_counters.rows);
-    PutVarint64(out, g->late_counters.late);
-    PutVarint64(out, g->late.size());
-    for (const LateRecord& l : g->late) {
-      PutLengthPrefixed(out, l.reason);
-      PutLengthPrefixed(out, l.source_table);
-      PutVarint64(out, l.partition);
-      PutVarint64(out, l.offset);
-      for (const std::optional<Micros>& t :
-           {std::optional<Micros>(l.event_time), l.watermark, l.window_start, l.window_end}) {
-        out->push_back(t ? 1 : 0);
-        if (t) PutVarint64(out, static_cast<uint64_t>(*t));
-      }
-    }
+    g->late->Save(out);
   }
   for (const std::vector<Offsets>* list : {&pending_, &epoch_starts_}) {
     PutVarint64(out, list->size());
@@ -194,8 +178,8 @@ Status PipelineExecutor::Load(std::string_view in) {
     }
   }
   for (auto& b : bronze_) {
-    if (version < 4 || b->table->watermark_column < 0) continue;
-    if (!GetTimes(&d, &b->max_time)) return Corrupt("truncated event times");
+    if (version < 4 || !b->watermark) continue;
+    if (!b->watermark->Load(&d)) return Corrupt("truncated event times");
   }
   for (auto& s : silver_)
     RETURN_IF_ERROR(LoadSilver(*s, version, &d));
@@ -225,7 +209,8 @@ Status PipelineExecutor::LoadSilver(SilverNode& s, uint32_t version, Decoder* d)
   for (auto& q : s.quarantine) {
     if (!GetQuarantine(d, &q)) return Corrupt("truncated quarantine");
   }
-  if (version == 3 && !GetTimes(d, &s.inputs[0].bronze->max_time)) {
+  BronzeNode& bronze = *s.inputs[0].bronze;
+  if (version == 3 && !LoadVersion3Times(&bronze.watermark, bronze.table->partitions, d)) {
     return Corrupt("truncated event times");
   }
   return Status::OK();
@@ -238,43 +223,11 @@ Status PipelineExecutor::LoadGold(GoldNode& g, uint32_t version, Decoder* d) {
   if (!g.view->window) return Status::OK();
   if (!d->GetLengthPrefixed(&state)) return Corrupt("truncated session state");
   if (g.session) RETURN_IF_ERROR(g.session->LoadState(state));
-  if (!d->GetLengthPrefixed(&state)) return Corrupt("truncated late rows");
-  RETURN_IF_ERROR(g.late_rows->Load(state));
-  uint64_t n;
-  if (!d->GetVarint64(&g.late_counters.rows) || !d->GetVarint64(&g.late_counters.late) ||
-      !d->GetVarint64(&n) || n > d->remaining()) {
-    return Corrupt("truncated late records");
-  }
-  g.late.resize(n);
-  for (LateRecord& l : g.late)
-    RETURN_IF_ERROR(LoadLateRecord(g, version, d, &l));
-  return Status::OK();
-}
-
-Status PipelineExecutor::LoadLateRecord(const GoldNode& g, uint32_t version, Decoder* d,
-                                        LateRecord* l) const {
-  std::string_view reason, source;
-  uint64_t partition;
-  if (!d->GetLengthPrefixed(&reason) || (version >= 4 && !d->GetLengthPrefixed(&source)) ||
-      !d->GetVarint64(&partition) || !d->GetVarint64(&l->offset)) {
-    return Corrupt("truncated late records");
-  }
-  l->reason = std::string(reason);
-  l->source_table = version >= 4 ? std::string(source) : plan_.BronzeSources(g.view->name)[0];
-  l->partition = static_cast<uint32_t>(partition);
-  std::optional<Micros> event_time;
-  for (std::optional<Micros>* t : {&event_time, &l->watermark, &l->window_start, &l->window_end}) {
-    uint8_t flag;
-    uint64_t v;
-    if (!d->GetByte(&flag) || flag > 1) return Corrupt("truncated late records");
-    t->reset();
-    if (flag == 0) continue;
-    if (!d->GetVarint64(&v)) return Corrupt("truncated late records");
-    *t = static_cast<Micros>(v);
-  }
-  if (!event_time) return Corrupt("late record without an event time");
-  l->event_time = *event_time;
-  return Status::OK();
+  // Version 3 (before the graph) did not name the bronze table of a late record: its
+  // view's one.
+  std::optional<std::string> legacy_source;
+  if (version < 4) legacy_source = plan_.BronzeSources(g.view->name)[0];
+  return g.late->Load(d, legacy_source);
 }
 
 Status PipelineExecutor::LoadLambda(Decoder* d) {
