@@ -102,32 +102,39 @@ Result<QueryResult> ExecuteQuery(const sql::BoundQuery& q, const Batch& table_ro
   outputs.weights = rows.weights;
   for (const auto& o : q.outputs)
     RETURN_IF_ERROR(EvaluateInto(o.expr, rows, &outputs));
-  // Sort (stable, so equal keys keep a deterministic order: the table's own order).
-  std::vector<size_t> order(outputs.num_rows());
+  // Sort; equal keys keep the table's own order (a deterministic answer). With a LIMIT only
+  // the rows up to OFFSET + LIMIT are put in order.
+  const size_t n = outputs.num_rows();
+  const size_t begin = std::min<size_t>(static_cast<size_t>(std::max<int64_t>(q.offset, 0)), n);
+  const size_t end =
+      q.limit ? std::min<size_t>(n, begin + static_cast<size_t>(std::max<int64_t>(*q.limit, 0)))
+              : n;
+  std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   if (!q.order_by.empty()) {
-    std::vector<std::vector<Value>> keys(outputs.num_rows());
-    for (size_t r = 0; r < outputs.num_rows(); ++r) {
-      for (const auto& k : q.order_by)
-        keys[r].push_back(outputs.columns[k.column].GetValue(r));
+    const size_t width = q.order_by.size();
+    std::vector<Value> keys(n * width);
+    for (size_t r = 0; r < n; ++r) {
+      for (size_t i = 0; i < width; ++i)
+        keys[r * width + i] = outputs.columns[q.order_by[i].column].GetValue(r);
     }
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      for (size_t i = 0; i < q.order_by.size(); ++i) {
-        const Value& x = keys[a][i];
-        const Value& y = keys[b][i];
+    auto before = [&](size_t a, size_t b) {
+      for (size_t i = 0; i < width; ++i) {
+        const Value& x = keys[a * width + i];
+        const Value& y = keys[b * width + i];
         if (x.is_null() != y.is_null()) return x.is_null() == q.order_by[i].nulls_first;
         int c = Compare(x, y);
         if (c != 0) return q.order_by[i].descending ? c > 0 : c < 0;
       }
-      return false;
-    });
+      return a < b;
+    };
+    if (end < n) {
+      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(end),
+                        order.end(), before);
+    } else {
+      std::sort(order.begin(), order.end(), before);
+    }
   }
-  size_t begin =
-      std::min<size_t>(static_cast<size_t>(std::max<int64_t>(q.offset, 0)), order.size());
-  size_t end = q.limit
-                   ? std::min<size_t>(order.size(),
-                                      begin + static_cast<size_t>(std::max<int64_t>(*q.limit, 0)))
-                   : order.size();
   QueryResult result;
   for (size_t i = 0; i < q.visible; ++i) {
     result.names.push_back(q.outputs[i].name);
