@@ -114,6 +114,7 @@ struct SideRows {
   std::string logic;  // PipelineExecutor::LogicOf the node that owns the side table
   size_t origin_column = 0;
   Batch rows;
+  std::vector<std::string> sources;  // the bronze tables whose records reach the node
 };
 
 // Receives side rows kept outside. Called from the thread pushing; an error fails the push.

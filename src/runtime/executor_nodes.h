@@ -63,8 +63,9 @@ struct PipelineExecutor::GoldNode {
   std::vector<Type> windowed_types;
   std::unique_ptr<exec::SessionOperator> session;
   std::optional<exec::LateOperator> late;
-  bool late_in_sink = false;  // the late table is kept in the side sink
-  std::string sink_logic;     // then: LogicOf the view
+  bool late_in_sink = false;              // the late table is kept in the side sink
+  std::string sink_logic;                 // then: LogicOf the view
+  std::vector<std::string> sink_sources;  // and its bronze sources
 };
 
 struct PipelineExecutor::SilverNode {
@@ -85,6 +86,7 @@ struct PipelineExecutor::SilverNode {
   SilverCounters counters;
   bool quarantine_in_sink = false;            // the quarantine table is kept in the side sink
   std::string sink_logic;                     // then: LogicOf the table
+  std::vector<std::string> sink_sources;      // and its bronze sources
   std::vector<SilverNode*> silver_consumers;  // silver tables reading this one
   std::vector<GoldNode*> consumers;           // views reading this table
 };

@@ -105,13 +105,17 @@ void PipelineExecutor::SetSideSink(SideSink* sink) {
   side_sink_ = sink;
   for (auto& s : silver_) {
     s->quarantine_in_sink = sink != nullptr && !s->table->from_silver();
-    if (s->quarantine_in_sink) s->sink_logic = LogicOf(s->table->name);
+    if (!s->quarantine_in_sink) continue;
+    s->sink_logic = LogicOf(s->table->name);
+    s->sink_sources = plan_.BronzeSources(s->table->name);
   }
   for (auto& g : gold_) {
     const sql::SilverTable* source = plan_.FindSilver(g->view->source);
     g->late_in_sink =
         sink != nullptr && g->view->window && source != nullptr && !source->from_silver();
-    if (g->late_in_sink) g->sink_logic = LogicOf(g->view->name);
+    if (!g->late_in_sink) continue;
+    g->sink_logic = LogicOf(g->view->name);
+    g->sink_sources = plan_.BronzeSources(g->view->name);
   }
 }
 
@@ -139,15 +143,16 @@ Status PipelineExecutor::FlushSide(std::string_view bronze, uint32_t partition,
     if (!s->quarantine_in_sink) continue;
     auto rows = TakeRecords(&s->quarantine, bronze, partition, QuarantineBatch, &span);
     if (rows) {
-      out.push_back(
-          {s->table->quarantine_table, s->sink_logic, kQuarantineOrigin, std::move(*rows)});
+      out.push_back({s->table->quarantine_table, s->sink_logic, kQuarantineOrigin, std::move(*rows),
+                     s->sink_sources});
     }
   }
   for (auto& g : gold_) {
     if (!g->late_in_sink) continue;
     auto rows = TakeRecords(g->late->mutable_records(), bronze, partition, LateBatch, &span);
     if (rows) {
-      out.push_back({g->view->late_table, g->sink_logic, kLateOrigin, std::move(*rows)});
+      out.push_back(
+          {g->view->late_table, g->sink_logic, kLateOrigin, std::move(*rows), g->sink_sources});
     }
   }
   if (out.empty()) return Status::OK();

@@ -88,7 +88,37 @@ struct SideLog::Log {
 SideLog::SideLog(log::Store* store) : store_(store) {}
 SideLog::~SideLog() = default;
 
-Result<SideLog::Log*> SideLog::GetLog(std::string_view table, std::string_view logic, bool create) {
+Result<log::TableConfig> SideLog::ConfigFor(const std::vector<std::string>& sources) {
+  log::TableConfig config;
+  config.partitions = 1;
+  config.payload_format = "side";
+  // The loosest retention of the sources: unlimited when one of them is (or none is known).
+  // A byte budget is per partition: the side log's one partition gets all of theirs.
+  bool unlimited_bytes = sources.empty(), unlimited_age = sources.empty();
+  uint64_t segment_bytes = 0;
+  for (const std::string& name : sources) {
+    Result<log::Table*> bronze = store_->GetTable(name);
+    if (!bronze.ok()) {
+      if (!bronze.status().IsNotFound()) return bronze.status();
+      unlimited_bytes = unlimited_age = true;  // keep everything rather than guess
+      continue;
+    }
+    const log::TableConfig& c = (*bronze)->config();
+    unlimited_bytes = unlimited_bytes || c.retention.max_bytes == 0;
+    unlimited_age = unlimited_age || c.retention.max_age == 0;
+    config.retention.max_bytes += c.retention.max_bytes * c.partitions;
+    config.retention.max_age = std::max(config.retention.max_age, c.retention.max_age);
+    segment_bytes = segment_bytes == 0 ? c.segment_bytes : std::min(segment_bytes, c.segment_bytes);
+  }
+  if (unlimited_bytes) config.retention.max_bytes = 0;
+  if (unlimited_age) config.retention.max_age = 0;
+  // Segments no larger than the sources': retention acts at the same grain.
+  if (segment_bytes != 0) config.segment_bytes = segment_bytes;
+  return config;
+}
+
+Result<SideLog::Log*> SideLog::GetLog(std::string_view table, std::string_view logic,
+                                      const std::vector<std::string>* create_from) {
   std::string name = filename::SideLogTable(table, LogicHash(logic));
   auto it = logs_.find(name);
   if (it == logs_.end()) {
@@ -113,10 +143,8 @@ Result<SideLog::Log*> SideLog::GetLog(std::string_view table, std::string_view l
     it = logs_.emplace(std::move(name), std::move(log)).first;
   }
   Log* log = it->second.get();
-  if (log->table == nullptr && create && !store_->read_only()) {
-    log::TableConfig config;
-    config.partitions = 1;
-    config.payload_format = "side";
+  if (log->table == nullptr && create_from != nullptr && !store_->read_only()) {
+    ASSIGN_OR_RETURN(log::TableConfig config, ConfigFor(*create_from));
     ASSIGN_OR_RETURN(log->table, store_->CreateTable(log->name, config));
   }
   return log;
@@ -126,7 +154,7 @@ Status SideLog::Append(std::string_view bronze, uint32_t partition, uint64_t fir
                        std::vector<runtime::SideRows> rows) {
   absl::MutexLock lock(&mu_);
   for (const runtime::SideRows& side : rows) {
-    ASSIGN_OR_RETURN(Log * log, GetLog(side.table, side.logic, /*create=*/true));
+    ASSIGN_OR_RETURN(Log * log, GetLog(side.table, side.logic, &side.sources));
     RETURN_IF_ERROR(AppendTo(log, bronze, partition, first, end, side));
   }
   return Status::OK();
@@ -191,7 +219,7 @@ Result<Batch> SideLog::Rows(const SideQuery& q) {
   std::vector<std::string> memory;
   {
     absl::MutexLock lock(&mu_);
-    ASSIGN_OR_RETURN(Log * log, GetLog(q.table, q.logic, /*create=*/false));
+    ASSIGN_OR_RETURN(Log * log, GetLog(q.table, q.logic, /*create_from=*/nullptr));
     table = log->table;
     name = log->name;
     memory = log->memory;

@@ -19,6 +19,15 @@
 // the input it consumed: before its offsets (Rows). (A replay lane started --from-offset
 // appends the rows of its records too; no query reads a side table of a replay lane.)
 //
+// Retention: a side log keeps its rows about as long as its sources keep the records they
+// came from. It is created with the loosest retention of the node's bronze tables (no limit
+// when one of them has none; their byte budgets added up, since the log has one partition;
+// their oldest age limit) and segments no larger than theirs, and the log applies it as it
+// applies a bronze table's, when a segment rolls. A record's rows are appended after the
+// record, so an age limit removes them only once their record is that old. Rows that retention
+// removed while their bronze records remain are listed again by the next lane that reads
+// those records (their range is uncovered again when the log is next opened).
+//
 // On a read-only store nothing is written: appended rows are kept in memory (a state of an
 // earlier release that held them, loaded by a read-only engine).
 //
@@ -67,11 +76,16 @@ class SideLog final : public runtime::SideSink {
 
  private:
   struct Log;
-  // The log of (table, logic), its covered ranges loaded. Its `table` is created when
-  // `create` (an append) and the store is writable; a read leaves a missing table missing
-  // (null `table`: nothing stored yet, or a read-only store).
-  Result<Log*> GetLog(std::string_view table, std::string_view logic, bool create)
+  // The log of (table, logic), its covered ranges loaded. Its `table` is created with
+  // ConfigFor(*create_from) when `create_from` is given (an append: the node's bronze
+  // sources) and the store is writable; a read leaves a missing table missing (null
+  // `table`: nothing stored yet, or a read-only store).
+  Result<Log*> GetLog(std::string_view table, std::string_view logic,
+                      const std::vector<std::string>* create_from)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A side log's table settings: one partition, and the loosest retention of the bronze
+  // tables `sources` (see the header comment).
+  Result<log::TableConfig> ConfigFor(const std::vector<std::string>& sources);
   Status AppendTo(Log* log, std::string_view bronze, uint32_t partition, uint64_t first,
                   uint64_t end, const runtime::SideRows& rows) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

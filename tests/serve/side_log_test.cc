@@ -15,6 +15,7 @@
 
 #include "common/filename.h"
 #include "engine_test_util.h"
+#include "format/decoder.h"
 #include "log/store.h"
 #include "runtime/property_model.h"
 #include "runtime/runner.h"
@@ -193,6 +194,66 @@ TEST_F(SideLogTest, ReadingCreatesNoLogAndTheFirstAppendDoes) {
   EXPECT_EQ(SideTables().size(), 1u);
   EXPECT_EQ(InLog(side, *busy), InMemory());
   EXPECT_FALSE(InMemory().empty());
+}
+
+// A side log keeps what its sources keep: created with the loosest retention of the node's
+// bronze tables and segments no larger than theirs, it drops its oldest rows as bronze does;
+// what it still lists is the newest part of what an executor holding them lists.
+class SideLogRetentionTest : public SideLogTest {
+ protected:
+  void SetUp() override {
+    {
+      auto store = log::Store::Open(dir_.path(), {});
+      ASSERT_TRUE(store.ok()) << store.status().ToString();
+      auto plan = runtime::LoadPipeline(sql_, "pipeline.sql");
+      ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+      const sql::BronzeTable& b = plan->bronze[0];
+      log::TableConfig config;
+      config.partitions = b.partitions;
+      config.key_field = b.key;
+      config.payload_format = format::PayloadFormatName(b.format);
+      config.segment_bytes = 2048;
+      config.retention.max_bytes = 4096;
+      config.retention.max_age = Micros{3600} * 1000000;
+      ASSERT_TRUE((*store)->CreateTable(b.name, config).ok());
+    }
+    OpenStore(false);
+  }
+};
+
+TEST_F(SideLogRetentionTest, ASideLogKeepsWhatItsSourcesKeep) {
+  SideLog side(store_.get());
+  Add(3000);
+  auto executor = Run(&side);
+  ASSERT_EQ(SideTables().size(), 1u);
+  auto table = store_->GetTable(SideTables()[0]);
+  ASSERT_TRUE(table.ok());
+  const log::TableConfig& c = (*table)->config();
+  EXPECT_EQ(c.partitions, 1u);
+  EXPECT_EQ(c.segment_bytes, 2048u);
+  EXPECT_EQ(c.retention.max_bytes, 4096u * plan_.bronze[0].partitions);
+  EXPECT_EQ(c.retention.max_age, Micros{3600} * 1000000);
+  // Old segments are gone, and what is left is the end of the whole list.
+  EXPECT_GT((*table)->partition(0).start_offset(), 0u);
+  const Rows kept = InLog(side, *executor);
+  const Rows all = InMemory();
+  ASSERT_FALSE(kept.empty());
+  EXPECT_LT(kept.size(), all.size());
+  for (const auto& row : kept)
+    EXPECT_NE(std::find(all.begin(), all.end(), row), all.end());
+}
+
+TEST_F(SideLogTest, ASideLogOfSourcesWithoutRetentionKeepsEverything) {
+  SideLog side(store_.get());
+  Add(3000);
+  auto executor = Run(&side);
+  ASSERT_EQ(SideTables().size(), 1u);
+  auto table = store_->GetTable(SideTables()[0]);
+  ASSERT_TRUE(table.ok());
+  EXPECT_EQ((*table)->config().retention.max_bytes, 0u);
+  EXPECT_EQ((*table)->config().retention.max_age, 0);
+  EXPECT_EQ((*table)->partition(0).start_offset(), 0u);
+  EXPECT_EQ(InLog(side, *executor), InMemory());
 }
 
 // The main lane's state of a checkpoint of the release before side logs
