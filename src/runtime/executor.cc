@@ -193,8 +193,6 @@ Status PipelineExecutor::InitGold(const sql::GoldView& g) {
   ASSIGN_OR_RETURN(node->aggregate,
                    exec::AggregateOperator::Make(input_types, group_columns, specs));
   node->input_types = input_types;
-  node->group_columns = group_columns;
-  node->specs = specs;
   for (const auto& o : g.outputs) {
     ASSIGN_OR_RETURN(auto c, Compile(o.expr));
     node->outputs.push_back(std::move(c));
@@ -211,11 +209,9 @@ Status PipelineExecutor::InitGold(const sql::GoldView& g) {
   AddLogic(g.name, "gold " + g.name + " " + g.sql +
                        (g.window ? " lateness " + std::to_string(g.allowed_lateness) : "") + "\n");
   if (g.serving == sql::Serving::kLambda) {
-    node->lambda_reads_source = g.from_gold;
-    if (!g.from_gold) node->epochs.emplace_back(node->input_types);
     // batch(∅) ⊕ everything: until a batch is published, the speed path alone.
-    ASSIGN_OR_RETURN(node->lambda,
-                     exec::AggregateOperator::Make(input_types, group_columns, specs));
+    ASSIGN_OR_RETURN(node->lambda, exec::LambdaOperator::Make(input_types, group_columns, specs,
+                                                              /*own_epochs=*/!g.from_gold));
   }
   gold_.push_back(std::move(node));
   return Status::OK();
@@ -309,9 +305,7 @@ void PipelineExecutor::OpenEpochIfAtBoundary() {
     epoch_starts_.push_back(std::move(pending_.front()));
     pending_.erase(pending_.begin());
     for (auto& g : gold_) {
-      if (g->view->serving == sql::Serving::kLambda && !g->lambda_reads_source) {
-        g->epochs.emplace_back(g->input_types);
-      }
+      if (g->lambda) g->lambda->OpenEpoch();
     }
   }
 }
@@ -324,7 +318,7 @@ void PipelineExecutor::DropEpochsBefore(const Offsets& t) {
   }
   epoch_starts_.erase(epoch_starts_.begin(), epoch_starts_.begin() + drop);
   for (auto& g : gold_) {
-    if (!g->epochs.empty()) g->epochs.erase(g->epochs.begin(), g->epochs.begin() + drop);
+    if (g->lambda && g->lambda->own_epochs()) g->lambda->DropOldest(drop);
   }
   while (!pending_.empty() && AtOrBefore(pending_.front(), t) && pending_.front() != t) {
     pending_.erase(pending_.begin());
@@ -345,7 +339,7 @@ Result<Batch> PipelineExecutor::LambdaRows(std::string_view view) const {
       return Status::FailedPrecondition(std::string(view) +
                                         ": no batch view published since the state was loaded");
     }
-    return GoldRows(*g, *g->lambda);
+    return GoldRows(*g, g->lambda->answer());
   }
   return Status::NotFound("the pipeline has no view " + std::string(view));
 }
@@ -356,7 +350,7 @@ Result<uint64_t> PipelineExecutor::ViewRowCount(std::string_view view, bool lamb
     if (lambda && (!g->lambda || !lambda_ready_)) {
       return Status::FailedPrecondition(std::string(view) + ": no Lambda answer");
     }
-    const size_t groups = (lambda ? *g->lambda : *g->aggregate).num_groups();
+    const size_t groups = (lambda ? g->lambda->answer() : *g->aggregate).num_groups();
     // A view without GROUP BY has its one row even over no input (AddEmptyGlobalGroup).
     return g->view->group_keys.empty() && groups == 0 ? 1 : groups;
   }

@@ -12,7 +12,7 @@
 // The operators decide what happens to a row; the executor walks the graph, hands each
 // operator its rows and, for event time, each record's watermark at arrival
 // (exec::WatermarkTracker, one per bronze table with a watermark), and keeps the offsets and
-// the Lambda epochs (below).
+// the Lambda boundaries (below).
 //
 // Offsets: the executor remembers, per bronze partition, the next offset it expects, so a
 // record is never applied twice and a gap is an error. Save/Load persist everything
@@ -21,16 +21,14 @@
 // Lambda epochs (DESIGN.md §4, gold views with serving = 'lambda'). A batch run picks a
 // boundary T (end offsets per bronze partition) and registers it with AddBoundary; the
 // speed path stops at T (Push refuses to cross a pending boundary, so the runtime cuts
-// its micro-batches there), and when every partition has reached T it opens an epoch:
-// from then on each Lambda view also records the changes it aggregates in that epoch (a
-// consolidated changelog, exec/changelog.h), which therefore holds exactly the effect of
-// the input after T (the silver upsert keeps its whole history, so a retraction of a row
-// from before T lands in the epoch too). PublishBatch(batch(T)) drops the epochs before T
-// and builds the Lambda answer: a copy of batch(T)'s aggregate state into which the
-// changes of the epochs from T on are pushed; every later push goes into it too, so a
-// query reads it without merging anything. The answer equals a full recompute over
-// [0, max(T, offsets)) by construction: the same operators computed both parts over a
-// partition of the same input.
+// its micro-batches there), and when every partition has reached T each Lambda view opens
+// an epoch, which records the changes it aggregates from then on (exec/lambda.h; the silver
+// upsert keeps its whole history, so a retraction of a row from before T lands in the epoch
+// too). PublishBatch(batch(T)) drops the epochs before T and sets each Lambda view's answer
+// to a copy of batch(T)'s aggregate into which the epochs from T on are pushed; every later
+// push goes into it too, so a query reads it without merging anything. The answer equals a
+// full recompute over [0, max(T, offsets)) by construction. The executor keeps the
+// boundaries (offsets are its business); the operator keeps the epochs and the answer.
 //
 // Event time (DESIGN.md §4). A bronze table with a watermark tracks, per partition, the
 // greatest event time seen; a record's watermark at arrival is a function of the log alone

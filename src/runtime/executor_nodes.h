@@ -13,6 +13,7 @@
 #include "exec/changelog.h"
 #include "exec/expect.h"
 #include "exec/expression.h"
+#include "exec/lambda.h"
 #include "exec/late.h"
 #include "exec/upsert.h"
 #include "exec/watermark.h"
@@ -42,19 +43,11 @@ struct PipelineExecutor::GoldNode {
   std::unique_ptr<exec::AggregateOperator> aggregate;
   std::vector<exec::CompiledExpression> outputs;
   std::vector<GoldNode*> consumers;  // views reading this view's changes
-  // Lambda views: the aggregate's net input since each open epoch's start (parallel to
-  // PipelineExecutor::epoch_starts_). Empty for Kappa views.
-  std::vector<exec::ConsolidatedChanges> epochs;
-  std::unique_ptr<exec::AggregateOperator> lambda;  // the Lambda answer (see PublishBatch)
-  // While a publish is under way (BeginPublish to FinishPublish): the aggregate's input
-  // since BeginPublish that belongs to an epoch from the publish's T on.
-  std::optional<exec::ConsolidatedChanges> publish_tail;
-  // A Lambda view reading a Lambda view: its Lambda answer is computed from its source's
-  // Lambda answer (not from epochs of its own, which it has none of).
-  bool lambda_reads_source = false;
-  std::vector<Type> input_types;  // how to make another aggregate like `aggregate`
-  std::vector<int> group_columns;
-  std::vector<exec::AggregateSpec> specs;
+  // Lambda views: the epochs (parallel to PipelineExecutor::epoch_starts_) and the Lambda
+  // answer (see PublishBatch); null for Kappa views. A Lambda view reading a Lambda view has
+  // no epochs: its answer follows its source's answer.
+  std::unique_ptr<exec::LambdaOperator> lambda;
+  std::vector<Type> input_types;  // the aggregate's input
   // With a window (see executor.h): the time over the silver row, the windowed row's types
   // (silver columns, window_start, window_end, time), the session operator (sessions only)
   // and the late decisions, with the late table (with a side sink: this push's records,

@@ -62,16 +62,12 @@ Result<PendingPublish> PipelineExecutor::BeginPublish(const PipelineExecutor& ba
   }
   for (size_t i = 0; i < gold_.size(); ++i) {
     GoldNode& node = *gold_[i];
-    if (!node.lambda || node.lambda_reads_source) continue;  // built at FinishPublish
+    if (!node.lambda || !node.lambda->own_epochs()) continue;  // built at FinishPublish
     PendingPublish::Impl::View view;
     view.node = i;
-    exec::ConsolidatedChanges speed(node.input_types);
-    for (size_t e = first; e < node.epochs.size(); ++e)
-      speed.Add(node.epochs[e]);
-    view.speed = exec::MakeBatch(node.input_types);
-    speed.AppendTo(&view.speed);
+    view.speed = node.lambda->Speed(first);
     pending.impl_->views.push_back(std::move(view));
-    node.publish_tail.emplace(node.input_types);
+    node.lambda->StartTail();
   }
   publish_t_ = t;
   publish_first_ = first;
@@ -80,18 +76,11 @@ Result<PendingPublish> PipelineExecutor::BeginPublish(const PipelineExecutor& ba
 
 Status PipelineExecutor::BuildPublish(const PipelineExecutor& batch,
                                       PendingPublish* pending) const {
-  std::string state;
   for (PendingPublish::Impl::View& view : pending->impl_->views) {
     const GoldNode& node = *gold_[view.node];
-    state.clear();
-    RETURN_IF_ERROR(batch.gold_[view.node]->aggregate->SaveState(&state));
-    ASSIGN_OR_RETURN(view.answer, exec::AggregateOperator::Make(node.input_types,
-                                                                node.group_columns, node.specs));
-    RETURN_IF_ERROR(view.answer->LoadState(state));
-    Batch ignored = exec::MakeBatch(view.answer->output_types());
-    exec::SideOutput side;
-    RETURN_IF_ERROR(view.answer->Push(view.speed, &ignored, &side)
-                        .WithContext(node.view->name + " (Lambda merge)"));
+    auto answer = node.lambda->BuildAnswer(*batch.gold_[view.node]->aggregate, view.speed);
+    if (!answer.ok()) return answer.status().WithContext(node.view->name + " (Lambda merge)");
+    view.answer = std::move(answer).value();
   }
   return Status::OK();
 }
@@ -102,18 +91,13 @@ Status PipelineExecutor::FinishPublish(PendingPublish pending) {
   auto build = [&]() -> Status {
     for (PendingPublish::Impl::View& view : pending.impl_->views) {
       GoldNode& node = *gold_[view.node];
-      Batch tail = exec::MakeBatch(node.input_types);
-      node.publish_tail->AppendTo(&tail);
-      Batch ignored = exec::MakeBatch(view.answer->output_types());
-      exec::SideOutput side;
-      RETURN_IF_ERROR(view.answer->Push(tail, &ignored, &side)
-                          .WithContext(node.view->name + " (Lambda merge)"));
+      RETURN_IF_ERROR(node.lambda->AddTail(view.answer.get(), node.view->name));
       answers[view.node] = std::move(view.answer);
     }
     // A Lambda view reading a Lambda view: from its source's new answer, in the graph's order.
     for (size_t i = 0; i < gold_.size(); ++i) {
       GoldNode& node = *gold_[i];
-      if (!node.lambda || !node.lambda_reads_source) continue;
+      if (!node.lambda || node.lambda->own_epochs()) continue;
       ASSIGN_OR_RETURN(answers[i], AnswerFromSource(node, answers));
     }
     return Status::OK();
@@ -123,7 +107,7 @@ Status PipelineExecutor::FinishPublish(PendingPublish pending) {
   if (!status.ok() || !pending.impl_->lambda) return status;
   DropEpochsBefore(pending.impl_->t);
   for (size_t i = 0; i < gold_.size(); ++i) {
-    if (answers[i]) gold_[i]->lambda = std::move(answers[i]);
+    if (answers[i]) gold_[i]->lambda->SetAnswer(std::move(answers[i]));
   }
   lambda_ready_ = true;
   return Status::OK();
@@ -131,8 +115,9 @@ Status PipelineExecutor::FinishPublish(PendingPublish pending) {
 
 void PipelineExecutor::AbortPublish() {
   publishing_ = false;
-  for (auto& g : gold_)
-    g->publish_tail.reset();
+  for (auto& g : gold_) {
+    if (g->lambda) g->lambda->StopTail();
+  }
 }
 
 Result<std::unique_ptr<exec::AggregateOperator>> PipelineExecutor::AnswerFromSource(
@@ -146,8 +131,7 @@ Result<std::unique_ptr<exec::AggregateOperator>> PipelineExecutor::AnswerFromSou
   Batch rows, input;
   RETURN_IF_ERROR(ViewRows(*gold_[source], aggregated, &rows));
   RETURN_IF_ERROR(GoldInput(node, rows, &input));
-  ASSIGN_OR_RETURN(auto answer,
-                   exec::AggregateOperator::Make(node.input_types, node.group_columns, node.specs));
+  ASSIGN_OR_RETURN(auto answer, node.lambda->NewAggregate());
   Batch ignored = exec::MakeBatch(answer->output_types());
   exec::SideOutput side;
   RETURN_IF_ERROR(

@@ -367,15 +367,15 @@ Status PipelineExecutor::PushGold(GoldNode& node, const Batch& changes) {
   exec::SideOutput side;
   Batch out = exec::MakeBatch(node.aggregate->output_types());
   RETURN_IF_ERROR(node.aggregate->Push(input, &out, &side));
-  if (!node.epochs.empty()) node.epochs.back().Add(input);
-  // A publish under way adds what its copies of the epochs from its T on do not hold.
-  if (node.publish_tail && node.epochs.size() > publish_first_) node.publish_tail->Add(input);
-  // Without an open epoch the speed path is still short of the published T: batch(T)
-  // already holds these changes.
+  // A Lambda view: its epochs and answer (a publish under way records what its copies of
+  // the epochs from its T on do not hold).
   Batch answer;
-  if (node.lambda && lambda_ready_ && !node.epochs.empty()) {
-    answer = exec::MakeBatch(node.lambda->output_types());
-    RETURN_IF_ERROR(node.lambda->Push(input, &answer, &side).WithContext(view.name + " (Lambda)"));
+  if (node.lambda && node.lambda->own_epochs()) {
+    answer = exec::MakeBatch(node.lambda->answer().output_types());
+    RETURN_IF_ERROR(node.lambda
+                        ->Push(input, /*in_tail=*/node.lambda->epochs() > publish_first_,
+                               /*to_answer=*/lambda_ready_, &answer)
+                        .WithContext(view.name + " (Lambda)"));
   }
   // Views of this view read its rows' changes; a Lambda view's Lambda answer reads its
   // source's Lambda answer.
@@ -394,13 +394,14 @@ Status PipelineExecutor::PushLambdaConsumers(const GoldNode& node, const Batch& 
   Batch rows;
   RETURN_IF_ERROR(ViewRows(node, answer, &rows));
   for (GoldNode* consumer : node.consumers) {
-    if (!consumer->lambda_reads_source) continue;
+    if (!consumer->lambda || consumer->lambda->own_epochs()) continue;
     Batch input;
     RETURN_IF_ERROR(GoldInput(*consumer, rows, &input));
-    Batch out = exec::MakeBatch(consumer->lambda->output_types());
+    exec::AggregateOperator& lambda = *consumer->lambda->mutable_answer();
+    Batch out = exec::MakeBatch(lambda.output_types());
     exec::SideOutput side;
     RETURN_IF_ERROR(
-        consumer->lambda->Push(input, &out, &side).WithContext(consumer->view->name + " (Lambda)"));
+        lambda.Push(input, &out, &side).WithContext(consumer->view->name + " (Lambda)"));
     RETURN_IF_ERROR(PushLambdaConsumers(*consumer, out));
   }
   return Status::OK();

@@ -151,11 +151,7 @@ Status PipelineExecutor::Save(std::string* out) const {
       PutOffsets(o, out);
   }
   for (const auto& g : gold_) {
-    for (const auto& epoch : g->epochs) {
-      state.clear();
-      epoch.Save(&state);
-      PutLengthPrefixed(out, state);
-    }
+    if (g->lambda) g->lambda->Save(out);
   }
   Seal(0, out);
   return Status::OK();
@@ -240,12 +236,8 @@ Status PipelineExecutor::LoadLambda(Decoder* d) {
     }
   }
   for (auto& g : gold_) {
-    if (g->view->serving != sql::Serving::kLambda || g->lambda_reads_source) continue;
-    g->epochs.assign(epoch_starts_.size(), exec::ConsolidatedChanges(g->input_types));
-    for (auto& epoch : g->epochs) {
-      std::string_view state;
-      if (!d->GetLengthPrefixed(&state)) return Corrupt("truncated Lambda epoch");
-      RETURN_IF_ERROR(epoch.Load(state));
+    if (g->lambda && g->lambda->own_epochs()) {
+      RETURN_IF_ERROR(g->lambda->Load(epoch_starts_.size(), d));
     }
   }
   return Status::OK();
