@@ -205,8 +205,9 @@ Status PipelineExecutor::LoadSilver(SilverNode& s, uint32_t version, Decoder* d)
   for (auto& q : s.quarantine) {
     if (!GetQuarantine(d, &q)) return Corrupt("truncated quarantine");
   }
-  BronzeNode& bronze = *s.inputs[0].bronze;
-  if (version == 3 && !LoadVersion3Times(&bronze.watermark, bronze.table->partitions, d)) {
+  if (version != 3) return Status::OK();
+  BronzeNode& bronze = *s.inputs[0].bronze;  // version 3: every silver table read bronze
+  if (!LoadVersion3Times(&bronze.watermark, bronze.table->partitions, d)) {
     return Corrupt("truncated event times");
   }
   return Status::OK();
