@@ -371,7 +371,7 @@ Status PipelineExecutor::PushGold(GoldNode& node, const Batch& changes) {
   // the epochs from its T on do not hold).
   Batch answer;
   if (node.lambda && node.lambda->own_epochs()) {
-    answer = exec::MakeBatch(node.lambda->answer().output_types());
+    if (lambda_ready_) answer = exec::MakeBatch(node.lambda->answer().output_types());
     RETURN_IF_ERROR(node.lambda
                         ->Push(input, /*in_tail=*/node.lambda->epochs() > publish_first_,
                                /*to_answer=*/lambda_ready_, &answer)

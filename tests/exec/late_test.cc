@@ -113,7 +113,7 @@ TEST(LateOperatorTest, TheLateTableListsEachWindowAndTakesBackWhatIsHeldNow) {
   ASSERT_TRUE(p);
   LateOperator late(p->gold[0], kWindowed);
   // ts = 65 s is in the windows starting at 20, 40 and 60 s (ending 80, 100, 120); with the
-  // watermark at 99 s the first two closed (80 + 2, 100 + 2 > 99: only the first).
+  // watermark at 99 s only the first has closed (80 + 2 <= 99 < 100 + 2).
   Batch rows = MakeBatch({Type::Text(), Type::Timestamp()});
   rows.columns[0].AppendString("x");
   rows.columns[1].AppendInt64(65 * kS);
