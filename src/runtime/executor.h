@@ -259,7 +259,7 @@ class PipelineExecutor {
   // entry of a retracted one (weight < 0).
   void Quarantine(SilverNode& node, exec::QuarantineRecord record, int64_t weight);
   // The table the push under way reads for `node` (its bronze table or its silver source).
-  std::string SourceOf(const SilverNode& node) const;
+  const std::string& SourceOf(const SilverNode& node) const;
   // The quarantine record of row `r` of `rows` (rows of the push under way for `node`: its
   // source's rows, or with !source_row its own).
   exec::QuarantineRecord QuarantinedRow(const SilverNode& node, const Batch& rows, size_t r,

@@ -129,7 +129,7 @@ Status PipelineExecutor::PushSilverChanges(SilverNode& node, const Batch& change
   return ApplySilver(node, std::move(silver));
 }
 
-std::string PipelineExecutor::SourceOf(const SilverNode& node) const {
+const std::string& PipelineExecutor::SourceOf(const SilverNode& node) const {
   return push_bronze_ != nullptr ? push_bronze_->table->name : node.inputs[0].input->source;
 }
 
@@ -296,12 +296,14 @@ Status PipelineExecutor::RecordLate(const SilverNode& silver, const Batch& rows)
   auto watermark_of = [this](const RowOrigin& o) { return WatermarkAt(o); };
   for (GoldNode* node : silver.consumers) {
     if (!node->late) continue;
-    std::vector<uint8_t> consider(rows.num_rows(), 1);
+    std::vector<uint8_t> consider;
     if (node->where) {
       exec::RowErrors errors;
       ASSIGN_OR_RETURN(consider, node->where->EvaluatePredicate(rows, &errors));
       for (const auto& e : errors)
         consider[e.row] = 0;  // PushGold reports it
+    } else {
+      consider.assign(rows.num_rows(), 1);
     }
     // Each version's windows, from its time alone: no copy of the rows.
     Column time(node->view->window->time.type);

@@ -88,6 +88,15 @@ class SideLogTest : public ::testing::Test {
     EXPECT_TRUE(rows.ok()) << rows.status().ToString();
     return rows.ok() ? Sorted(*rows) : Rows{};
   }
+  // The one side log table in the store; null (and a failure) when there is not exactly one.
+  log::Table* OnlySideTable() {
+    const std::vector<std::string> tables = SideTables();
+    EXPECT_EQ(tables.size(), 1u);
+    if (tables.size() != 1) return nullptr;
+    auto table = store_->GetTable(tables[0]);
+    EXPECT_TRUE(table.ok()) << table.status().ToString();
+    return table.ok() ? *table : nullptr;
+  }
   std::vector<std::string> SideTables() {
     std::vector<std::string> out;
     for (const std::string& name : store_->TableNames()) {
@@ -225,16 +234,15 @@ TEST_F(SideLogRetentionTest, ASideLogKeepsWhatItsSourcesKeep) {
   SideLog side(store_.get());
   Add(3000);
   auto executor = Run(&side);
-  ASSERT_EQ(SideTables().size(), 1u);
-  auto table = store_->GetTable(SideTables()[0]);
-  ASSERT_TRUE(table.ok());
-  const log::TableConfig& c = (*table)->config();
+  log::Table* table = OnlySideTable();
+  ASSERT_NE(table, nullptr);
+  const log::TableConfig& c = table->config();
   EXPECT_EQ(c.partitions, 1u);
   EXPECT_EQ(c.segment_bytes, 2048u);
   EXPECT_EQ(c.retention.max_bytes, 4096u * plan_.bronze[0].partitions);
   EXPECT_EQ(c.retention.max_age, Micros{3600} * 1000000);
   // Old segments are gone, and what is left is the end of the whole list.
-  EXPECT_GT((*table)->partition(0).start_offset(), 0u);
+  EXPECT_GT(table->partition(0).start_offset(), 0u);
   const Rows kept = InLog(side, *executor);
   const Rows all = InMemory();
   ASSERT_FALSE(kept.empty());
@@ -247,12 +255,11 @@ TEST_F(SideLogTest, ASideLogOfSourcesWithoutRetentionKeepsEverything) {
   SideLog side(store_.get());
   Add(3000);
   auto executor = Run(&side);
-  ASSERT_EQ(SideTables().size(), 1u);
-  auto table = store_->GetTable(SideTables()[0]);
-  ASSERT_TRUE(table.ok());
-  EXPECT_EQ((*table)->config().retention.max_bytes, 0u);
-  EXPECT_EQ((*table)->config().retention.max_age, 0);
-  EXPECT_EQ((*table)->partition(0).start_offset(), 0u);
+  log::Table* table = OnlySideTable();
+  ASSERT_NE(table, nullptr);
+  EXPECT_EQ(table->config().retention.max_bytes, 0u);
+  EXPECT_EQ(table->config().retention.max_age, 0);
+  EXPECT_EQ(table->partition(0).start_offset(), 0u);
   EXPECT_EQ(InLog(side, *executor), InMemory());
 }
 
