@@ -150,6 +150,8 @@ int RunCheck(const CheckArgs& a) {
     auto store = Prepare(a.data, *p);
     if (!store.ok()) return Fail(store.status());
   }
+  for (const std::string& w : p->plan.warnings)
+    std::fprintf(stderr, "strata: warning: %s\n", w.c_str());
   const sql::PlanGraph graph = sql::BuildPlanGraph(p->plan);
   if (a.format == "json") {
     Print(sql::FormatGraphJson(graph));

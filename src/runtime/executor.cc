@@ -154,6 +154,14 @@ Status PipelineExecutor::InitSilver(const sql::SilverTable& s) {
 Status PipelineExecutor::InitGold(const sql::GoldView& g) {
   auto node = std::make_unique<GoldNode>();
   node->view = &g;
+  if (g.join) {
+    const std::vector<sql::ColumnSchema>& row = g.join->columns;
+    std::vector<Type> types = sql::ColumnTypes(row);
+    const auto split = types.begin() + static_cast<ptrdiff_t>(g.join->left_columns);
+    ASSIGN_OR_RETURN(node->join,
+                     exec::JoinOperator::Make(*g.join, std::vector<Type>(types.begin(), split),
+                                              std::vector<Type>(split, types.end())));
+  }
   if (g.where) {
     ASSIGN_OR_RETURN(auto w, Compile(*g.where));
     node->where.emplace(std::move(w));
@@ -201,7 +209,9 @@ Status PipelineExecutor::InitGold(const sql::GoldView& g) {
     ASSIGN_OR_RETURN(node->session, MakeSession(g, input_types));
   }
   for (auto& s : silver_) {
-    if (s->table->name == g.source) s->consumers.push_back(node.get());
+    if (s->table->name == g.source || (g.join && s->table->name == g.join->right)) {
+      s->consumers.push_back(node.get());
+    }
   }
   for (auto& v : gold_) {
     if (v->view->name == g.source) v->consumers.push_back(node.get());
@@ -405,6 +415,13 @@ const LateCounters* PipelineExecutor::late_counters(std::string_view view) const
     if (g->view->name == view && g->late) return &g->late->counters();
   }
   return nullptr;
+}
+
+std::optional<exec::JoinStats> PipelineExecutor::join_stats(std::string_view view) const {
+  for (const auto& g : gold_) {
+    if (g->view->name == view && g->join) return g->join->stats();
+  }
+  return std::nullopt;
 }
 
 std::optional<Micros> PipelineExecutor::InputWatermark(std::string_view table) const {

@@ -73,6 +73,7 @@ class Decoder;
 
 namespace strata::exec {
 class AggregateOperator;
+struct JoinStats;
 struct QuarantineRecord;
 }  // namespace strata::exec
 
@@ -210,6 +211,8 @@ class PipelineExecutor {
   const SilverCounters* counters(std::string_view silver) const;
   // A windowed view's late counters; null for another name.
   const LateCounters* late_counters(std::string_view view) const;
+  // The size of view `view`'s join state; none for a view without a join.
+  std::optional<exec::JoinStats> join_stats(std::string_view view) const;
   // Per bronze table with a watermark that a silver table reads; `now` decides idleness.
   std::vector<WatermarkInfo> Watermarks(Micros now) const;
   // The watermark of the bronze table that `table` (a silver table or gold view) reads,
@@ -267,6 +270,8 @@ class PipelineExecutor {
                                         std::string constraint) const;
   // Upsert (or multiset) the silver rows, then push the changes to every reader.
   Status ApplySilver(SilverNode& node, Batch rows);
+  // `changes` of silver table `source` into a view reading it (through its join, if any).
+  Status PushSilverToGold(GoldNode& node, const std::string& source, const Batch& changes);
   Status PushGold(GoldNode& node, const Batch& changes);
   // The aggregate's input for `changes` of the view's source: filter, window, group keys and
   // arguments, sessions.

@@ -13,6 +13,7 @@
 #include "exec/changelog.h"
 #include "exec/expect.h"
 #include "exec/expression.h"
+#include "exec/join.h"
 #include "exec/lambda.h"
 #include "exec/late.h"
 #include "exec/upsert.h"
@@ -38,6 +39,7 @@ struct PipelineExecutor::BronzeNode {
 
 struct PipelineExecutor::GoldNode {
   const sql::GoldView* view = nullptr;
+  std::unique_ptr<exec::JoinOperator> join;  // FROM a JOIN b: the joined row is the input
   std::optional<exec::CompiledExpression> where;
   std::vector<exec::CompiledExpression> inputs;  // group keys, then aggregate arguments
   std::unique_ptr<exec::AggregateOperator> aggregate;

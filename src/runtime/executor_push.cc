@@ -242,7 +242,7 @@ Status PipelineExecutor::ApplySilver(SilverNode& node, Batch rows) {
   }
   if (changes.num_rows() == 0) return Status::OK();
   for (GoldNode* gold : node.consumers)
-    RETURN_IF_ERROR(PushGold(*gold, changes));
+    RETURN_IF_ERROR(PushSilverToGold(*gold, node.table->name, changes));
   for (SilverNode* silver : node.silver_consumers)
     RETURN_IF_ERROR(PushSilverChanges(*silver, changes));
   return Status::OK();
@@ -358,6 +358,21 @@ Status PipelineExecutor::GoldInput(GoldNode& node, const Batch& changes, Batch* 
     exec::SideOutput side;
     RETURN_IF_ERROR(node.session->Push(*input, &sessions, &side).WithContext(view.name));
     *input = std::move(sessions);
+  }
+  return Status::OK();
+}
+
+// A view over a join hands the changes of each side it reads `source` on (both, one after
+// the other, when it joins the table with itself) to its join, and aggregates what changes.
+Status PipelineExecutor::PushSilverToGold(GoldNode& node, const std::string& source,
+                                          const Batch& changes) {
+  if (!node.join) return PushGold(node, changes);
+  const sql::GoldView& view = *node.view;
+  for (exec::JoinSide side : {exec::JoinSide::kLeft, exec::JoinSide::kRight}) {
+    if ((side == exec::JoinSide::kLeft ? view.source : view.join->right) != source) continue;
+    Batch joined = exec::MakeBatch(node.join->output_types());
+    RETURN_IF_ERROR(node.join->Push(side, changes, &joined).WithContext(view.name));
+    if (joined.num_rows() > 0) RETURN_IF_ERROR(PushGold(node, joined));
   }
   return Status::OK();
 }

@@ -10,7 +10,8 @@ namespace strata::runtime {
 // State layout: a sealed container (common/sealed.h) of kind "pipeline", version 5, whose
 // body is the logic text, then per bronze table its offsets, per bronze table with a
 // watermark its greatest event time per partition, per silver node its operator state,
-// counters and quarantine, per gold node its operator state (and with a window: the session
+// counters and quarantine, per gold node its operator state (with a join: then the join's
+// state; with a window: the session
 // state, the late rows, the late records and counters); then the pending Lambda boundaries
 // and the epoch starts (each a count, then offsets like the executor's), and per Lambda view
 // its epochs' changelogs; all length-prefixed. Each operator state is a container of its own.
@@ -139,6 +140,11 @@ Status PipelineExecutor::Save(std::string* out) const {
     state.clear();
     RETURN_IF_ERROR(g->aggregate->SaveState(&state));
     PutLengthPrefixed(out, state);
+    if (g->join) {
+      state.clear();
+      RETURN_IF_ERROR(g->join->SaveState(&state));
+      PutLengthPrefixed(out, state);
+    }
     if (!g->view->window) continue;
     state.clear();
     if (g->session) RETURN_IF_ERROR(g->session->SaveState(&state));
@@ -217,6 +223,10 @@ Status PipelineExecutor::LoadGold(GoldNode& g, uint32_t version, Decoder* d) {
   std::string_view state;
   if (!d->GetLengthPrefixed(&state)) return Corrupt("truncated gold state");
   RETURN_IF_ERROR(g.aggregate->LoadState(state));
+  if (g.join) {
+    if (!d->GetLengthPrefixed(&state)) return Corrupt("truncated join state");
+    RETURN_IF_ERROR(g.join->LoadState(state).WithContext(g.view->name));
+  }
   if (!g.view->window) return Status::OK();
   if (!d->GetLengthPrefixed(&state)) return Corrupt("truncated session state");
   if (g.session) RETURN_IF_ERROR(g.session->LoadState(state));

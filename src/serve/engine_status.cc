@@ -8,6 +8,7 @@
 
 #include "common/datetime.h"
 #include "common/json_writer.h"
+#include "exec/join.h"
 #include "serve/engine_lane.h"
 
 namespace strata::serve {
@@ -143,6 +144,14 @@ std::string Engine::GoldStatusLocked(
     }
     if (const runtime::LateCounters* late = main_->executor->late_counters(g.name)) {
       AddLateStatus(main_->plan, g, *late, watermark_info, &o);
+    }
+    if (std::optional<exec::JoinStats> join = lane->executor->join_stats(g.name)) {
+      o.AddRaw("join", JsonObject()
+                           .Add("type", sql::JoinTypeName(g.join->type))
+                           .Add("keys", join->keys)
+                           .Add("rows", join->rows)
+                           .Add("state_bytes", join->bytes)
+                           .Finish());
     }
     gold += (i ? "," : "") + o.Finish();
   }

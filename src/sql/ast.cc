@@ -274,6 +274,20 @@ std::string QuoteIdentifier(std::string_view name) {
   return Quote(name, '"');
 }
 
+const char* JoinTypeName(JoinType type) {
+  switch (type) {
+    case JoinType::kInner:
+      return "JOIN";
+    case JoinType::kLeft:
+      return "LEFT JOIN";
+    case JoinType::kRight:
+      return "RIGHT JOIN";
+    case JoinType::kFull:
+      return "FULL JOIN";
+  }
+  return "?";
+}
+
 std::string ToString(const TableName& table) {
   std::string out;
   if (!table.schema.empty()) out = QuoteIdentifier(table.schema) + ".";

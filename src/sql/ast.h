@@ -202,6 +202,17 @@ struct TableRef {
   std::optional<AsOf> as_of;  // none: the live version
 };
 
+// FROM a [INNER | LEFT | RIGHT | FULL] JOIN b ON condition: the join of two tables.
+enum class JoinType : uint8_t { kInner, kLeft, kRight, kFull };
+const char* JoinTypeName(JoinType type);  // "JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"
+
+struct JoinClause {
+  JoinType type = JoinType::kInner;
+  TableRef right;
+  ExprPtr on;
+  SourceLocation location;  // of the JOIN keyword (or of LEFT, RIGHT, FULL, INNER)
+};
+
 struct SelectItem {
   ExprPtr expr;       // may be kStar
   std::string alias;  // the AS name; empty when none
@@ -220,6 +231,7 @@ struct Select {
   bool distinct = false;
   std::vector<SelectItem> items;
   TableRef from;
+  std::optional<JoinClause> join;  // FROM from JOIN ...; none: one table
   ExprPtr where;
   std::vector<ExprPtr> group_by;  // a bare integer literal is an ordinal (GROUP BY 1)
   ExprPtr having;

@@ -43,6 +43,12 @@ Status PipelineBinder::BindInsert(const InsertSelect& insert, SourceLocation at)
   const Select& select = insert.select;
   std::string where = "an INSERT into a silver table";
   RETURN_IF_ERROR(RejectClauses(select, where, insert.target.location, false));
+  if (select.join) {
+    return errors_.At(select.join->location,
+                      "a join is not supported in " + where +
+                          " yet: join the silver tables in a gold view (CREATE MATERIALIZED VIEW "
+                          "... FROM silver.a JOIN silver.b ON ...)");
+  }
   ASSIGN_OR_RETURN(const Declared* source, ResolveSource(select.from, Layer::kBronze, name));
   SilverInput input;
   input.from_silver = source->layer == Layer::kSilver;

@@ -101,6 +101,11 @@ Result<BoundQuery> BindQuery(const Select& select, const TableLookup& lookup,
                              std::string_view source_name) {
   ErrorSink errors(source_name);
   ASSIGN_OR_RETURN(auto table, FindTable(select.from.table, lookup, errors));
+  if (select.join) {
+    return errors.At(select.join->location,
+                     "a query reads one table; a join is not supported in strata query yet "
+                     "(declare it in a gold view of the pipeline)");
+  }
   if (select.distinct) {
     return errors.At(
         select.items.empty() ? select.from.table.location : select.items[0].expr->location,

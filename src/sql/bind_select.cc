@@ -42,6 +42,17 @@ Scope MakeScope(const TableRef& from, std::string table, const std::vector<Colum
   return scope;
 }
 
+Scope MakeJoinScope(const Select& select, std::string left, std::string right,
+                    const std::vector<ColumnSchema>* columns, int right_first) {
+  Scope scope = MakeScope(select.from, std::move(left), columns);
+  const TableRef& r = select.join->right;
+  scope.right_table = std::move(right);
+  scope.right_aliased = !r.alias.empty();
+  scope.right_qualifier = scope.right_aliased ? r.alias : r.table.name;
+  scope.right_first = right_first;
+  return scope;
+}
+
 std::string OutputName(const Expr& expr) {
   switch (expr.kind) {
     case ExprKind::kColumn:
@@ -70,10 +81,13 @@ Result<ExpandedItems> ExpandItems(const std::vector<SelectItem>& items, const Ex
       continue;
     }
     RETURN_IF_ERROR(binder.CheckQualifier(e.qualifier, e.location));
-    for (const ColumnSchema& c : *scope.columns) {
+    const auto [first, end] = scope.Range(e.qualifier);
+    for (int i = first; i < end; ++i) {
+      const ColumnSchema& c = (*scope.columns)[i];
       auto column = std::make_unique<Expr>();
       column->kind = ExprKind::kColumn;
       column->name = c.name;
+      if (scope.joined()) column->qualifier = scope.QualifierOf(i);
       column->location = e.location;
       out.outputs.push_back({column.get(), c.name});
       out.owned.push_back(std::move(column));
@@ -132,6 +146,12 @@ std::string NormalizedSelect(const Select& select) {
   }
   sql += " FROM " + ToString(select.from.table);
   if (!select.from.alias.empty()) sql += " AS " + QuoteIdentifier(select.from.alias);
+  if (select.join) {
+    const JoinClause& j = *select.join;
+    sql += std::string(" ") + JoinTypeName(j.type) + " " + ToString(j.right.table);
+    if (!j.right.alias.empty()) sql += " AS " + QuoteIdentifier(j.right.alias);
+    sql += " ON " + ToString(*j.on);
+  }
   if (select.where) sql += " WHERE " + ToString(*select.where);
   for (size_t i = 0; i < select.group_by.size(); ++i) {
     sql += (i == 0 ? " GROUP BY " : ", ") + ToString(*select.group_by[i]);

@@ -46,5 +46,9 @@ std::string NormalizedSelect(const Select& select);
 
 // The scope of FROM `from`, which is the table `table` with `columns`.
 Scope MakeScope(const TableRef& from, std::string table, const std::vector<ColumnSchema>* columns);
+// The scope of FROM left JOIN right (select.join): `columns` are left's then right's, from
+// `right_first` on.
+Scope MakeJoinScope(const Select& select, std::string left, std::string right,
+                    const std::vector<ColumnSchema>* columns, int right_first);
 
 }  // namespace strata::sql::internal

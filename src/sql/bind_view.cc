@@ -16,8 +16,9 @@ Status PipelineBinder::BindView(const CreateMaterializedView& view, SourceLocati
   ASSIGN_OR_RETURN(const Declared* source, ResolveSource(select.from, Layer::kSilver, gold.name));
   gold.source = ToString(select.from.table);
   gold.from_gold = source->layer == Layer::kGold;
-  const std::vector<ColumnSchema>& columns = *pipeline_.FindNodeColumns(gold.source);
   if (gold.from_gold) RETURN_IF_ERROR(CheckViewOfView(select, gold));
+  if (select.join) RETURN_IF_ERROR(BindJoin(select, &gold));
+  const std::vector<ColumnSchema>& columns = pipeline_.InputColumns(gold);
   gold.sql = NormalizedSelect(select);
   bool aggregates = false;
   for (const SelectItem& item : select.items)
@@ -211,14 +212,19 @@ Result<std::vector<ColumnSchema>> PipelineBinder::BindViewWindow(
 
 Status PipelineBinder::BindViewSelect(const Select& select, const std::string& source,
                                       const std::vector<ColumnSchema>& columns, GoldView* gold) {
-  Scope scope = MakeScope(select.from, source, &columns);
+  auto scope_of = [&](const std::vector<ColumnSchema>* row) {
+    if (!gold->join) return MakeScope(select.from, source, row);
+    return MakeJoinScope(select, source, gold->join->right, row,
+                         static_cast<int>(gold->join->left_columns));
+  };
+  Scope scope = scope_of(&columns);
   ExprBinder input(errors_, scope, BindOptions{"WHERE", true});
   // With a window, everything after WHERE reads the windowed row: the silver columns, then
   // window_start and window_end.
   const Expr* window_item = nullptr;
   ASSIGN_OR_RETURN(std::vector<ColumnSchema> windowed,
                    BindViewWindow(select, source, columns, scope, gold, &window_item));
-  Scope windowed_scope = MakeScope(select.from, source, &windowed);
+  Scope windowed_scope = scope_of(&windowed);
   ExprBinder items_binder(errors_, windowed_scope, BindOptions{"WHERE", true});
   ASSIGN_OR_RETURN(ExpandedItems items, ExpandItems(select.items, items_binder, windowed_scope));
   if (select.where) {

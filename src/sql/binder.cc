@@ -93,6 +93,9 @@ Result<Pipeline> PipelineBinder::Bind(const std::vector<Statement>& statements) 
       reads_[ToString(insert->target)].push_back(ToString(insert->select.from.table));
     } else if (const auto* view = std::get_if<CreateMaterializedView>(&s.node)) {
       reads_[ToString(view->view)].push_back(ToString(view->select.from.table));
+      if (view->select.join) {
+        reads_[ToString(view->view)].push_back(ToString(view->select.join->right.table));
+      }
     }
   }
   // Tables first, so that statements may come in any order.

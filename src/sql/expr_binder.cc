@@ -82,14 +82,47 @@ Result<Typed> ExprBinder::BindGrouped(const Expr& expr) {
   return BindNode(expr);
 }
 
+std::pair<int, int> Scope::Range(const std::string& q) const {
+  const int n = static_cast<int>(columns->size());
+  if (q.empty()) return {0, n};
+  if (q == qualifier) return {0, joined() ? right_first : n};
+  if (joined() && q == right_qualifier) return {right_first, n};
+  return {0, 0};
+}
+
+namespace {
+
+std::string OwnName(const std::string& table) {
+  size_t dot = table.find('.');
+  return dot == std::string::npos ? table : table.substr(dot + 1);
+}
+
+}  // namespace
+
 Status ExprBinder::CheckQualifier(const std::string& qualifier, SourceLocation at) const {
   if (qualifier.empty() || qualifier == scope_.qualifier) return Status::OK();
-  size_t dot = scope_.table.find('.');
-  std::string own = dot == std::string::npos ? scope_.table : scope_.table.substr(dot + 1);
-  if (scope_.aliased && qualifier == own) {
-    return errors_.At(at, "invalid reference to FROM-clause entry for table " + Quoted(qualifier) +
-                              ": " + scope_.table + " is called " + Quoted(scope_.qualifier) +
-                              " here");
+  if (scope_.joined() && qualifier == scope_.right_qualifier) return Status::OK();
+  struct Side {
+    const std::string& table;
+    const std::string& qualifier;
+    bool aliased;
+  };
+  std::vector<Side> sides{{scope_.table, scope_.qualifier, scope_.aliased}};
+  if (scope_.joined()) {
+    sides.push_back({scope_.right_table, scope_.right_qualifier, scope_.right_aliased});
+  }
+  for (const Side& side : sides) {
+    if (side.aliased && qualifier == OwnName(side.table)) {
+      return errors_.At(at, "invalid reference to FROM-clause entry for table " +
+                                Quoted(qualifier) + ": " + side.table + " is called " +
+                                Quoted(side.qualifier) + " here");
+    }
+  }
+  if (scope_.joined()) {
+    return errors_.At(at, "missing FROM-clause entry for table " + Quoted(qualifier) +
+                              " (this joins " + scope_.table + " and " + scope_.right_table +
+                              "; qualify their columns with " + Quoted(scope_.qualifier) + " or " +
+                              Quoted(scope_.right_qualifier) + ")");
   }
   return errors_.At(at, "missing FROM-clause entry for table " + Quoted(qualifier) +
                             " (this reads " + scope_.table + "; qualify its columns with " +
@@ -99,12 +132,29 @@ Status ExprBinder::CheckQualifier(const std::string& qualifier, SourceLocation a
 Result<int> ExprBinder::ResolveColumn(const Expr& column) const {
   RETURN_IF_ERROR(CheckQualifier(column.qualifier, column.location));
   const std::vector<ColumnSchema>& columns = *scope_.columns;
+  const auto [first, end] = scope_.Range(column.qualifier);
   std::vector<std::string> names;
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (columns[i].name == column.name) return static_cast<int>(i);
+  int found = -1;
+  for (int i = first; i < end; ++i) {
     names.push_back(columns[i].name);
+    if (columns[i].name != column.name) continue;
+    if (found >= 0) {
+      return errors_.At(column.location,
+                        "column reference " + Quoted(column.name) + " is ambiguous (both " +
+                            scope_.table + " and " + scope_.right_table + " have it; write " +
+                            Quoted(scope_.qualifier + "." + column.name) + " or " +
+                            Quoted(scope_.right_qualifier + "." + column.name) + ")");
+    }
+    found = i;
   }
-  std::string message = "column " + Quoted(column.name) + " does not exist in " + scope_.table;
+  if (found >= 0) return found;
+  std::string where = scope_.table;
+  if (scope_.joined()) {
+    where = first >= scope_.right_first ? scope_.right_table
+            : end <= scope_.right_first ? scope_.table
+                                        : scope_.table + " or " + scope_.right_table;
+  }
+  std::string message = "column " + Quoted(column.name) + " does not exist in " + where;
   std::string closest = ClosestName(column.name, names);
   if (!closest.empty()) message += " (did you mean " + Quoted(closest) + "?)";
   return errors_.At(column.location, message);

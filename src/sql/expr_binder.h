@@ -18,11 +18,28 @@ namespace strata::sql::internal {
 
 // The table an expression reads: its qualified name (for messages), the name that may
 // qualify its columns (the alias, else the table's own name) and its columns.
+// A join's scope reads two tables: `columns` are the left table's, then the right's (from
+// `right_first` on); a column is found by its qualifier, or unqualified in either table when
+// only one has it.
 struct Scope {
   std::string table;      // "bronze.orders"
   std::string qualifier;  // "o" for FROM bronze.orders o, else "orders"
   bool aliased = false;
   const std::vector<ColumnSchema>* columns = nullptr;
+  // A join: the right-hand table, as above; right_first < 0 otherwise.
+  std::string right_table;
+  std::string right_qualifier;
+  bool right_aliased = false;
+  int right_first = -1;
+
+  bool joined() const { return right_first >= 0; }
+  // The columns [first, end) that `qualifier` names (empty: every column); {0, 0} when it
+  // names neither table.
+  std::pair<int, int> Range(const std::string& qualifier) const;
+  // The qualifier of column `i` ("o" or "c" in a join, else the table's).
+  const std::string& QualifierOf(int i) const {
+    return joined() && i >= right_first ? right_qualifier : qualifier;
+  }
 };
 
 // A bound expression that may still be "unknown": a string literal or NULL whose type its

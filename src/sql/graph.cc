@@ -224,24 +224,26 @@ class GraphBuilder {
 
   void AddGold(const GoldView& v) {
     std::string from = graph_.OutputNodeId(v.source);
-    const std::vector<ColumnSchema>* found = p_.FindNodeColumns(v.source);
-    std::vector<ColumnSchema> row = found ? *found : std::vector<ColumnSchema>{};
+    std::vector<ColumnSchema> row = p_.InputColumns(v);
+    std::vector<std::string> names = v.join ? v.join->QualifiedNames() : ColumnNames(row);
+    if (v.join) from = Add(Join(v, from, graph_.OutputNodeId(v.join->right)));
     if (v.where) {
       GraphNode filter = Node(v.name + "/filter", "filter", v.name, {from}, row, v.defined_at);
-      filter.detail = {FormatBoundExpr(*v.where, ColumnNames(row))};
+      filter.detail = {FormatBoundExpr(*v.where, names, !v.join)};
       from = Add(std::move(filter));
     }
     std::string window_id;
     if (v.window) {
       row.push_back({"window_start", v.window->time.type, false});
       row.push_back({"window_end", v.window->time.type, false});
+      names.insert(names.end(), {"window_start", "window_end"});
       GraphNode w = Node(v.name + "/window", "window", v.name, {from}, row, v.defined_at);
       w.detail = {v.window->sql + " -> window_start, window_end",
                   "allowed lateness " + FormatDuration(v.allowed_lateness),
                   "late records to " + v.late_table};
       from = window_id = Add(std::move(w));
     }
-    from = Add(Aggregate(v, ColumnNames(row), from));
+    from = Add(Aggregate(v, names, !v.join, from));
     GraphNode project =
         Node(v.name + "/project", "project", v.name, {from}, v.columns, v.defined_at);
     project.detail = ServingLine(v);
@@ -260,8 +262,25 @@ class GraphBuilder {
     Add(std::move(late));
   }
 
+  static GraphNode Join(const GoldView& v, const std::string& left, const std::string& right) {
+    const JoinSpec& j = *v.join;
+    GraphNode n = Node(v.name + "/join", "join", v.name, {left, right}, j.columns, j.defined_at);
+    const std::vector<std::string> names = j.QualifiedNames();
+    const std::vector<std::string> left_names(names.begin(), names.begin() + j.left_columns);
+    const std::vector<std::string> right_names(names.begin() + j.left_columns, names.end());
+    n.detail.push_back(j.sql);
+    for (size_t k = 0; k < j.left_keys.size(); ++k) {
+      n.key.push_back(FormatBoundExpr(j.left_keys[k], left_names, false));
+      n.detail.push_back("key " + n.key.back() + " = " +
+                         FormatBoundExpr(j.right_keys[k], right_names, false));
+    }
+    if (j.residual) n.detail.push_back("and " + FormatBoundExpr(*j.residual, names, false));
+    n.detail.push_back("state: every row of both inputs, by key (no bound)");
+    return n;
+  }
+
   // The aggregate row: "#i" columns, the group keys then the aggregates.
-  static GraphNode Aggregate(const GoldView& v, const std::vector<std::string>& input,
+  static GraphNode Aggregate(const GoldView& v, const std::vector<std::string>& input, bool quote,
                              const std::string& from) {
     GraphNode n = Node(v.name + "/aggregate", "aggregate", v.name, {from}, {}, v.defined_at);
     auto column = [&](const std::string& text, const Type& type) {
@@ -270,12 +289,12 @@ class GraphBuilder {
       n.detail.push_back(name + " " + text + "  " + type.ToString());
     };
     for (const BoundExpr& k : v.group_keys) {
-      n.key.push_back(FormatBoundExpr(k, input));
+      n.key.push_back(FormatBoundExpr(k, input, quote));
       column(n.key.back(), k.type);
     }
     if (v.group_keys.empty()) n.detail.push_back("one group");
     for (const BoundAggregate& a : v.aggregates)
-      column(FormatBoundAggregate(a, input), a.type);
+      column(FormatBoundAggregate(a, input, quote), a.type);
     return n;
   }
 

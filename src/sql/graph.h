@@ -17,6 +17,8 @@
 //                                            version of a key wins. key: the primary key.
 //   append      "silver.x/append"            a silver table without a key, or fed by a silver
 //                                            table: rows kept as they come.
+//   join        "gold.x/join"                a view's FROM a JOIN b: inputs the two tables'
+//                                            output nodes (left, right); key: the left keys.
 //   window      "gold.x/window"              a view's tumble/hop/session.
 //   aggregate   "gold.x/aggregate"           a view's GROUP BY. key: the group keys as SQL.
 //   quarantine  "silver.x__quarantine"       the side table of silver.x.

@@ -100,6 +100,8 @@ class PipelineBinder {
   Status BindView(const CreateMaterializedView& view, SourceLocation at);
   Status BindViewOptions(const CreateMaterializedView& view, GoldView* gold);
   Status CheckViewOfView(const Select& select, const GoldView& gold);
+  // bind_join.cc: FROM source JOIN right ON ... into gold->join.
+  Status BindJoin(const Select& select, GoldView* gold);
   // The window of a GROUP BY item tumble(...), hop(...) or session(...) (see WindowSpec).
   static bool IsWindowed(const Select& select);
   Result<WindowSpec> BindWindow(const Expr& call, ExprBinder& input, int silver_columns);

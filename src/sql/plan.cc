@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/assert.h"
 #include "common/datetime.h"
 
 namespace strata::sql {
@@ -107,9 +108,15 @@ const char* FunctionName(Func f) {
   }
 }
 
-void Append(const BoundExpr& e, std::span<const std::string> names, bool top, std::string* out);
+// Column names for printing: quoted as identifiers, or as given (already SQL).
+struct Names {
+  std::span<const std::string> list;
+  bool quote = true;
+};
 
-void AppendList(const std::vector<BoundExpr>& list, size_t from, std::span<const std::string> names,
+void Append(const BoundExpr& e, const Names& names, bool top, std::string* out);
+
+void AppendList(const std::vector<BoundExpr>& list, size_t from, const Names& names,
                 std::string* out) {
   for (size_t i = from; i < list.size(); ++i) {
     if (i > from) *out += ", ";
@@ -117,8 +124,7 @@ void AppendList(const std::vector<BoundExpr>& list, size_t from, std::span<const
   }
 }
 
-void AppendCall(const BoundExpr& e, std::span<const std::string> names, bool top,
-                std::string* out) {
+void AppendCall(const BoundExpr& e, const Names& names, bool top, std::string* out) {
   const auto& c = e.children;
   if (e.func == Func::kNegate) {
     *out += "-";
@@ -144,7 +150,7 @@ void AppendCall(const BoundExpr& e, std::span<const std::string> names, bool top
   *out += ')';
 }
 
-void Append(const BoundExpr& e, std::span<const std::string> names, bool top, std::string* out) {
+void Append(const BoundExpr& e, const Names& names, bool top, std::string* out) {
   const auto& c = e.children;
   auto open = [&]() {
     if (!top) *out += '(';
@@ -154,8 +160,9 @@ void Append(const BoundExpr& e, std::span<const std::string> names, bool top, st
   };
   switch (e.kind) {
     case BoundKind::kColumn:
-      if (e.column >= 0 && static_cast<size_t>(e.column) < names.size()) {
-        *out += QuoteIdentifier(names[e.column]);
+      if (e.column >= 0 && static_cast<size_t>(e.column) < names.list.size()) {
+        const std::string& name = names.list[e.column];
+        *out += names.quote ? QuoteIdentifier(name) : name;
       } else {
         *out += "#" + std::to_string(e.column);
       }
@@ -464,7 +471,9 @@ std::vector<std::string> Pipeline::Upstream(std::string_view table) const {
   // The graph is in dependency order: walking it backwards meets every reader before what
   // it reads.
   for (size_t i = gold.size(); i-- > 0;) {
-    if (reached_has(gold[i].name)) reach(gold[i].source);
+    if (!reached_has(gold[i].name)) continue;
+    reach(gold[i].source);
+    if (gold[i].join) reach(gold[i].join->right);
   }
   for (size_t i = silver.size(); i-- > 0;) {
     if (!reached_has(silver[i].name)) continue;
@@ -472,6 +481,22 @@ std::vector<std::string> Pipeline::Upstream(std::string_view table) const {
       reach(in.source);
   }
   return reached;
+}
+
+std::vector<std::string> JoinSpec::QualifiedNames() const {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    out.push_back(QuoteIdentifier(i < left_columns ? left_qualifier : right_qualifier) + "." +
+                  QuoteIdentifier(columns[i].name));
+  }
+  return out;
+}
+
+const std::vector<ColumnSchema>& Pipeline::InputColumns(const GoldView& view) const {
+  if (view.join) return view.join->columns;
+  const std::vector<ColumnSchema>* columns = FindNodeColumns(view.source);
+  STRATA_ASSERT(columns != nullptr);  // the binder resolved it
+  return *columns;
 }
 
 std::vector<std::string> Pipeline::BronzeSources(std::string_view table) const {
@@ -485,18 +510,19 @@ std::vector<std::string> Pipeline::BronzeSources(std::string_view table) const {
   return out;
 }
 
-std::string FormatBoundExpr(const BoundExpr& expr, std::span<const std::string> column_names) {
+std::string FormatBoundExpr(const BoundExpr& expr, std::span<const std::string> column_names,
+                            bool quote_names) {
   std::string out;
-  Append(expr, column_names, true, &out);
+  Append(expr, Names{column_names, quote_names}, true, &out);
   return out;
 }
 
 std::string FormatBoundAggregate(const BoundAggregate& agg,
-                                 std::span<const std::string> column_names) {
+                                 std::span<const std::string> column_names, bool quote_names) {
   std::string out = std::string(AggregateName(agg.kind)) + "(";
   if (agg.kind == AggregateKind::kCountStar) return out + "*)";
   if (agg.distinct) out += "DISTINCT ";
-  return out + FormatBoundExpr(agg.arg, column_names) + ")";
+  return out + FormatBoundExpr(agg.arg, column_names, quote_names) + ")";
 }
 
 }  // namespace strata::sql

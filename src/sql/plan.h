@@ -191,6 +191,30 @@ struct OutputColumn {
   Type type;
 };
 
+// FROM silver.a [INNER | LEFT | RIGHT | FULL] JOIN silver.b ON ... in a gold view: an equi-join
+// of two changelogs (exec/join.h). ON is split into its AND-ed conditions: each equality
+// between an expression of a's columns only and one of b's only is a key pair; the others
+// form the residual, a condition over the joined row. A row with a NULL key matches nothing
+// (an outer join keeps it with NULLs for the other side).
+struct JoinSpec {
+  JoinType type = JoinType::kInner;
+  std::string right;                  // "silver.customers"; the left input is the view's source
+  std::vector<BoundExpr> left_keys;   // over the left row; never empty
+  std::vector<BoundExpr> right_keys;  // over the right row, each of its left key's type
+  std::optional<BoundExpr> residual;  // boolean, over the joined row
+  // The joined row: the left input's columns, then the right's (nullable on the side an
+  // outer join pads with NULLs).
+  std::vector<ColumnSchema> columns;
+  size_t left_columns = 0;
+  std::string left_qualifier;   // "o" (the alias, else the table's name)
+  std::string right_qualifier;  // "c"
+  std::string sql;              // "LEFT JOIN silver.customers AS c ON o.customer_id = c.id"
+
+  // The joined row's columns as SQL, qualified: "o.order_id", ..., "c.id", ...
+  std::vector<std::string> QualifiedNames() const;
+  SourceLocation defined_at;  // the JOIN keyword
+};
+
 // CREATE MATERIALIZED VIEW gold.x WITH (...) AS SELECT ... FROM silver.y [WHERE]
 // [GROUP BY]: a keyed, versioned aggregate of a silver table, or of a gold view defined
 // before it (FROM gold.y: its changelog, e.g. daily revenue from hourly revenue; no
@@ -203,8 +227,10 @@ struct GoldView {
   Serving serving = Serving::kKappa;
   Micros batch_every = 0;  // Lambda: how often the batch view is recomputed; 0 for Kappa
 
-  std::string source;              // "silver.orders" or "gold.revenue_hourly"
-  bool from_gold = false;          // the source is a gold view
+  std::string source;      // "silver.orders" or "gold.revenue_hourly"
+  bool from_gold = false;  // the source is a gold view
+  // FROM source JOIN ...: "the silver row" is then the joined row (join->columns).
+  std::optional<JoinSpec> join;
   std::optional<BoundExpr> where;  // boolean, over the silver row
   // With a window, group keys and aggregate arguments read the windowed row (see
   // WindowSpec); a record whose window closed (its end plus allowed_lateness at or before
@@ -229,6 +255,9 @@ struct Pipeline {
   std::vector<BronzeTable> bronze;
   std::vector<SilverTable> silver;
   std::vector<GoldView> gold;
+  // What `strata check` warns about, each "file:line:column: sentence" (a join whose state
+  // grows without limit).
+  std::vector<std::string> warnings;
 
   const BronzeTable* FindBronze(std::string_view name) const;  // null when absent
   const SilverTable* FindSilver(std::string_view name) const;
@@ -237,6 +266,9 @@ struct Pipeline {
   const std::vector<ColumnSchema>* FindNodeColumns(std::string_view name) const;
   // `table` and every node it reads, directly or through other nodes, in no set order.
   std::vector<std::string> Upstream(std::string_view table) const;
+  // The row a gold view's WHERE, window, group keys and aggregates read: its source's
+  // columns, or the joined row.
+  const std::vector<ColumnSchema>& InputColumns(const GoldView& view) const;
   // The bronze tables whose records reach `table` (a silver table or gold view), through
   // every path of the graph, in the pipeline's order; empty for another name.
   std::vector<std::string> BronzeSources(std::string_view table) const;
@@ -280,10 +312,13 @@ struct BoundQuery {
 };
 
 // A bound expression as SQL, with `column_names[i]` for column i (an index beyond the names
-// prints as "#i"): for plans and messages, not for parsing back.
-std::string FormatBoundExpr(const BoundExpr& expr, std::span<const std::string> column_names);
+// prints as "#i"), each quoted as an identifier unless `quote_names` is false (names that are
+// SQL already, as JoinSpec::QualifiedNames): for plans and messages, not for parsing back.
+std::string FormatBoundExpr(const BoundExpr& expr, std::span<const std::string> column_names,
+                            bool quote_names = true);
 // "sum(DISTINCT amount)", "count(*)".
 std::string FormatBoundAggregate(const BoundAggregate& agg,
-                                 std::span<const std::string> column_names);
+                                 std::span<const std::string> column_names,
+                                 bool quote_names = true);
 
 }  // namespace strata::sql

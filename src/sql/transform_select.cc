@@ -115,12 +115,7 @@ Status Transformer::TransformFrom(object select, size_t begin, Select* out) {
     ASSIGN_OR_RETURN(out->from.table, TransformRangeVar(item.fields, begin, &out->from.alias));
     return Status::OK();
   }
-  if (item.type == "JoinExpr") {
-    // A JoinExpr has no location: blame the JOIN keyword before the right-hand table.
-    element right;
-    size_t at = GetField(item.fields, "rarg", &right) ? FirstOffset(right, begin) : begin;
-    return Unsupported(KeywordBefore(at, "join"), "JOIN");
-  }
+  if (item.type == "JoinExpr") return TransformJoin(item.fields, begin, out);
   if (item.type == "RangeSubselect") {
     return Unsupported(FirstOffset(from[0], begin), "a subquery in FROM");
   }
@@ -129,6 +124,57 @@ Status Transformer::TransformFrom(object select, size_t begin, Select* out) {
   }
   return Unsupported(FirstOffset(from[0], begin),
                      "this FROM item (PostgreSQL's " + std::string(item.type) + ")");
+}
+
+// FROM a [INNER | LEFT [OUTER] | RIGHT [OUTER] | FULL [OUTER]] JOIN b ON condition, of two
+// tables. A JoinExpr has no location: the JOIN keyword before the right-hand table stands
+// for it.
+Status Transformer::TransformJoin(object join, size_t begin, Select* out) {
+  element left, right, quals;
+  if (!GetField(join, "larg", &left) || !GetField(join, "rarg", &right)) {
+    return Error(begin, "unexpected parse tree");
+  }
+  const size_t at = KeywordBefore(FirstOffset(right, begin), "join");
+  PgNode l, r;
+  if (!AsNode(left, &l) || !AsNode(right, &r)) return Error(at, "unexpected parse tree");
+  if (l.type == "JoinExpr" || r.type == "JoinExpr") {
+    return Unsupported(l.type == "JoinExpr" ? at : FirstOffset(right, begin),
+                       "a join of more than two tables (join two, then join the result in a "
+                       "later node)");
+  }
+  for (const auto& [node, side] : {std::pair(left, &l), std::pair(right, &r)}) {
+    if (side->type != "RangeVar") {
+      return Unsupported(FirstOffset(node, at),
+                         "this FROM item in a join (PostgreSQL's " + std::string(side->type) + ")");
+    }
+  }
+  if (GetBool(join, "isNatural")) return Unsupported(at, "NATURAL JOIN (write ON a.k = b.k)");
+  element using_clause;
+  if (GetField(join, "usingClause", &using_clause)) {
+    return Unsupported(at, "JOIN ... USING (write ON a.k = b.k)");
+  }
+  RETURN_IF_ERROR(
+      CheckFields(join, {"jointype", "larg", "rarg", "quals", "rtindex"}, at, "a join"));
+  if (!GetField(join, "quals", &quals)) {
+    return Error(at,
+                 "a join needs ON with an equality of the two tables' columns (CROSS JOIN is "
+                 "not supported)");
+  }
+  std::string_view type = GetString(join, "jointype");
+  JoinClause clause;
+  clause.type = type == "JOIN_LEFT"    ? JoinType::kLeft
+                : type == "JOIN_RIGHT" ? JoinType::kRight
+                : type == "JOIN_FULL"  ? JoinType::kFull
+                                       : JoinType::kInner;
+  if (!type.empty() && type != "JOIN_INNER" && clause.type == JoinType::kInner) {
+    return Unsupported(at, "this join (PostgreSQL's " + std::string(type) + ")");
+  }
+  clause.location = Locate(at);
+  ASSIGN_OR_RETURN(out->from.table, TransformRangeVar(l.fields, begin, &out->from.alias));
+  ASSIGN_OR_RETURN(clause.right.table, TransformRangeVar(r.fields, at, &clause.right.alias));
+  ASSIGN_OR_RETURN(clause.on, TransformExpr(quals, at));
+  out->join = std::move(clause);
+  return Status::OK();
 }
 
 size_t Transformer::KeywordBefore(size_t offset, std::string_view keyword) const {

@@ -53,6 +53,7 @@ class Transformer {
   // SELECT (transform_select.cc).
   Result<Select> TransformSelect(element node, size_t begin);
   Status TransformFrom(object select, size_t begin, Select* out);
+  Status TransformJoin(object join, size_t begin, Select* out);
   Status TransformGroupBy(object select, size_t begin, Select* out);
   Status TransformTargets(object select, size_t begin, Select* out);
   Status TransformOrderBy(object select, size_t begin, Select* out);

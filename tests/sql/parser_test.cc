@@ -600,10 +600,17 @@ INSTANTIATE_TEST_SUITE_P(
         RejectCase{"CREATE MATERIALIZED VIEW g.v AS\n"
                    "SELECT a\n"
                    "FROM s.t\n"
-                   "  JOIN s.u ON t.x = u.x",
-                   "p.sql:4:3: JOIN is not supported"},
+                   "  JOIN s.u ON t.x = u.x JOIN s.w ON w.x = t.x",
+                   "p.sql:4:25: a join of more than two tables (join two, then join the result "
+                   "in a later node) is not supported"},
         RejectCase{"INSERT INTO s.t SELECT a FROM s.u LEFT OUTER JOIN s.v USING (a)",
-                   "p.sql:1:46: JOIN is not supported"},
+                   "p.sql:1:46: JOIN ... USING (write ON a.k = b.k) is not supported"},
+        RejectCase{"INSERT INTO s.t SELECT a FROM s.u CROSS JOIN s.v",
+                   "p.sql:1:41: a join needs ON with an equality of the two tables' columns "
+                   "(CROSS JOIN is not supported)"},
+        RejectCase{"INSERT INTO s.t SELECT a FROM s.u JOIN (SELECT 1) x ON true",
+                   "p.sql:1:48: this FROM item in a join (PostgreSQL's RangeSubselect) is not "
+                   "supported"},
         RejectCase{"INSERT INTO s.t SELECT a FROM s.u, s.v",
                    "p.sql:1:36: a FROM list of more than one table is not supported"},
         RejectCase{"INSERT INTO s.t\nSELECT a FROM s.u\nWHERE a IN (SELECT b FROM s.v)",

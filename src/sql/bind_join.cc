@@ -1,0 +1,135 @@
+// FROM silver.a JOIN silver.b ON ... in a gold view: the joined row, the key pairs and the
+// residual condition (plan.h, JoinSpec).
+#include "sql/bind_select.h"
+#include "sql/binder.h"
+#include "sql/pipeline_binder.h"
+
+namespace strata::sql::internal {
+namespace {
+
+// Which input columns `e` reads: bit 1 the left's (index < first_right), bit 2 the right's.
+int SidesRead(const BoundExpr& e, int first_right) {
+  int sides = 0;
+  if (e.kind == BoundKind::kColumn) sides |= e.column < first_right ? 1 : 2;
+  for (const BoundExpr& child : e.children)
+    sides |= SidesRead(child, first_right);
+  return sides;
+}
+
+// `e` reading the right row instead of the joined row.
+void ShiftColumns(BoundExpr* e, int by) {
+  if (e->kind == BoundKind::kColumn) e->column -= by;
+  for (BoundExpr& child : e->children)
+    ShiftColumns(&child, by);
+}
+
+void Conjuncts(BoundExpr e, std::vector<BoundExpr>* out) {
+  if (e.kind != BoundKind::kAnd) {
+    out->push_back(std::move(e));
+    return;
+  }
+  for (BoundExpr& child : e.children)
+    Conjuncts(std::move(child), out);
+}
+
+}  // namespace
+
+Status PipelineBinder::BindJoin(const Select& select, GoldView* gold) {
+  const JoinClause& j = *select.join;
+  if (gold->from_gold) {
+    return errors_.At(select.from.table.location,
+                      gold->name + " joins " + gold->source +
+                          ", a gold view: a join reads two silver tables (aggregate after it)");
+  }
+  ASSIGN_OR_RETURN(const Declared* right, ResolveSource(j.right, Layer::kSilver, gold->name));
+  JoinSpec spec;
+  spec.type = j.type;
+  spec.right = ToString(j.right.table);
+  spec.defined_at = j.location;
+  if (right->layer != Layer::kSilver) {
+    return errors_.At(j.right.table.location, gold->name + " joins " + spec.right +
+                                                  ", a gold view: a join reads two silver "
+                                                  "tables (aggregate after it)");
+  }
+  if (IsWindowed(select)) {
+    return errors_.At(select.group_by[0]->location,
+                      "an event-time window over a join is not supported yet: window the "
+                      "silver table in its own view, or group the join by a time column "
+                      "(e.g. date_trunc('hour', o.event_ts))");
+  }
+  const std::vector<ColumnSchema>& left = *pipeline_.FindNodeColumns(gold->source);
+  const std::vector<ColumnSchema>& right_columns = *pipeline_.FindNodeColumns(spec.right);
+  const bool pad_left = j.type == JoinType::kRight || j.type == JoinType::kFull;
+  const bool pad_right = j.type == JoinType::kLeft || j.type == JoinType::kFull;
+  for (ColumnSchema c : left) {
+    c.not_null = c.not_null && !pad_left;
+    spec.columns.push_back(std::move(c));
+  }
+  for (ColumnSchema c : right_columns) {
+    c.not_null = c.not_null && !pad_right;
+    spec.columns.push_back(std::move(c));
+  }
+  spec.left_columns = left.size();
+  const int first_right = static_cast<int>(left.size());
+  Scope scope = MakeJoinScope(select, gold->source, spec.right, &spec.columns, first_right);
+  if (scope.qualifier == scope.right_qualifier) {
+    return errors_.At(j.right.table.location,
+                      "table name " + Quoted(scope.qualifier) +
+                          " specified more than once (give one an alias: FROM " + gold->source +
+                          " a JOIN " + spec.right + " b)");
+  }
+  spec.left_qualifier = scope.qualifier;
+  spec.right_qualifier = scope.right_qualifier;
+  ExprBinder binder(errors_, scope, BindOptions{"JOIN conditions", true});
+  ASSIGN_OR_RETURN(BoundExpr on, binder.BindCondition(*j.on, "JOIN/ON"));
+  std::vector<BoundExpr> conjuncts, residual;
+  Conjuncts(std::move(on), &conjuncts);
+  for (BoundExpr& c : conjuncts) {
+    const bool equality = c.kind == BoundKind::kCall && c.func == Func::kEqual;
+    const int a = equality ? SidesRead(c.children[0], first_right) : 0;
+    const int b = equality ? SidesRead(c.children[1], first_right) : 0;
+    if (!((a == 1 && b == 2) || (a == 2 && b == 1))) {
+      residual.push_back(std::move(c));
+      continue;
+    }
+    BoundExpr l = std::move(c.children[a == 1 ? 0 : 1]);
+    BoundExpr r = std::move(c.children[a == 1 ? 1 : 0]);
+    ShiftColumns(&r, first_right);
+    // Equal values must meet as equal bytes: one type on both sides.
+    if (!(l.type == r.type)) {
+      Type common = l.type;
+      if (l.type.id == TypeId::kNumeric && r.type.id == TypeId::kNumeric) {
+        common = Type{TypeId::kNumeric, NumericUnion(l.type.numeric, r.type.numeric)};
+      }
+      ASSIGN_OR_RETURN(l, CastTo(std::move(l), common, errors_));
+      ASSIGN_OR_RETURN(r, CastTo(std::move(r), common, errors_));
+    }
+    spec.left_keys.push_back(std::move(l));
+    spec.right_keys.push_back(std::move(r));
+  }
+  if (spec.left_keys.empty()) {
+    return errors_.At(j.on->location,
+                      "a join needs an equality between the two tables in ON (e.g. "
+                      "o.customer_id = c.id): strata joins by key, and a join without one "
+                      "would pair every row with every other");
+  }
+  if (residual.size() == 1) {
+    spec.residual = std::move(residual[0]);
+  } else if (!residual.empty()) {
+    spec.residual = MakeNode(BoundKind::kAnd, Type::Boolean(), std::move(residual), j.location);
+  }
+  spec.sql = std::string(JoinTypeName(j.type)) + " " + spec.right +
+             (j.right.alias.empty() ? "" : " AS " + QuoteIdentifier(j.right.alias)) + " ON " +
+             ToString(*j.on);
+  pipeline_.warnings.push_back(
+      errors_
+          .At(spec.defined_at, gold->name + " keeps every row of " + gold->source + " and " +
+                                   spec.right +
+                                   " in its join state (no time bound), so the state grows "
+                                   "with them; strata status shows its size")
+          .message());
+  gold->join = std::move(spec);
+  return Status::OK();
+}
+
+}  // namespace strata::sql::internal
