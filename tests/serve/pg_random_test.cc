@@ -15,7 +15,9 @@
 // values of the wrong type, malformed lines, constraint violations), run, batch, restart
 // from a checkpoint, restart recomputing from bronze, crash (unsynced bytes lost, or torn),
 // replay of a Kappa view (with a new filter, or of the pipeline from the latest checkpoint)
-// and cutover, rollback.
+// and cutover, rollback. Some seeds also draw views over joins (DrawJoins, a generator of its
+// own): two silver tables, or one with itself, joined INNER, LEFT, RIGHT or FULL on a shared
+// column, sometimes with a residual condition in ON; PostgreSQL computes the same join.
 //
 // The judge is PostgreSQL 15 (scripts/pg_test_server.sh). Whenever every lane has consumed
 // every durable record, the test reads the records bronze holds back through the log
@@ -170,6 +172,10 @@ struct Gold {
   int slides_per_window = 1;     // hop: size / slide
   std::vector<Item> keys, aggs;  // group keys (besides the window) and aggregates
   std::string where;             // over silver columns, or empty
+  // A view over a join: silver[silver] AS a <join_type> silver[join] AS b ON <on>; keys,
+  // aggregates and where then name columns as a.x or b.x.
+  int join = -1;
+  std::string join_type, on;
 };
 
 struct Shape {
@@ -177,6 +183,7 @@ struct Shape {
   std::vector<Silver> silver;
   std::vector<Gold> gold;
   size_t graph_gold = 0;  // gold[graph_gold...] were drawn by DrawGraph
+  size_t join_gold = 0;   // gold[join_gold...] were drawn by DrawJoins
 };
 
 // ---------------------------------------------------------------------------------------
@@ -515,6 +522,87 @@ void DrawGraph(Rng& rng, Shape* shape) {
   }
 }
 
+// Views over joins, drawn by their own generator after the graph shapes: two silver tables
+// (or one with itself) joined INNER, LEFT, RIGHT or FULL on a column both have (id, g or n,
+// whose values repeat on both sides; NULLs never match), sometimes with a residual
+// condition; grouped by columns of either side, served by Kappa or Lambda.
+void DrawJoins(Rng& rng, Shape* shape) {
+  const int views = rng.Chance(0.5) ? (rng.Chance(0.3) ? 2 : 1) : 0;
+  for (int v = 0; v < views; ++v) {
+    Gold g;
+    g.name = "g" + std::to_string(shape->gold.size() + 1);
+    const int tables = static_cast<int>(shape->silver.size());
+    g.silver = rng.Int(0, tables - 1);
+    g.join = rng.Int(0, tables - 1);
+    const Silver& a = shape->silver[g.silver];
+    const Silver& b = shape->silver[g.join];
+    g.join_type = rng.Pick<std::string>({"JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"});
+    std::vector<std::string> on;
+    for (const auto& c : a.columns) {
+      const SilverColumn* other = b.Column(c.name);
+      if (other != nullptr && other->type == c.type &&
+          (c.name == "id" || c.name == "g" || c.name == "n")) {
+        on.push_back(c.name);
+      }
+    }
+    const std::string k = rng.Pick(on);  // id is always there
+    g.on = "a." + k + " = b." + k;
+    std::vector<std::string> residual = {"", ""};
+    if (a.Has("n") && b.Has("n")) residual.push_back("a.n <= b.n");
+    if (a.Has("v") && b.Has("v")) residual.push_back("a.v < b.v + 10");
+    if (b.Has("seq")) residual.push_back("b.seq > 20");
+    const std::string extra = rng.Pick(residual);
+    if (!extra.empty()) g.on += " AND " + extra;
+    g.lambda = rng.Chance(0.3);
+    std::vector<Item> keys, aggs = {{"count(*)", "count(*)", "", "int"}};
+    for (const auto& [side, table] : {std::pair("a", &a), std::pair("b", &b)}) {
+      for (const auto& c : table->columns) {
+        const std::string name = std::string(side) + "." + c.name;
+        const std::string kind = c.type == "bigint"      ? "int"
+                                 : c.type == "timestamp" ? "ts"
+                                 : c.type == "text"      ? "text"
+                                                         : "dec";
+        if (kind == "text" || kind == "int") keys.push_back({name, name, "", kind});
+        aggs.push_back({"count(" + name + ")", "count(" + name + ")", "", "int"});
+        const std::string collate = kind == "text" ? " COLLATE \"C\"" : "";
+        for (const char* f : {"min", "max"}) {
+          aggs.push_back({std::string(f) + "(" + name + ")",
+                          std::string(f) + "(" + name + collate + ")", "", kind});
+        }
+        if (kind == "int" || kind == "dec") {
+          aggs.push_back({"sum(" + name + ")", "sum(" + name + ")", "", kind});
+        }
+        if (kind == "text") {
+          aggs.push_back(
+              {"count(DISTINCT " + name + ")", "count(DISTINCT " + name + ")", "", "int"});
+        }
+      }
+    }
+    const int key_count = rng.Int(1, 2);
+    for (int i = 0; i < key_count; ++i) {
+      Item key = rng.Pick(keys);
+      bool repeated = false;
+      for (const auto& have : g.keys)
+        repeated = repeated || have.strata == key.strata;
+      if (repeated) continue;
+      key.name = "k" + std::to_string(i + 1);
+      g.keys.push_back(key);
+    }
+    const int agg_count = rng.Int(1, 3);
+    for (int i = 0; i < agg_count; ++i) {
+      Item agg = rng.Pick(aggs);
+      agg.name = "a" + std::to_string(i + 1);
+      g.aggs.push_back(agg);
+    }
+    std::vector<std::string> where = {"", ""};
+    if (a.Has("n")) where.push_back("a.n > 0");
+    if (b.Has("g")) where.push_back("b.g IS NOT NULL");
+    if (b.Has("id")) where.push_back("b.id IS NULL");
+    g.where = rng.Pick(where);
+    shape->gold.push_back(g);
+  }
+}
+
 Shape DrawShape(Rng& rng) {
   Shape shape;
   const int bronze = rng.Int(1, 2);
@@ -601,8 +689,11 @@ std::string GoldSql(const Shape& shape, const Gold& g) {
     items.push_back(a.strata + " AS " + a.name);
   std::string with = g.lambda ? "serving = 'lambda', batch_every = '1 hour'" : "serving = 'kappa'";
   if (!g.window.empty()) with += ", allowed_lateness = '3650 days'";
-  const std::string from =
+  std::string from =
       g.source >= 0 ? "gold." + shape.gold[g.source].name : "silver." + shape.silver[g.silver].name;
+  if (g.join >= 0) {
+    from += " a " + g.join_type + " silver." + shape.silver[g.join].name + " b ON " + g.on;
+  }
   return "CREATE MATERIALIZED VIEW gold." + g.name + " WITH (" + with + ") AS\nSELECT " +
          Join(items, ", ") + "\nFROM " + from + (g.where.empty() ? "" : " WHERE " + g.where) +
          (group.empty() ? "" : " GROUP BY " + Join(group, ", ")) + ";\n";
@@ -796,6 +887,7 @@ std::string PgSessionQuery(const Shape& shape, const Gold& g) {
 std::string PgGoldQuery(const Shape& shape, const Gold& g) {
   std::vector<std::string> items, group;
   std::string from = shape.silver[g.silver].name;
+  if (g.join >= 0) from += " a " + g.join_type + " " + shape.silver[g.join].name + " b ON " + g.on;
   if (g.source >= 0) {  // its SQL over its source's answer
     std::vector<std::string> names;
     for (const auto& [name, kind] : GoldColumns(shape.gold[g.source]))
@@ -895,7 +987,7 @@ std::string Show(const Rows& rows) {
 // What the judged cases checked, for the summary line.
 struct Stats {
   uint64_t answers = 0, rows = 0;
-  size_t second_stages = 0, views_of_views = 0, two_sources = 0;  // cases that drew each
+  size_t second_stages = 0, views_of_views = 0, two_sources = 0, joins = 0;  // cases that drew each
 };
 
 // The first shape of a seed, then its graph shapes (DrawGraph) from a generator of their own.
@@ -904,6 +996,9 @@ Shape DrawShapes(Rng& rng, uint64_t seed) {
   shape.graph_gold = shape.gold.size();
   Rng graph(seed ^ 0x9e3779b97f4a7c15ULL);
   DrawGraph(graph, &shape);
+  shape.join_gold = shape.gold.size();
+  Rng joins(seed ^ 0x5851f42d4c957f2dULL);
+  DrawJoins(joins, &shape);
   return shape;
 }
 
@@ -928,8 +1023,12 @@ class RandomCase {
       second_stage = second_stage || s.source >= 0;
       two_sources = two_sources || s.bronze2 >= 0;
     }
-    for (const auto& g : shape_.gold)
+    bool join = false;
+    for (const auto& g : shape_.gold) {
       view_of_view = view_of_view || g.source >= 0;
+      join = join || g.join >= 0;
+    }
+    stats_.joins += join;
     stats_.second_stages += second_stage;
     stats_.views_of_views += view_of_view;
     stats_.two_sources += two_sources;
@@ -1051,6 +1150,7 @@ class RandomCase {
     } else {
       Shape changed = shape_;
       fixed.where = DrawGoldWhere(rng_, shape_.silver[view.silver]);
+      if (view.join >= 0 && !fixed.where.empty()) fixed.where = "a." + fixed.where;
       changed.gold[i] = fixed;
       options.sql_text = PipelineSql(changed);
     }
@@ -1155,7 +1255,8 @@ class RandomCase {
       ASSERT_NO_FATAL_FAILURE(
           Compare("gold." + g.name, "SELECT * FROM gold." + g.name, PgGoldQuery(shape_, g)));
       // A recompute: not after every step (the graph's views draw from their own generator).
-      if ((i < shape_.graph_gold ? rng_ : graph_rng_).Chance(0.2)) {
+      Rng& drift_rng = i < shape_.graph_gold ? rng_ : i < shape_.join_gold ? graph_rng_ : join_rng_;
+      if (drift_rng.Chance(0.2)) {
         auto d = quality::Drift(*harness_.engine(), "gold." + g.name);
         ASSERT_TRUE(d.ok()) << d.status().ToString() << "\n" << Context();
         ASSERT_TRUE(d->identical()) << "drift of gold." << g.name << ":\n"
@@ -1178,6 +1279,7 @@ class RandomCase {
   const uint64_t seed_;
   Rng rng_;
   Rng graph_rng_{seed_ + 1};  // the graph shapes' draws after the shape's
+  Rng join_rng_{seed_ + 2};   // the join views' draws
   connect::PgConnection* const pg_;
   Stats& stats_;
   Shape shape_;
@@ -1239,9 +1341,9 @@ TEST_F(PgRandomTest, EveryAnswerEqualsPostgres) {
     list += " " + std::to_string(s);
   std::printf(
       "%zu cases (%zu with a second silver stage, %zu with a view of a view, %zu with a silver "
-      "table fed by two bronze tables), %llu answers (%llu rows) equal to PostgreSQL's, %zu "
-      "cases failed%s\n",
-      seeds.size(), stats.second_stages, stats.views_of_views, stats.two_sources,
+      "table fed by two bronze tables, %zu with a join), %llu answers (%llu rows) equal to "
+      "PostgreSQL's, %zu cases failed%s\n",
+      seeds.size(), stats.second_stages, stats.views_of_views, stats.two_sources, stats.joins,
       static_cast<unsigned long long>(stats.answers), static_cast<unsigned long long>(stats.rows),
       failed.size(), failed.empty() ? "" : (":" + list).c_str());
 }
