@@ -4,7 +4,7 @@
 // to updated gold state. State saving is not timed.
 //
 //   build/pipeline_bench [--events N] [--runs R] [--batch-size B] [--pipeline FILE]
-//                        [--only-view GOLD_VIEW] [--workload orders|bids]
+//                        [--only-view GOLD_VIEW] [--workload orders|bids|enrich]
 //
 // --only-view keeps one gold view of the pipeline (the others are not computed): the
 // orders pipeline of DESIGN.md §1 is examples/orders.sql with gold.revenue_hourly alone;
@@ -15,6 +15,12 @@
 // 100 ms of disorder and 1 % of bids up to 30 s late, counted per auction in hopping windows
 // of 10 s sliding by 2 s (five windows per bid), watermark 2 s behind (the pipeline is
 // kBidsPipeline below; --pipeline is ignored).
+//
+// --workload enrich is orders enriched with customers (Nexmark-q3-like): 90 % of the events
+// are orders of 100,000 customers, 10 % customer records (a first one inserts the customer,
+// later ones move it to another region and segment), and gold.revenue_by_region joins
+// silver.orders with silver.customers, so each customer update moves that customer's revenue
+// between regions (kEnrichPipeline below; --pipeline is ignored).
 //
 // The batch runtime runs authoritative (it counts late records), the streaming one does not.
 //
@@ -33,6 +39,7 @@
 
 #include "api/order_generator.h"
 #include "common/clock.h"
+#include "exec/join.h"
 #include "format/json_lines.h"
 #include "runtime/runner.h"
 
@@ -63,6 +70,38 @@ CREATE MATERIALIZED VIEW gold.hot_items AS
 SELECT auction, window_start, window_end, count(*) AS bids
 FROM silver.bids GROUP BY auction, hop(date_time, '10 seconds', '2 seconds');
 )sql";
+
+constexpr char kEnrichPipeline[] = R"sql(
+CREATE TABLE bronze.orders (order_id text, customer_id text, amount numeric(18,2), status text,
+                            email text, event_ts timestamp)
+WITH (layer = 'bronze', key = 'order_id', partitions = 4);
+CREATE TABLE bronze.customers (id text, region text, segment text)
+WITH (layer = 'bronze', key = 'id', partitions = 4);
+CREATE TABLE silver.orders (order_id text NOT NULL, customer_id text, amount numeric(18,2),
+                            status text, PRIMARY KEY (order_id))
+WITH (layer = 'silver');
+INSERT INTO silver.orders SELECT order_id, customer_id, amount, status FROM bronze.orders;
+CREATE TABLE silver.customers (id text NOT NULL, region text, segment text, PRIMARY KEY (id))
+WITH (layer = 'silver');
+INSERT INTO silver.customers SELECT id, region, segment FROM bronze.customers;
+CREATE MATERIALIZED VIEW gold.revenue_by_region AS
+SELECT c.region, c.segment, count(*) AS orders, sum(o.amount) AS revenue
+FROM silver.orders o JOIN silver.customers c ON o.customer_id = c.id
+GROUP BY c.region, c.segment;
+)sql";
+
+constexpr uint32_t kEnrichCustomers = 100000;
+
+// One customer record as a JSON line (see --workload enrich).
+void NextCustomer(std::mt19937_64& rng, std::string* out) {
+  static const char* const kRegions[] = {"EU", "US", "APAC", "LATAM", "MEA"};
+  static const char* const kSegments[] = {"consumer", "smb", "enterprise"};
+  char line[128];
+  std::snprintf(line, sizeof(line), "{\"id\":\"c-%06llu\",\"region\":\"%s\",\"segment\":\"%s\"}\n",
+                static_cast<unsigned long long>(rng() % kEnrichCustomers), kRegions[rng() % 5],
+                kSegments[rng() % 3]);
+  *out += line;
+}
 
 // One bid as a JSON line (see --workload bids).
 void NextBid(std::mt19937_64& rng, uint64_t i, std::string* out) {
@@ -121,12 +160,13 @@ int main(int argc, char** argv) {
     else if (flag == "--workload")
       workload = argv[i + 1];
   }
-  if (workload != "orders" && workload != "bids") {
-    Check(Status::InvalidArgument("--workload is orders or bids, not " + workload), "flags");
+  if (workload != "orders" && workload != "bids" && workload != "enrich") {
+    Check(Status::InvalidArgument("--workload is orders, bids or enrich, not " + workload),
+          "flags");
   }
-  std::string text = kBidsPipeline;
-  if (workload == "bids") {
-    pipeline_file = "bids";
+  std::string text = workload == "enrich" ? kEnrichPipeline : kBidsPipeline;
+  if (workload != "orders") {
+    pipeline_file = workload;
   } else {
     Check(FileSystem::Default()->ReadFile(pipeline_file, &text), "reading the pipeline");
   }
@@ -145,31 +185,43 @@ int main(int argc, char** argv) {
   Check(runtime::EnsureBronzeTables(store->get(), *plan), "creating bronze tables");
   // Order events with about 10 % updates of earlier orders (the generator's ids repeat
   // when the seed repeats: a second generator over the first tenth gives the updates).
-  log::Table* bronze = *(*store)->GetTable(plan->bronze.front().name);
-  api::OrderGenerator gen(api::OrderGeneratorOptions{});
+  // The first bronze table's events, and (enrich) the customers' in the second.
+  std::vector<log::Table*> bronze;
+  for (const auto& b : plan->bronze)
+    bronze.push_back(*(*store)->GetTable(b.name));
+  api::OrderGeneratorOptions order_options;
+  if (workload == "enrich") order_options.customers = kEnrichCustomers;
+  api::OrderGenerator gen(order_options);
   std::mt19937_64 rng(42);
-  std::string chunk;
+  std::vector<std::string> chunks(bronze.size());
   uint64_t bytes = 0;
-  auto flush = [&] {
+  auto flush = [&](size_t t) {
+    std::string& chunk = chunks[t];
     size_t size = chunk.size();
     chunk.append(format::kPadding, '\0');
-    const log::TableConfig& c = bronze->config();
+    const log::TableConfig& c = bronze[t]->config();
     format::LineBatcher batcher(c.key_field, c.partitions, "bench", "", c.payload_format);
     batcher.AddLines(std::string_view(chunk.data(), size), 1);
     log::AppendAck ack;
-    Check(bronze->Append(batcher.records(), &ack), "ingest");
+    Check(bronze[t]->Append(batcher.records(), &ack), "ingest");
     bytes += size;
     chunk.clear();
   };
   for (uint64_t i = 0; i < events; ++i) {
+    size_t t = 0;
     if (workload == "bids") {
-      NextBid(rng, i, &chunk);
+      NextBid(rng, i, &chunks[0]);
+    } else if (workload == "enrich" && i % 10 == 9) {
+      t = 1;
+      NextCustomer(rng, &chunks[1]);
     } else {
-      gen.Next(&chunk);
+      gen.Next(&chunks[0]);
     }
-    if (chunk.size() > (4u << 20)) flush();
+    if (chunks[t].size() > (4u << 20)) flush(t);
   }
-  if (!chunk.empty()) flush();
+  for (size_t t = 0; t < chunks.size(); ++t) {
+    if (!chunks[t].empty()) flush(t);
+  }
   std::printf(
       "pipeline %s (%zu gold views): %llu events (%.1f MB) in bronze; batch size %zu "
       "(streaming)\n",
@@ -199,6 +251,14 @@ int main(int argc, char** argv) {
                       static_cast<unsigned long long>(late->rows),
                       static_cast<unsigned long long>(late->late),
                       late->rows ? 100.0 * late->late / late->rows : 0.0);
+        }
+        for (const auto& g : plan->gold) {
+          std::optional<exec::JoinStats> join = (*executor)->join_stats(g.name);
+          if (!join) continue;
+          std::printf("%s: join state %llu keys, %llu rows, %.1f MB (%.1f bytes per row)\n",
+                      g.name.c_str(), static_cast<unsigned long long>(join->keys),
+                      static_cast<unsigned long long>(join->rows), join->bytes / 1e6,
+                      join->rows ? static_cast<double>(join->bytes) / join->rows : 0.0);
         }
       }
     }

@@ -233,45 +233,53 @@ void JoinOperator::AppendPadded(JoinSide side, std::string_view row, int64_t wei
   out->weights.push_back(weight);
 }
 
+// An insertion appends an entry without looking for an equal row (rows are mostly distinct:
+// silver's upsert emits one row per key), so a row may stand in several entries; a retraction
+// takes copies from the first entries equal to it.
 Status JoinOperator::Update(JoinSide side, std::string_view key, std::string_view row,
                             int64_t weight, int64_t matches) {
   SideState& state = sides_[static_cast<int>(side)];
   auto [it, inserted] = state.buckets.try_emplace(key);
   std::string& bucket = it->second;
-  for (size_t pos = 0; pos < bucket.size();) {
-    const Entry e = EntryAt(bucket, pos);
-    if (e.row != row) {
-      pos += e.size();
-      continue;
-    }
-    const int64_t count = e.count + weight;
-    if (count > 0) {
-      EncodeFixed64(bucket.data() + pos + 4, static_cast<uint64_t>(count));
-      return Status::OK();
-    }
-    if (count < 0) break;
-    bucket.erase(pos, e.size());
-    --state.rows;
-    state.bytes -= e.size();
-    if (bucket.empty()) {
-      state.bytes -= key.size();
-      state.buckets.erase(it);
-    }
+  if (weight > 0) {
+    const size_t pos = bucket.size();
+    bucket.resize(pos + kHeader);
+    EncodeFixed32(bucket.data() + pos, static_cast<uint32_t>(row.size()));
+    EncodeFixed64(bucket.data() + pos + 4, static_cast<uint64_t>(weight));
+    EncodeFixed64(bucket.data() + pos + 12, static_cast<uint64_t>(Preserved(side) ? matches : 0));
+    bucket.append(row);
+    ++state.rows;
+    state.bytes += kHeader + row.size() + (inserted ? key.size() : 0);
     return Status::OK();
   }
-  if (weight < 0) {
-    if (bucket.empty()) state.buckets.erase(it);
+  int64_t remaining = -weight;
+  for (size_t pos = 0; pos < bucket.size() && remaining > 0;) {
+    const char* p = bucket.data() + pos;
+    const size_t length = DecodeFixed32(p);
+    if (length != row.size() || std::memcmp(p + kHeader, row.data(), length) != 0) {
+      pos += kHeader + length;
+      continue;
+    }
+    const auto count = static_cast<int64_t>(DecodeFixed64(p + 4));
+    const int64_t taken = std::min(count, remaining);
+    remaining -= taken;
+    if (taken < count) {
+      EncodeFixed64(bucket.data() + pos + 4, static_cast<uint64_t>(count - taken));
+      pos += kHeader + length;
+      continue;
+    }
+    bucket.erase(pos, kHeader + length);
+    --state.rows;
+    state.bytes -= kHeader + length;
+  }
+  if (bucket.empty()) {
+    if (!inserted) state.bytes -= key.size();
+    state.buckets.erase(it);
+  }
+  if (remaining > 0) {
     return Status::FailedPrecondition(std::string("join: a retraction of a ") + SideName(side) +
                                       " row the join does not hold");
   }
-  const size_t pos = bucket.size();
-  bucket.resize(pos + kHeader);
-  EncodeFixed32(bucket.data() + pos, static_cast<uint32_t>(row.size()));
-  EncodeFixed64(bucket.data() + pos + 4, static_cast<uint64_t>(weight));
-  EncodeFixed64(bucket.data() + pos + 12, static_cast<uint64_t>(Preserved(side) ? matches : 0));
-  bucket.append(row);
-  ++state.rows;
-  state.bytes += kHeader + row.size() + (inserted ? key.size() : 0);
   return Status::OK();
 }
 

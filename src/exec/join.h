@@ -16,12 +16,14 @@
 // that caused them when `in` tracks origins.
 //
 // State, per side: an open-addressing hash table (absl::flat_hash_map) from the key's
-// canonical encoding (exec/row_codec.h) to one byte string holding that key's distinct rows
-// back to back, each as [fixed32 row length][fixed64 count][fixed64 matches][exact row
-// encoding] — no heap node per row. `matches` is kept on a preserved side only: the number of
-// the other side's rows the row joins with, which decides when its NULL-padded row appears
-// or leaves. Rows with a NULL key are not kept (they never match). The state, and the sum of
-// the output, depend only on the multiset of changes pushed (exec/operator.h).
+// canonical encoding (exec/row_codec.h) to one byte string holding that key's rows back to
+// back, each entry as [fixed32 row length][fixed64 count][fixed64 matches][exact row
+// encoding] — no heap node per row. An insertion appends an entry (an equal row may stand in
+// several); a retraction takes copies from the first equal entries. `matches` is kept on a
+// preserved side only: the number of the other side's rows the row joins with, which decides when
+// its NULL-padded row appears or leaves. Rows with a NULL key are not kept (they never match). The
+// state, and the sum of the output, depend only on the multiset of changes pushed
+// (exec/operator.h).
 //
 // The state is unbounded: every current row of both inputs is kept (`strata check` says so).
 //
@@ -49,7 +51,7 @@ enum class JoinSide : uint8_t { kLeft = 0, kRight = 1 };
 // The size of a join's state, for `strata status`.
 struct JoinStats {
   uint64_t keys = 0;   // distinct keys, both sides
-  uint64_t rows = 0;   // distinct rows kept, both sides
+  uint64_t rows = 0;   // entries kept, both sides (one per insertion that is still held)
   uint64_t bytes = 0;  // bytes of keys and rows kept (not counting the tables' slots)
 };
 
@@ -99,7 +101,8 @@ class JoinOperator {
                     int64_t weight, Batch* out) const;
   // Appends to `out` the NULL-padded row of the encoded row `row` of side `side`.
   void AppendPadded(JoinSide side, std::string_view row, int64_t weight, Batch* out) const;
-  // Adds `weight` copies of `row` (with `matches`) to side `side` under `key`.
+  // Adds `weight` copies of `row` (with `matches`) to side `side` under `key` (removes them
+  // when `weight` < 0).
   Status Update(JoinSide side, std::string_view key, std::string_view row, int64_t weight,
                 int64_t matches);
 

@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/ingest.h"
 #include "catalog/schema_registry.h"
 #include "common/file_system.h"
 #include "common/filename.h"
@@ -56,23 +57,27 @@ constexpr char kNull[] = "<null>";
 // The conninfo examples/postgres_cdc.sql is written with; the test points it at its server.
 constexpr char kExampleConninfo[] = "host=127.0.0.1 port=5432 dbname=shop user=strata_cdc";
 
-std::string ReadExample() {
+std::string ReadExample(const std::string& name = "postgres_cdc.sql") {
   std::string text;
-  Status s = FileSystem::Default()->ReadFile(
-      std::string(STRATA_SOURCE_DIR) + "/examples/postgres_cdc.sql", &text);
+  Status s =
+      FileSystem::Default()->ReadFile(std::string(STRATA_SOURCE_DIR) + "/examples/" + name, &text);
   EXPECT_TRUE(s.ok()) << s.ToString();
   return text;
+}
+
+// examples/`name` with its conninfo pointed at `conninfo`.
+std::string ExampleAt(const std::string& name, const std::string& conninfo) {
+  std::string sql = ReadExample(name);
+  const size_t at = sql.find(kExampleConninfo);
+  EXPECT_NE(at, std::string::npos) << "examples/" << name << " no longer uses " << kExampleConninfo;
+  if (at != std::string::npos) sql.replace(at, std::string(kExampleConninfo).size(), conninfo);
+  return sql;
 }
 
 // The example's pipeline against `conninfo`, plus a silver table deduplicated by updated_at
 // and two views over it.
 std::string Pipeline(const std::string& conninfo) {
-  std::string sql = ReadExample();
-  const size_t at = sql.find(kExampleConninfo);
-  EXPECT_NE(at, std::string::npos)
-      << "examples/postgres_cdc.sql no longer uses " << kExampleConninfo;
-  if (at != std::string::npos) sql.replace(at, std::string(kExampleConninfo).size(), conninfo);
-  return sql + R"sql(
+  return ExampleAt("postgres_cdc.sql", conninfo) + R"sql(
 CREATE TABLE silver.orders_latest (
   order_id bigint NOT NULL, customer text NOT NULL,
   amount numeric(12,2) NOT NULL CHECK (amount >= 0),
@@ -574,6 +579,107 @@ TEST(CdcPipelineExample, ChecksAndShowsTheSourceWithoutPassword) {
   EXPECT_THAT(r.out, HasSubstr("  source public.orders, slot strata_orders, publication "
                                "strata_orders\n"));
   EXPECT_THAT(r.out, HasSubstr(std::string("conninfo '") + kExampleConninfo + "'"));
+}
+
+// examples/enrichment.sql as the README runs it: orders posted as JSON lines, joined with
+// customers followed by CDC from a real PostgreSQL while they are inserted, moved to other
+// regions, deleted and added. The judge is PostgreSQL computing the views' SQL over the same
+// orders (loaded into a table of its own) and its customers table.
+TEST_F(CdcPipelineTest, EnrichmentExampleJoinsOrdersWithCustomersFollowedByCdc) {
+  Session db(server_->conninfo());
+  ASSERT_TRUE(db.ok());
+  db.Run(
+      "CREATE TABLE public.customers (id int PRIMARY KEY, name text NOT NULL, "
+      "region text NOT NULL, segment text NOT NULL)");
+  db.Run(
+      "CREATE TABLE public.judged_orders (order_id text PRIMARY KEY, customer_id bigint, "
+      "amount numeric(12,2), status text)");
+  uint64_t customer_changes = db.Run(
+      "INSERT INTO customers SELECT i, 'name' || i, (ARRAY['EU','US','APAC'])[i % 3 + 1], "
+      "(ARRAY['smb','enterprise'])[i % 2 + 1] FROM generate_series(1, 40) i");
+  sql_ = ExampleAt("enrichment.sql", server_->conninfo());
+  ASSERT_NO_FATAL_FAILURE(StartStrata());
+  auto customers = store_->GetTable("bronze.customers");
+  ASSERT_TRUE(customers.ok()) << customers.status().ToString();
+  auto orders = store_->GetTable("bronze.orders");
+  ASSERT_TRUE(orders.ok()) << orders.status().ToString();
+
+  // Every change of the customers table is one bronze record.
+  auto wait_for_customers = [&] {
+    auto records = [&] {
+      uint64_t n = 0;
+      for (uint32_t p = 0; p < (*customers)->partition_count(); ++p)
+        n += (*customers)->partition(p).end_offset();
+      return n;
+    };
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (records() < customer_changes && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_EQ(records(), customer_changes) << service_->stats().last_error;
+  };
+  ASSERT_NO_FATAL_FAILURE(wait_for_customers());  // the initial snapshot
+
+  // Orders of customers 1..49 (45..49 unknown at first) and some without a customer; the
+  // second round gives 60 of them a new version (a later event_ts wins).
+  auto post_orders = [&](int round) {
+    std::string body;
+    std::vector<std::string> values;
+    for (int i = 0; i < 300; ++i) {
+      if (round == 1 && i % 5 != 0) continue;
+      const std::string id = "o" + std::to_string(i);
+      const std::string customer = i % 37 == 0 ? "null" : std::to_string(1 + i % 49);
+      const std::string amount =
+          std::to_string(i % 90 + round) + "." + std::to_string(i % 10) + "5";
+      const std::string status = (i + round) % 7 == 0 ? "cancelled" : "paid";
+      body += "{\"order_id\":\"" + id + "\",\"customer_id\":" + customer + ",\"amount\":" + amount +
+              ",\"status\":\"" + status + "\",\"event_ts\":\"2026-01-01 0" + std::to_string(round) +
+              ":00:00\"}\n";
+      values.push_back("('" + id + "', " + (customer == "null" ? "NULL" : customer) + ", " +
+                       amount + ", '" + status + "')");
+    }
+    auto r = IngestBody(*orders, body, "http", "test:");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    std::string rows;
+    for (const std::string& v : values)
+      rows += (rows.empty() ? "" : ", ") + v;
+    db.Run("INSERT INTO judged_orders VALUES " + rows +
+           " ON CONFLICT (order_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, "
+           "amount = EXCLUDED.amount, status = EXCLUDED.status");
+  };
+  ASSERT_NO_FATAL_FAILURE(post_orders(0));
+  // Customers move, leave and arrive while orders keep coming.
+  customer_changes += db.Run("UPDATE customers SET region = 'LATAM' WHERE id % 5 = 0");
+  customer_changes += db.Run("DELETE FROM customers WHERE id IN (3, 4, 17)");
+  customer_changes +=
+      db.Run("INSERT INTO customers VALUES (45, 'late', 'EU', 'smb'), (46, 'later', 'US', 'smb')");
+  ASSERT_NO_FATAL_FAILURE(post_orders(1));
+  customer_changes += db.Run("UPDATE customers SET segment = 'smb' WHERE id = 2");
+
+  ASSERT_NO_FATAL_FAILURE(wait_for_customers());
+  ASSERT_TRUE(WaitCaughtUp());
+  const uint64_t runs = service_->stats().batch_runs;
+  const auto batch_deadline = Clock::now() + std::chrono::seconds(5);
+  while (service_->stats().batch_runs == runs && Clock::now() < batch_deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+
+  const ViewOracle views[] = {
+      {"gold.revenue_by_region", "SELECT * FROM gold.revenue_by_region ORDER BY region",
+       "SELECT c.region, count(*), sum(o.amount) FROM judged_orders o LEFT JOIN customers c "
+       "ON o.customer_id = c.id WHERE o.status <> 'cancelled' GROUP BY c.region ORDER BY 1"},
+      {"gold.segments", "SELECT * FROM gold.segments ORDER BY segment",
+       "SELECT c.segment, count(DISTINCT c.id), count(*), sum(o.amount) FROM judged_orders o "
+       "JOIN customers c ON o.customer_id = c.id GROUP BY c.segment ORDER BY 1"},
+  };
+  for (const ViewOracle& v : views) {
+    SCOPED_TRACE(v.view);
+    const Rows expected = db.Query(v.postgres);
+    const Rows actual = StrataRows(v.strata);
+    EXPECT_GE(expected.size(), 2u);
+    EXPECT_EQ(actual, expected) << "strata:\n" << Show(actual) << "PostgreSQL:\n" << Show(expected);
+    auto drift = quality::Drift(*engine_, v.view);
+    ASSERT_TRUE(drift.ok()) << drift.status().ToString();
+    EXPECT_TRUE(drift->identical()) << drift->ToText();
+  }
 }
 
 }  // namespace

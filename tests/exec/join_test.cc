@@ -126,7 +126,7 @@ TEST(JoinTest, StateCountsKeysRowsAndBytes) {
   ASSERT_TRUE(h.Push(JoinSide::kRight, {Add({I(1), I(100)})}).ok());
   JoinStats s = h.op->stats();
   EXPECT_EQ(s.keys, 2u);  // key 1 on each side; the NULL key is not kept
-  EXPECT_EQ(s.rows, 3u);  // (1,10), (1,11) twice as one row, (1,100)
+  EXPECT_EQ(s.rows, 4u);  // (1,10), (1,11) twice, (1,100)
   EXPECT_GT(s.bytes, 3u * 20);
   h.Reload();
   JoinStats loaded = h.op->stats();
