@@ -149,6 +149,32 @@ TEST_F(CheckCliTest, DotHasAnEdgePerInput) {
                                "shape=note];\n"));
 }
 
+// A view over a join: a join node with both tables' outputs as inputs, qualified names in
+// the plan, and a warning on stderr that its state grows without limit.
+TEST_F(CheckCliTest, AJoinIsANodeWithTwoInputsAndAWarning) {
+  std::ofstream(pipeline_) << kPipeline << R"sql(
+CREATE MATERIALIZED VIEW gold.known_per_day AS
+SELECT date_trunc('day', k.updated_at) AS day, count(c.email) AS emails
+FROM silver.known k LEFT JOIN silver.customers c
+  ON k.customer_id = c.customer_id AND c.updated_at >= k.updated_at
+GROUP BY 1;
+)sql";
+  ProcessResult r = Check({});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_THAT(r.out, HasSubstr("gold.known_per_day/join  join  <- silver.known/append, "
+                               "silver.customers/upsert  at 23:26\n"
+                               "  key (k.customer_id)\n"));
+  EXPECT_THAT(r.out, HasSubstr("  key k.customer_id = c.customer_id\n"
+                               "  and c.updated_at >= k.updated_at\n"));
+  EXPECT_THAT(r.out,
+              HasSubstr("gold.known_per_day/aggregate  aggregate  <- gold.known_per_day/join"));
+  EXPECT_THAT(r.out, HasSubstr("#1 count(c.email)  bigint\n"));
+  EXPECT_EQ(r.err, "strata: warning: " + pipeline_ +
+                       ":23:26: gold.known_per_day keeps every row of silver.known and "
+                       "silver.customers in its join state (no time bound), so the state grows "
+                       "with them; strata status shows its size\n");
+}
+
 TEST_F(CheckCliTest, UnknownFormatIsAUsageError) {
   ProcessResult r = Check({"--format", "yaml"});
   EXPECT_EQ(r.exit_code, 2) << Describe(r);
