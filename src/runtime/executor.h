@@ -9,6 +9,9 @@
 // run, per on_violation), then upsert by the primary key (or keep every row when there is
 // none). Per gold view on that silver table: filter, assign windows and decide which rows
 // are late (exec::LateOperator), evaluate the group keys and aggregate arguments, aggregate.
+// A view over a join (FROM a JOIN b) reads both silver tables: each one's changes go to its
+// side of the view's exec::JoinOperator, whose changes of the joined row the view then
+// filters and aggregates.
 // The operators decide what happens to a row; the executor walks the graph, hands each
 // operator its rows and, for event time, each record's watermark at arrival
 // (exec::WatermarkTracker, one per bronze table with a watermark), and keeps the offsets and

@@ -10,11 +10,12 @@ namespace strata::runtime {
 // State layout: a sealed container (common/sealed.h) of kind "pipeline", version 5, whose
 // body is the logic text, then per bronze table its offsets, per bronze table with a
 // watermark its greatest event time per partition, per silver node its operator state,
-// counters and quarantine, per gold node its operator state (with a join: then the join's
-// state; with a window: the session
-// state, the late rows, the late records and counters); then the pending Lambda boundaries
-// and the epoch starts (each a count, then offsets like the executor's), and per Lambda view
-// its epochs' changelogs; all length-prefixed. Each operator state is a container of its own.
+// counters and quarantine, per gold node its operator state (over a join, then the join's
+// state; with a window, the session state, the late rows, the late records and counters);
+// then the pending Lambda boundaries and the epoch starts (each a count, then offsets like
+// the executor's), and per Lambda view its epochs' changelogs; all length-prefixed. Each
+// operator state is a container of its own. A pipeline without joins writes the bytes it
+// wrote before joins existed.
 //
 // Earlier releases wrote "STEX", a u32 version (2 to 4), the same body and a CRC32C: Load
 // reads those too. Version 4 is version 5's body; version 3 (before the graph) kept the

@@ -225,8 +225,8 @@ struct OrderItem {
   bool nulls_first = false;
 };
 
-// SELECT [DISTINCT] items FROM one table [WHERE] [GROUP BY] [HAVING] [ORDER BY] [LIMIT]
-// [OFFSET]. Optional clauses are null / empty when absent.
+// SELECT [DISTINCT] items FROM one table [JOIN another ON ...] [WHERE] [GROUP BY] [HAVING]
+// [ORDER BY] [LIMIT] [OFFSET]. Optional clauses are null / empty when absent.
 struct Select {
   bool distinct = false;
   std::vector<SelectItem> items;

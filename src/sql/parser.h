@@ -3,8 +3,9 @@
 // The grammar is PostgreSQL 15's (libpg-query), so anything PostgreSQL cannot parse is a
 // syntax error with PostgreSQL's message. Of what it parses, strata accepts the subset the
 // AST can say: CREATE TABLE, INSERT INTO ... SELECT and CREATE MATERIALIZED VIEW ... AS
-// SELECT, where a SELECT reads one table (no joins, subqueries, set operations, CTEs, window
-// functions or DISTINCT ON). Everything else is rejected with "... is not supported".
+// SELECT, where a SELECT reads one table or the join of two with ON (no subqueries, set
+// operations, CTEs, window functions, DISTINCT ON, USING, NATURAL or CROSS joins, nor joins of
+// more than two tables). Everything else is rejected with "... is not supported".
 //
 // Errors are Status::InvalidArgument with one located sentence,
 //   "orders.sql:3:10: syntax error at or near \"FORM\"",

@@ -249,8 +249,9 @@ struct GoldView {
 };
 
 // A whole pipeline, a graph in dependency order: every silver table reads bronze tables or
-// one earlier silver table, every gold view a silver table or an earlier gold view; within
-// a layer, tables keep the order of the file, so a node always comes after what it reads.
+// one earlier silver table, every gold view a silver table (or two, joined) or an earlier
+// gold view; within a layer, tables keep the order of the file, so a node always comes after
+// what it reads.
 struct Pipeline {
   std::vector<BronzeTable> bronze;
   std::vector<SilverTable> silver;

@@ -1,5 +1,5 @@
-// SELECT: one table, filters, grouping, ordering and limits; everything that reads more than
-// one table or nests queries is rejected.
+// SELECT: one table or a join of two, filters, grouping, ordering and limits; everything
+// that reads more tables or nests queries is rejected.
 #include <algorithm>
 #include <cctype>
 #include <string>
