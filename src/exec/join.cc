@@ -12,15 +12,20 @@
 namespace strata::exec {
 namespace {
 
-constexpr uint32_t kStateVersion = 1;
-// An entry of a bucket: [fixed32 row length][fixed64 count][fixed64 matches][row].
-constexpr size_t kHeader = 20;
+// Version 1 kept no origins (entries of kHeaderV1 bytes); Load reads it with origins 0.
+constexpr uint32_t kStateVersion = 2;
+// An entry of a bucket: [fixed32 row length][fixed64 count][fixed64 matches][fixed32
+// partition][fixed64 offset][row].
+constexpr size_t kHeader = 32;
+constexpr size_t kHeaderV1 = 20;
+constexpr size_t kCountAt = 4, kMatchesAt = 12, kPartitionAt = 20, kOffsetAt = 24;
 
 struct Entry {
   size_t pos = 0;  // of its header in the bucket
   std::string_view row;
   int64_t count = 0;
   int64_t matches = 0;
+  RowOrigin origin;
   size_t size() const { return kHeader + row.size(); }
 };
 
@@ -30,8 +35,10 @@ Entry EntryAt(std::string_view bucket, size_t pos) {
   Entry e;
   e.pos = pos;
   const uint32_t length = DecodeFixed32(p);
-  e.count = static_cast<int64_t>(DecodeFixed64(p + 4));
-  e.matches = static_cast<int64_t>(DecodeFixed64(p + 12));
+  e.count = static_cast<int64_t>(DecodeFixed64(p + kCountAt));
+  e.matches = static_cast<int64_t>(DecodeFixed64(p + kMatchesAt));
+  e.origin.partition = DecodeFixed32(p + kPartitionAt);
+  e.origin.offset = DecodeFixed64(p + kOffsetAt);
   e.row = bucket.substr(pos + kHeader, length);
   return e;
 }
@@ -46,14 +53,21 @@ void ForEachEntry(std::string_view bucket, F&& f) {
   }
 }
 
-bool WellFormed(std::string_view bucket, uint64_t* rows) {
+// Whether `bucket` is a whole number of entries with headers of `header` bytes (counting
+// them into *rows); version 1's are rewritten into *upgraded with origins 0.
+bool WellFormed(std::string_view bucket, size_t header, uint64_t* rows, std::string* upgraded) {
   size_t pos = 0;
   while (pos < bucket.size()) {
-    if (bucket.size() - pos < kHeader) return false;
+    if (bucket.size() - pos < header) return false;
     const size_t length = DecodeFixed32(bucket.data() + pos);
-    const auto count = static_cast<int64_t>(DecodeFixed64(bucket.data() + pos + 4));
-    if (bucket.size() - pos - kHeader < length || count <= 0) return false;
-    pos += kHeader + length;
+    const auto count = static_cast<int64_t>(DecodeFixed64(bucket.data() + pos + kCountAt));
+    if (bucket.size() - pos - header < length || count <= 0) return false;
+    if (header != kHeader) {
+      upgraded->append(bucket.substr(pos, kHeaderV1));
+      upgraded->append(kHeader - kHeaderV1, '\0');
+      upgraded->append(bucket.substr(pos + header, length));
+    }
+    pos += header + length;
     ++*rows;
   }
   return !bucket.empty();
@@ -147,10 +161,20 @@ Status JoinOperator::Push(JoinSide side, const Batch& in, Batch* out) {
     keys.push_back(std::move(column));
   }
   const bool preserve_other = Preserved(other);
+  // A joined row carries its left row's origin, a row padded on the left its right row's:
+  // whichever side's change produced it, so a retraction carries its insertion's origin.
+  auto origin_of = [&](size_t from, const RowOrigin& mine, const RowOrigin& theirs) {
+    if (!origins) return;
+    const RowOrigin& o = side == JoinSide::kLeft ? mine : theirs;
+    out->origins.insert(out->origins.end(), out->num_rows() - from,
+                        RowOrigin{o.partition, o.offset, {}});
+  };
   for (size_t r = 0; r < in.num_rows(); ++r) {
     const int64_t w = in.weights[r];
     if (w == 0) continue;
-    const size_t first_out = out->num_rows();
+    const RowOrigin mine = in.origins.size() == in.num_rows()
+                               ? RowOrigin{in.origins[r].partition, in.origins[r].offset, {}}
+                               : RowOrigin{};
     key_buf_.clear();
     bool null_key = false;
     for (const Column& k : keys) {
@@ -171,20 +195,26 @@ Status JoinOperator::Push(JoinSide side, const Batch& in, Batch* out) {
       size_t i = 0;
       ForEachEntry(bucket, [&](const Entry& e) {
         if (residual_ && !pass[i++]) return;
+        size_t first_out = out->num_rows();
         AppendJoined(side, in, r, &e.row, w * e.count, out);
+        origin_of(first_out, mine, e.origin);
         matched += e.count;
         if (!preserve_other) return;
         const int64_t now = e.matches + w;
-        EncodeFixed64(bucket.data() + e.pos + 12, static_cast<uint64_t>(now));
+        EncodeFixed64(bucket.data() + e.pos + kMatchesAt, static_cast<uint64_t>(now));
         if ((e.matches == 0) != (now == 0)) {
+          first_out = out->num_rows();
           AppendPadded(other, e.row, now == 0 ? e.count : -e.count, out);
+          origin_of(first_out, e.origin, e.origin);
         }
       });
     }
-    if (Preserved(side) && matched == 0) AppendJoined(side, in, r, nullptr, w, out);
-    if (!null_key) RETURN_IF_ERROR(Update(side, key_buf_, row_buf_, w, matched));
-    if (origins)
-      out->origins.insert(out->origins.end(), out->num_rows() - first_out, in.origins[r]);
+    if (Preserved(side) && matched == 0) {
+      const size_t first_out = out->num_rows();
+      AppendJoined(side, in, r, nullptr, w, out);
+      origin_of(first_out, mine, mine);
+    }
+    if (!null_key) RETURN_IF_ERROR(Update(side, key_buf_, row_buf_, mine, w, matched));
   }
   return Status::OK();
 }
@@ -235,42 +265,50 @@ void JoinOperator::AppendPadded(JoinSide side, std::string_view row, int64_t wei
 
 // An insertion appends an entry without looking for an equal row (rows are mostly distinct:
 // silver's upsert emits one row per key), so a row may stand in several entries; a retraction
-// takes copies from the first entries equal to it.
+// takes copies from the first entries equal to it with its origin, then from the first equal
+// to it (a changelog retracts a row with the origin it was inserted with).
 Status JoinOperator::Update(JoinSide side, std::string_view key, std::string_view row,
-                            int64_t weight, int64_t matches) {
+                            const RowOrigin& origin, int64_t weight, int64_t matches) {
   SideState& state = sides_[static_cast<int>(side)];
   auto [it, inserted] = state.buckets.try_emplace(key);
   std::string& bucket = it->second;
   if (weight > 0) {
     const size_t pos = bucket.size();
     bucket.resize(pos + kHeader);
-    EncodeFixed32(bucket.data() + pos, static_cast<uint32_t>(row.size()));
-    EncodeFixed64(bucket.data() + pos + 4, static_cast<uint64_t>(weight));
-    EncodeFixed64(bucket.data() + pos + 12, static_cast<uint64_t>(Preserved(side) ? matches : 0));
+    char* p = bucket.data() + pos;
+    EncodeFixed32(p, static_cast<uint32_t>(row.size()));
+    EncodeFixed64(p + kCountAt, static_cast<uint64_t>(weight));
+    EncodeFixed64(p + kMatchesAt, static_cast<uint64_t>(Preserved(side) ? matches : 0));
+    EncodeFixed32(p + kPartitionAt, origin.partition);
+    EncodeFixed64(p + kOffsetAt, origin.offset);
     bucket.append(row);
     ++state.rows;
     state.bytes += kHeader + row.size() + (inserted ? key.size() : 0);
     return Status::OK();
   }
   int64_t remaining = -weight;
-  for (size_t pos = 0; pos < bucket.size() && remaining > 0;) {
-    const char* p = bucket.data() + pos;
-    const size_t length = DecodeFixed32(p);
-    if (length != row.size() || std::memcmp(p + kHeader, row.data(), length) != 0) {
-      pos += kHeader + length;
-      continue;
+  for (const bool same_origin : {true, false}) {
+    for (size_t pos = 0; pos < bucket.size() && remaining > 0;) {
+      const char* p = bucket.data() + pos;
+      const size_t length = DecodeFixed32(p);
+      if (length != row.size() || std::memcmp(p + kHeader, row.data(), length) != 0 ||
+          (same_origin && (DecodeFixed32(p + kPartitionAt) != origin.partition ||
+                           DecodeFixed64(p + kOffsetAt) != origin.offset))) {
+        pos += kHeader + length;
+        continue;
+      }
+      const auto count = static_cast<int64_t>(DecodeFixed64(p + kCountAt));
+      const int64_t taken = std::min(count, remaining);
+      remaining -= taken;
+      if (taken < count) {
+        EncodeFixed64(bucket.data() + pos + kCountAt, static_cast<uint64_t>(count - taken));
+        pos += kHeader + length;
+        continue;
+      }
+      bucket.erase(pos, kHeader + length);
+      --state.rows;
+      state.bytes -= kHeader + length;
     }
-    const auto count = static_cast<int64_t>(DecodeFixed64(p + 4));
-    const int64_t taken = std::min(count, remaining);
-    remaining -= taken;
-    if (taken < count) {
-      EncodeFixed64(bucket.data() + pos + 4, static_cast<uint64_t>(count - taken));
-      pos += kHeader + length;
-      continue;
-    }
-    bucket.erase(pos, kHeader + length);
-    --state.rows;
-    state.bytes -= kHeader + length;
   }
   if (bucket.empty()) {
     if (!inserted) state.bytes -= key.size();
@@ -332,7 +370,10 @@ Status JoinOperator::SaveState(std::string* out) const {
 
 Status JoinOperator::LoadState(std::string_view in) {
   if (stats().keys != 0) return Status::FailedPrecondition("join: state already loaded");
-  ASSIGN_OR_RETURN(std::string_view body, UnsealState(in, "join", kStateVersion, Fingerprint()));
+  uint32_t version = 0;
+  ASSIGN_OR_RETURN(std::string_view body,
+                   UnsealState(in, "join", 1, kStateVersion, Fingerprint(), &version));
+  const size_t header = version == 1 ? kHeaderV1 : kHeader;
   ByteReader reader(body);
   SideState loaded[2];
   for (SideState& side : loaded) {
@@ -340,12 +381,17 @@ Status JoinOperator::LoadState(std::string_view in) {
     if (!reader.GetVarint64(&count)) return Status::Corruption("join state: truncated");
     for (uint64_t i = 0; i < count; ++i) {
       std::string_view key, bucket;
+      std::string upgraded;
       const size_t at = reader.position();
       if (!reader.GetLengthPrefixed(&key) || !reader.GetLengthPrefixed(&bucket) ||
-          !WellFormed(bucket, &side.rows) ||
-          !side.buckets.try_emplace(std::string(key), std::string(bucket)).second) {
+          !WellFormed(bucket, header, &side.rows, &upgraded)) {
         return Status::Corruption("join state: the key at byte " + std::to_string(at) +
                                   " is malformed");
+      }
+      if (header != kHeader) bucket = upgraded;
+      if (!side.buckets.try_emplace(std::string(key), std::string(bucket)).second) {
+        return Status::Corruption("join state: the key at byte " + std::to_string(at) +
+                                  " is there twice");
       }
       side.bytes += key.size() + bucket.size();
     }

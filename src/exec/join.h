@@ -12,18 +12,21 @@
 // So a change of a customer retracts and re-emits exactly the joined rows of that customer,
 // and a deleted customer turns a left join's rows into (order, NULLs). Each change row is
 // applied in order; a change of side S is joined with the other side's current rows, then S's
-// rows are updated (Δ(L ⋈ R) = ΔL ⋈ R + L' ⋈ ΔR). Output rows carry the origin of the change
-// that caused them when `in` tracks origins.
+// rows are updated (Δ(L ⋈ R) = ΔL ⋈ R + L' ⋈ ΔR). When `in` tracks origins, a joined row
+// carries its left row's origin and a row padded on the left its right row's (each kept row
+// keeps its origin), whichever side's change produced it: a retraction carries the origin its
+// insertion had.
 //
 // State, per side: an open-addressing hash table (absl::flat_hash_map) from the key's
 // canonical encoding (exec/row_codec.h) to one byte string holding that key's rows back to
-// back, each entry as [fixed32 row length][fixed64 count][fixed64 matches][exact row
-// encoding] — no heap node per row. An insertion appends an entry (an equal row may stand in
-// several); a retraction takes copies from the first equal entries. `matches` is kept on a
-// preserved side only: the number of the other side's rows the row joins with, which decides when
-// its NULL-padded row appears or leaves. Rows with a NULL key are not kept (they never match). The
-// state, and the sum of the output, depend only on the multiset of changes pushed
-// (exec/operator.h).
+// back, each entry as [fixed32 row length][fixed64 count][fixed64 matches][fixed32
+// partition][fixed64 offset][exact row encoding] — no heap node per row. An insertion
+// appends an entry (an equal row may stand in several); a retraction takes copies from the
+// first equal entries with its origin, then from the first equal ones. `matches` is kept on
+// a preserved side only: the number of the other side's rows the row joins with, which
+// decides when its NULL-padded row appears or leaves. Rows with a NULL key are not kept
+// (they never match). The state, and the sum of the output, depend only on the multiset of
+// changes pushed (exec/operator.h).
 //
 // The state is unbounded: every current row of both inputs is kept (`strata check` says so).
 //
@@ -101,10 +104,10 @@ class JoinOperator {
                     int64_t weight, Batch* out) const;
   // Appends to `out` the NULL-padded row of the encoded row `row` of side `side`.
   void AppendPadded(JoinSide side, std::string_view row, int64_t weight, Batch* out) const;
-  // Adds `weight` copies of `row` (with `matches`) to side `side` under `key` (removes them
-  // when `weight` < 0).
-  Status Update(JoinSide side, std::string_view key, std::string_view row, int64_t weight,
-                int64_t matches);
+  // Adds `weight` copies of `row` (with `origin` and `matches`) to side `side` under `key`
+  // (removes them when `weight` < 0).
+  Status Update(JoinSide side, std::string_view key, std::string_view row, const RowOrigin& origin,
+                int64_t weight, int64_t matches);
 
   sql::JoinType type_;
   std::vector<Type> types_[2];

@@ -304,11 +304,20 @@ Result<std::string_view> UnsealLegacyState(std::string_view in, const std::strin
 
 Result<std::string_view> UnsealState(std::string_view in, std::string_view kind, uint32_t version,
                                      uint32_t fingerprint) {
+  uint32_t read = 0;
+  return UnsealState(in, kind, version, version, fingerprint, &read);
+}
+
+Result<std::string_view> UnsealState(std::string_view in, std::string_view kind,
+                                     uint32_t min_version, uint32_t max_version,
+                                     uint32_t fingerprint, uint32_t* version) {
   const std::string name(kind);
   std::string_view body;
+  *version = 1;
   if (LooksSealed(in)) {
-    ASSIGN_OR_RETURN(Unsealed u, Unseal(in, kind, version, version, name + " state"));
+    ASSIGN_OR_RETURN(Unsealed u, Unseal(in, kind, min_version, max_version, name + " state"));
     body = u.body;
+    *version = u.version;
   } else {
     ASSIGN_OR_RETURN(body, UnsealLegacyState(in, name));
   }

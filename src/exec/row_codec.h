@@ -75,6 +75,10 @@ void SealState(size_t start, std::string* out);
 // releases (a version byte, the fingerprint, the body, a CRC32C) read as version 1.
 Result<std::string_view> UnsealState(std::string_view in, std::string_view kind, uint32_t version,
                                      uint32_t fingerprint);
+// The same for a kind with versions min_version to max_version, the one read in *version.
+Result<std::string_view> UnsealState(std::string_view in, std::string_view kind,
+                                     uint32_t min_version, uint32_t max_version,
+                                     uint32_t fingerprint, uint32_t* version);
 
 // A fingerprint component for a type (id, precision, scale).
 void AppendTypeFingerprint(const Type& type, std::string* out);

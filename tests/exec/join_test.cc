@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <random>
 
@@ -107,6 +108,48 @@ TEST(JoinTest, LeftJoinPadsUnmatchedRowsAndTakesThePaddingBack) {
   EXPECT_EQ(h.emitted, (Consolidated{{{I(1), I(10), N(), N()}, 1}, {{N(), I(30), N(), N()}, 1}}));
   ASSERT_TRUE(h.Push(JoinSide::kLeft, {Del({N(), I(30)})}).ok());
   EXPECT_EQ(h.emitted, (Consolidated{{{I(1), I(10), N(), N()}, 1}}));
+}
+
+// A joined row carries its left row's origin, a row padded on the left its right row's,
+// whichever side's change produced it: its retraction carries its insertion's origin.
+TEST(JoinTest, JoinedRowsCarryTheOriginOfTheirRowsNotOfTheChange) {
+  Harness h("FULL JOIN", "a.k = b.k");
+  ASSERT_TRUE(h.op);
+  auto origins = [&](JoinSide side, const std::vector<ChangeRow>& rows) {
+    Batch out = MakeBatch(h.op->output_types());
+    EXPECT_TRUE(h.op->Push(side, MakeInput(kSide, rows), &out).ok());
+    std::vector<std::pair<int64_t, uint64_t>> got;  // (weight, partition * 100 + offset)
+    for (size_t r = 0; r < out.num_rows(); ++r)
+      got.emplace_back(out.weights[r], out.origins[r].partition * 100 + out.origins[r].offset);
+    std::sort(got.begin(), got.end());
+    return got;
+  };
+  using Got = std::vector<std::pair<int64_t, uint64_t>>;
+  // (1, 10) from partition 0 offset 5; (1, 100) from partition 1 offset 7.
+  EXPECT_EQ(origins(JoinSide::kLeft, {{{I(1), I(10)}, +1, 0, 5}}), (Got{{1, 5}}));
+  // The right row's arrival takes back (l, NULLs) and adds (l, r): both the left row's.
+  EXPECT_EQ(origins(JoinSide::kRight, {{{I(1), I(100)}, +1, 1, 7}}), (Got{{-1, 5}, {1, 5}}));
+  // The left row leaves: (l, r) goes with the left row's origin, (NULLs, r) comes with the
+  // right row's.
+  EXPECT_EQ(origins(JoinSide::kLeft, {{{I(1), I(10)}, -1, 0, 5}}), (Got{{-1, 5}, {1, 107}}));
+  // Back again from another record, then the right row leaves: the pair goes with the
+  // origin it came with.
+  EXPECT_EQ(origins(JoinSide::kLeft, {{{I(1), I(10)}, +1, 0, 9}}), (Got{{-1, 107}, {1, 9}}));
+  EXPECT_EQ(origins(JoinSide::kRight, {{{I(1), I(100)}, -1, 1, 7}}), (Got{{-1, 9}, {1, 9}}));
+}
+
+// Equal rows from different records: a retraction takes the one with its origin.
+TEST(JoinTest, ARetractionTakesTheEqualRowWithItsOrigin) {
+  Harness h("JOIN", "a.k = b.k");
+  ASSERT_TRUE(h.op);
+  ASSERT_TRUE(h.Push(JoinSide::kRight, {{{I(1), I(100)}, +1, 0, 1}}).ok());
+  ASSERT_TRUE(h.Push(JoinSide::kLeft, {{{I(1), I(10)}, +1, 0, 2}, {{I(1), I(10)}, +1, 0, 3}}).ok());
+  ASSERT_TRUE(h.Push(JoinSide::kLeft, {{{I(1), I(10)}, -1, 0, 3}}).ok());
+  Batch out = MakeBatch(h.op->output_types());
+  ASSERT_TRUE(
+      h.op->Push(JoinSide::kRight, MakeInput(kSide, {{{I(1), I(100)}, -1, 0, 1}}), &out).ok());
+  ASSERT_EQ(out.num_rows(), 1u);
+  EXPECT_EQ(out.origins[0].offset, 2u);  // the row of offset 3 was taken back
 }
 
 TEST(JoinTest, ARetractionOfARowNeverInsertedIsRefused) {
