@@ -1,7 +1,8 @@
 -- Orders enriched with customers (README: "Joins"): order events arrive over HTTP, the
 -- customers table of an operational PostgreSQL database is followed through change data
--- capture, and gold joins the two. A customer who moves to another region moves their
--- revenue between the region rows; a deleted customer's orders fall back to region NULL.
+-- capture; gold joins the two, and silver keeps each order joined with its customer. A
+-- customer who moves to another region moves their revenue between the region rows; a
+-- deleted customer's orders fall back to region NULL.
 --
 -- The source table, in PostgreSQL:
 --   CREATE TABLE public.customers (
@@ -56,10 +57,28 @@ FROM silver.orders o LEFT JOIN silver.customers c ON o.customer_id = c.id
 WHERE o.status <> 'cancelled'
 GROUP BY c.region;
 
--- gold: per segment, the customers who ordered and what they spent (an inner join). Lambda:
--- batch recomputes plus the stream.
+-- silver: each order with its customer's region and segment, kept current as either side
+-- changes (a LEFT JOIN: NULLs while the customer is unknown or after it is deleted). One row
+-- per order: ON equates the customers' whole key, so an order meets one customer at most.
+CREATE TABLE silver.orders_enriched (
+  order_id text NOT NULL,
+  customer_id bigint,
+  region text,
+  segment text,
+  amount numeric(12,2) NOT NULL,
+  status text NOT NULL,
+  PRIMARY KEY (order_id)
+) WITH (layer = 'silver');
+
+INSERT INTO silver.orders_enriched
+SELECT o.order_id, c.id, c.region, c.segment, o.amount, o.status
+FROM silver.orders o LEFT JOIN silver.customers c ON o.customer_id = c.id;
+
+-- gold: per segment, the customers who ordered and what they spent (the orders of known
+-- customers). Lambda: batch recomputes plus the stream.
 CREATE MATERIALIZED VIEW gold.segments
 WITH (owner = 'growth', freshness = '1 minute', serving = 'lambda', batch_every = '10 minutes') AS
-SELECT c.segment, count(DISTINCT c.id) AS customers, count(*) AS orders, sum(o.amount) AS spent
-FROM silver.orders o JOIN silver.customers c ON o.customer_id = c.id
-GROUP BY c.segment;
+SELECT segment, count(DISTINCT customer_id) AS customers, count(*) AS orders, sum(amount) AS spent
+FROM silver.orders_enriched
+WHERE segment IS NOT NULL
+GROUP BY segment;

@@ -15,6 +15,13 @@ using exec::CompiledExpression;
 
 namespace {
 
+Result<std::unique_ptr<exec::JoinOperator>> MakeJoin(const sql::JoinSpec& join) {
+  std::vector<Type> types = sql::ColumnTypes(join.columns);
+  const auto split = types.begin() + static_cast<ptrdiff_t>(join.left_columns);
+  return exec::JoinOperator::Make(join, std::vector<Type>(types.begin(), split),
+                                  std::vector<Type>(split, types.end()));
+}
+
 Status InSink(std::string_view table) {
   return Status::FailedPrecondition(std::string(table) + " is kept in the side sink");
 }
@@ -104,13 +111,18 @@ Status PipelineExecutor::InitSilver(const sql::SilverTable& s) {
         bronze.decoder = std::make_unique<format::PayloadDecoder>(specs, bronze.table->format);
       }
     } else {
+      // From a silver table, or two joined (once when it is joined with itself).
       bool found = false;
       for (auto& other : silver_) {
-        if (other->table->name != in.source) continue;
+        if (other->table->name != in.source && !(in.join && other->table->name == in.join->right))
+          continue;
         other->silver_consumers.push_back(node.get());
         found = true;
       }
       STRATA_ASSERT(found);  // the binder resolved it to an earlier silver table
+      if (in.join) {
+        ASSIGN_OR_RETURN(node->join, MakeJoin(*in.join));
+      }
     }
     if (in.where) {
       ASSIGN_OR_RETURN(auto w, Compile(*in.where));
@@ -155,12 +167,7 @@ Status PipelineExecutor::InitGold(const sql::GoldView& g) {
   auto node = std::make_unique<GoldNode>();
   node->view = &g;
   if (g.join) {
-    const std::vector<sql::ColumnSchema>& row = g.join->columns;
-    std::vector<Type> types = sql::ColumnTypes(row);
-    const auto split = types.begin() + static_cast<ptrdiff_t>(g.join->left_columns);
-    ASSIGN_OR_RETURN(node->join,
-                     exec::JoinOperator::Make(*g.join, std::vector<Type>(types.begin(), split),
-                                              std::vector<Type>(split, types.end())));
+    ASSIGN_OR_RETURN(node->join, MakeJoin(*g.join));
   }
   if (g.where) {
     ASSIGN_OR_RETURN(auto w, Compile(*g.where));
@@ -417,9 +424,12 @@ const LateCounters* PipelineExecutor::late_counters(std::string_view view) const
   return nullptr;
 }
 
-std::optional<exec::JoinStats> PipelineExecutor::join_stats(std::string_view view) const {
+std::optional<exec::JoinStats> PipelineExecutor::join_stats(std::string_view node) const {
   for (const auto& g : gold_) {
-    if (g->view->name == view && g->join) return g->join->stats();
+    if (g->view->name == node && g->join) return g->join->stats();
+  }
+  for (const auto& s : silver_) {
+    if (s->table->name == node && s->join) return s->join->stats();
   }
   return std::nullopt;
 }

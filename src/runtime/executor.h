@@ -11,7 +11,8 @@
 // are late (exec::LateOperator), evaluate the group keys and aggregate arguments, aggregate.
 // A view over a join (FROM a JOIN b) reads both silver tables: each one's changes go to its
 // side of the view's exec::JoinOperator, whose changes of the joined row the view then
-// filters and aggregates.
+// filters and aggregates. A silver table fed by a join does the same before its filter,
+// projection and constraints, and keeps the joined rows one for one.
 // The operators decide what happens to a row; the executor walks the graph, hands each
 // operator its rows and, for event time, each record's watermark at arrival
 // (exec::WatermarkTracker, one per bronze table with a watermark), and keeps the offsets and
@@ -214,8 +215,8 @@ class PipelineExecutor {
   const SilverCounters* counters(std::string_view silver) const;
   // A windowed view's late counters; null for another name.
   const LateCounters* late_counters(std::string_view view) const;
-  // The size of view `view`'s join state; none for a view without a join.
-  std::optional<exec::JoinStats> join_stats(std::string_view view) const;
+  // The size of the join state of view or silver table `node`; none without a join.
+  std::optional<exec::JoinStats> join_stats(std::string_view node) const;
   // Per bronze table with a watermark that a silver table reads; `now` decides idleness.
   std::vector<WatermarkInfo> Watermarks(Micros now) const;
   // The watermark of the bronze table that `table` (a silver table or gold view) reads,
@@ -256,7 +257,9 @@ class PipelineExecutor {
   Status PushInput(SilverNode& node, size_t input, std::span<const log::RecordView> records,
                    const Batch& decoded, const std::vector<format::RowError>& errors);
   // The changes of the silver table `node` reads (its one input, from silver).
-  Status PushSilverChanges(SilverNode& node, const Batch& changes);
+  // `changes` of silver table `source` into silver table `node` reading it (through its
+  // join, if any).
+  Status PushSilverChanges(SilverNode& node, const std::string& source, const Batch& changes);
   // Filter and project `rows` (the input's source rows) to silver rows; a row that fails
   // is quarantined, unless it is a retraction (its insertion was quarantined already).
   Status Project(SilverNode& node, size_t input, const Batch& rows, Batch* silver);

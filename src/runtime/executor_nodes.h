@@ -74,6 +74,7 @@ struct PipelineExecutor::SilverNode {
   };
   const sql::SilverTable* table = nullptr;
   std::vector<Input> inputs;
+  std::unique_ptr<exec::JoinOperator> join;           // FROM a JOIN b: the joined row is the input
   std::optional<exec::ExpectOperator> expect;         // the constraints
   std::unique_ptr<exec::UpsertOperator> upsert;       // a primary key over bronze inputs
   std::unique_ptr<exec::AggregateOperator> multiset;  // otherwise: count(*) per row

@@ -121,12 +121,25 @@ Status PipelineExecutor::PushInput(SilverNode& node, size_t input,
   return ApplySilver(node, std::move(silver));
 }
 
-Status PipelineExecutor::PushSilverChanges(SilverNode& node, const Batch& changes) {
-  for (int64_t w : changes.weights)
-    node.counters.records += w > 0;
-  Batch silver;
-  RETURN_IF_ERROR(Project(node, 0, changes, &silver));
-  return ApplySilver(node, std::move(silver));
+Status PipelineExecutor::PushSilverChanges(SilverNode& node, const std::string& source,
+                                           const Batch& changes) {
+  auto apply = [&](const Batch& rows) -> Status {
+    for (int64_t w : rows.weights)
+      node.counters.records += w > 0;
+    Batch silver;
+    RETURN_IF_ERROR(Project(node, 0, rows, &silver));
+    return ApplySilver(node, std::move(silver));
+  };
+  if (!node.join) return apply(changes);
+  // Each side `source` is on (both, one after the other, for a join of a table with itself).
+  const sql::SilverInput& in = *node.inputs[0].input;
+  for (exec::JoinSide side : {exec::JoinSide::kLeft, exec::JoinSide::kRight}) {
+    if ((side == exec::JoinSide::kLeft ? in.source : in.join->right) != source) continue;
+    Batch joined = exec::MakeBatch(node.join->output_types());
+    RETURN_IF_ERROR(node.join->Push(side, changes, &joined).WithContext(node.table->name));
+    if (joined.num_rows() > 0) RETURN_IF_ERROR(apply(joined));
+  }
+  return Status::OK();
 }
 
 const std::string& PipelineExecutor::SourceOf(const SilverNode& node) const {
@@ -145,18 +158,23 @@ exec::QuarantineRecord PipelineExecutor::QuarantinedRow(const SilverNode& node, 
   // source's rows (a read failed) or this table's (a constraint failed).
   const sql::SilverInput& in = *node.inputs[0].input;
   const std::vector<sql::ColumnSchema>& columns =
-      source_row ? *plan_.FindNodeColumns(in.source) : node.table->columns;
+      source_row ? plan_.InputColumns(in) : node.table->columns;
   QueryResult one;
-  for (const auto& c : columns) {
-    one.names.push_back(c.name);
-    one.types.push_back(c.type);
+  for (size_t c = 0; c < columns.size(); ++c) {
+    // A joined row's columns by their qualified names ("o.id", "c.id").
+    const sql::JoinSpec* j = source_row && in.join ? &*in.join : nullptr;
+    one.names.push_back(j ? (c < j->left_columns ? j->left_qualifier : j->right_qualifier) + "." +
+                                columns[c].name
+                          : columns[c].name);
+    one.types.push_back(columns[c].type);
   }
   one.rows = exec::MakeBatch(one.types);
   for (size_t c = 0; c < columns.size(); ++c)
     one.rows.columns[c].AppendFrom(rows.columns[c], r);
   one.rows.weights.push_back(1);
   exec::QuarantineRecord q =
-      Quarantined(in.source, origin, std::move(reason), std::move(constraint));
+      Quarantined(in.join ? in.source + " JOIN " + in.join->right : in.source, origin,
+                  std::move(reason), std::move(constraint));
   q.payload = FormatJsonLines(one);
   q.payload.pop_back();  // the line's end
   return q;
@@ -244,7 +262,7 @@ Status PipelineExecutor::ApplySilver(SilverNode& node, Batch rows) {
   for (GoldNode* gold : node.consumers)
     RETURN_IF_ERROR(PushSilverToGold(*gold, node.table->name, changes));
   for (SilverNode* silver : node.silver_consumers)
-    RETURN_IF_ERROR(PushSilverChanges(*silver, changes));
+    RETURN_IF_ERROR(PushSilverChanges(*silver, node.table->name, changes));
   return Status::OK();
 }
 

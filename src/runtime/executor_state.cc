@@ -10,12 +10,12 @@ namespace strata::runtime {
 // State layout: a sealed container (common/sealed.h) of kind "pipeline", version 5, whose
 // body is the logic text, then per bronze table its offsets, per bronze table with a
 // watermark its greatest event time per partition, per silver node its operator state,
-// counters and quarantine, per gold node its operator state (over a join, then the join's
-// state; with a window, the session state, the late rows, the late records and counters);
-// then the pending Lambda boundaries and the epoch starts (each a count, then offsets like
-// the executor's), and per Lambda view its epochs' changelogs; all length-prefixed. Each
-// operator state is a container of its own. A pipeline without joins writes the bytes it
-// wrote before joins existed.
+// counters and quarantine (fed by a join, the join's state after the operator state), per
+// gold node its operator state (over a join, then the join's state; with a window, the session
+// state, the late rows, the late records and counters); then the pending Lambda boundaries and the
+// epoch starts (each a count, then offsets like the executor's), and per Lambda view its epochs'
+// changelogs; all length-prefixed. Each operator state is a container of its own. A pipeline
+// without joins writes the bytes it wrote before joins existed.
 //
 // Earlier releases wrote "STEX", a u32 version (2 to 4), the same body and a CRC32C: Load
 // reads those too. Version 4 is version 5's body; version 3 (before the graph) kept the
@@ -130,6 +130,11 @@ Status PipelineExecutor::Save(std::string* out) const {
     state.clear();  // SaveState appends
     RETURN_IF_ERROR(s->upsert ? s->upsert->SaveState(&state) : s->multiset->SaveState(&state));
     PutLengthPrefixed(out, state);
+    if (s->join) {
+      state.clear();
+      RETURN_IF_ERROR(s->join->SaveState(&state));
+      PutLengthPrefixed(out, state);
+    }
     const SilverCounters& c = s->counters;
     for (uint64_t v : {c.records, c.filtered, c.quarantined, c.dropped})
       PutVarint64(out, v);
@@ -201,6 +206,10 @@ Status PipelineExecutor::LoadSilver(SilverNode& s, uint32_t version, Decoder* d)
   std::string_view state;
   if (!d->GetLengthPrefixed(&state)) return Corrupt("truncated silver state");
   RETURN_IF_ERROR(s.upsert ? s.upsert->LoadState(state) : s.multiset->LoadState(state));
+  if (s.join) {
+    if (!d->GetLengthPrefixed(&state)) return Corrupt("truncated join state");
+    RETURN_IF_ERROR(s.join->LoadState(state).WithContext(s.table->name));
+  }
   SilverCounters& c = s.counters;
   uint64_t n;
   if (!d->GetVarint64(&c.records) || !d->GetVarint64(&c.filtered) ||

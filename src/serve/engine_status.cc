@@ -63,18 +63,31 @@ std::string LaneStatusJson(log::Store* store, const std::string& name, const sql
       .Finish();
 }
 
+// A join's type and the size of its state.
+std::string JoinStatusJson(const sql::JoinSpec& spec, const exec::JoinStats& stats) {
+  return JsonObject()
+      .Add("type", sql::JoinTypeName(spec.type))
+      .Add("keys", stats.keys)
+      .Add("rows", stats.rows)
+      .Add("state_bytes", stats.bytes)
+      .Finish();
+}
+
 std::string SilverStatusJson(const sql::Pipeline& plan, const runtime::PipelineExecutor& executor) {
   std::string silver = "[";
   for (size_t i = 0; i < plan.silver.size(); ++i) {
     const auto& s = plan.silver[i];
     const runtime::SilverCounters* c = executor.counters(s.name);
-    silver += (i ? "," : "") + JsonObject()
-                                   .Add("name", s.name)
-                                   .Add("records", c->records)
-                                   .Add("filtered", c->filtered)
-                                   .Add("quarantined", c->quarantined)
-                                   .Add("dropped", c->dropped)
-                                   .Finish();
+    JsonObject o;
+    o.Add("name", s.name)
+        .Add("records", c->records)
+        .Add("filtered", c->filtered)
+        .Add("quarantined", c->quarantined)
+        .Add("dropped", c->dropped);
+    if (std::optional<exec::JoinStats> join = executor.join_stats(s.name)) {
+      o.AddRaw("join", JoinStatusJson(*s.inputs[0].join, *join));
+    }
+    silver += (i ? "," : "") + o.Finish();
   }
   return silver + "]";
 }
@@ -146,12 +159,7 @@ std::string Engine::GoldStatusLocked(
       AddLateStatus(main_->plan, g, *late, watermark_info, &o);
     }
     if (std::optional<exec::JoinStats> join = lane->executor->join_stats(g.name)) {
-      o.AddRaw("join", JsonObject()
-                           .Add("type", sql::JoinTypeName(g.join->type))
-                           .Add("keys", join->keys)
-                           .Add("rows", join->rows)
-                           .Add("state_bytes", join->bytes)
-                           .Finish());
+      o.AddRaw("join", JoinStatusJson(*g.join, *join));
     }
     gold += (i ? "," : "") + o.Finish();
   }

@@ -43,20 +43,27 @@ Status PipelineBinder::BindInsert(const InsertSelect& insert, SourceLocation at)
   const Select& select = insert.select;
   std::string where = "an INSERT into a silver table";
   RETURN_IF_ERROR(RejectClauses(select, where, insert.target.location, false));
-  if (select.join) {
-    return errors_.At(select.join->location,
-                      "a join is not supported in " + where +
-                          " yet: join the silver tables in a gold view (CREATE MATERIALIZED VIEW "
-                          "... FROM silver.a JOIN silver.b ON ...)");
-  }
   ASSIGN_OR_RETURN(const Declared* source, ResolveSource(select.from, Layer::kBronze, name));
   SilverInput input;
   input.from_silver = source->layer == Layer::kSilver;
-  const std::vector<ColumnSchema>& columns = input.from_silver
-                                                 ? pipeline_.silver[source->index].columns
-                                                 : pipeline_.bronze[source->index].columns;
   input.source = ToString(select.from.table);
-  Scope scope = MakeScope(select.from, input.source, &columns);
+  std::optional<JoinSpec> join;
+  if (select.join) {
+    if (!input.from_silver) {
+      return errors_.At(select.from.table.location,
+                        name + " joins " + input.source +
+                            ", a bronze table: a join reads two silver tables (join the "
+                            "silver table that holds its records)");
+    }
+    ASSIGN_OR_RETURN(join, BindJoinSpec(select, name, input.source));
+  }
+  const std::vector<ColumnSchema>* columns =
+      join ? &join->columns
+           : (input.from_silver ? &pipeline_.silver[source->index].columns
+                                : &pipeline_.bronze[source->index].columns);
+  Scope scope = join ? MakeJoinScope(select, input.source, join->right, columns,
+                                     static_cast<int>(join->left_columns))
+                     : MakeScope(select.from, input.source, columns);
   std::string clause =
       where + " (silver transforms one record at a time; aggregate in a gold view)";
   ExprBinder binder(errors_, scope, BindOptions{clause, true});
@@ -71,7 +78,7 @@ Status PipelineBinder::BindInsert(const InsertSelect& insert, SourceLocation at)
     input.where = std::move(w);
   }
   std::vector<int> target_of_item;
-  RETURN_IF_ERROR(MapInsertColumns(insert, target, columns.size(), &target_of_item));
+  RETURN_IF_ERROR(MapInsertColumns(insert, target, items.outputs.size(), &target_of_item));
   std::vector<std::optional<BoundExpr>> values(target.columns.size());
   for (size_t i = 0; i < items.outputs.size(); ++i) {
     const Expr& e = *items.outputs[i].expr;
@@ -91,10 +98,13 @@ Status PipelineBinder::BindInsert(const InsertSelect& insert, SourceLocation at)
     }
     input.projections.push_back(std::move(*values[c]));
   }
-  if (input.from_silver) {
+  if (join) {
+    RETURN_IF_ERROR(CheckJoinRowForRow(*join, target, input, select.from.table.location));
+  } else if (input.from_silver) {
     RETURN_IF_ERROR(
         CheckRowForRow(pipeline_.silver[source->index], target, input, select.from.table.location));
   }
+  input.join = std::move(join);
   pipeline_.silver[index].inputs.push_back(std::move(input));
   return Status::OK();
 }
@@ -131,17 +141,68 @@ Status PipelineBinder::CheckRowForRow(const SilverTable& source, const SilverTab
   return Status::OK();
 }
 
-Status PipelineBinder::MapInsertColumns(const InsertSelect& insert, const SilverTable& target,
-                                        size_t source_columns, std::vector<int>* target_of_item) {
-  const Select& select = insert.select;
-  size_t items = 0;
-  for (const SelectItem& item : select.items) {
-    if (item.expr->kind == ExprKind::kStar) {
-      items += source_columns;
-    } else {
-      ++items;
+// A silver table fed by a join keeps the joined rows one for one. With a primary key, two
+// live joined rows must never share it: the key holds one side's key columns as they are,
+// and the other side's too unless ON equates that side's whole key with the first side's
+// row (then a row of the first side meets at most one row of the other).
+Status PipelineBinder::CheckJoinRowForRow(const JoinSpec& join, const SilverTable& target,
+                                          const SilverInput& input, SourceLocation at) {
+  const SilverTable& left = *pipeline_.FindSilver(input.source);
+  const SilverTable& right = *pipeline_.FindSilver(join.right);
+  const std::string reads = target.name + " reads " + left.name + " joined with " + right.name;
+  if (target.dedupe_order >= 0) {
+    return errors_.At(at, reads + ", whose primary keys already chose each key's version: " +
+                              "dedupe_order applies to a table fed by bronze tables");
+  }
+  if (target.primary_key.empty()) return Status::OK();
+  for (const SilverTable* side : {&left, &right}) {
+    if (side->primary_key.empty()) {
+      return errors_.At(at, reads + "; " + side->name + " has no primary key, so " + target.name +
+                                " cannot have one: it keeps the joined rows " + "one for one");
     }
   }
+  // The first key column of `side` (its columns start at `first` in the joined row) the
+  // target's key does not hold as it is; -1 when it holds them all.
+  auto missing = [&](const SilverTable& side, size_t first) {
+    for (int k : side.primary_key) {
+      bool kept = false;
+      for (int mine : target.primary_key) {
+        const BoundExpr& e = input.projections[mine];
+        kept = kept || (e.kind == BoundKind::kColumn && e.column == static_cast<int>(first) + k);
+      }
+      if (!kept) return k;
+    }
+    return -1;
+  };
+  // Whether ON equates every key column of `side` (as it is) with the other side's row.
+  auto determined = [](const SilverTable& side, const std::vector<BoundExpr>& keys) {
+    for (int k : side.primary_key) {
+      bool equated = false;
+      for (const BoundExpr& e : keys)
+        equated = equated || (e.kind == BoundKind::kColumn && e.column == k);
+      if (!equated) return false;
+    }
+    return true;
+  };
+  const int left_missing = missing(left, 0);
+  const int right_missing = missing(right, join.left_columns);
+  if (left_missing < 0 && (right_missing < 0 || determined(right, join.right_keys))) {
+    return Status::OK();
+  }
+  if (right_missing < 0 && determined(left, join.left_keys)) return Status::OK();
+  const bool name_left = left_missing >= 0;
+  const SilverTable& side = name_left ? left : right;
+  const SilverTable& other = name_left ? right : left;
+  return errors_.At(
+      at, reads + ": its primary key must include " + side.name + "'s key column " +
+              Quoted(side.columns[name_left ? left_missing : right_missing].name) +
+              " as it is (it keeps the joined rows one for one: its key holds one side's key, "
+              "and the other's unless ON equates all of " +
+              other.name + "'s key with the first side, as in ON o.customer_id = c.id)");
+}
+
+Status PipelineBinder::MapInsertColumns(const InsertSelect& insert, const SilverTable& target,
+                                        size_t items, std::vector<int>* target_of_item) {
   SourceLocation at = insert.target.location;
   if (insert.columns.empty()) {
     if (items > target.columns.size()) {

@@ -1,5 +1,5 @@
-// FROM silver.a JOIN silver.b ON ... in a gold view: the joined row, the key pairs and the
-// residual condition (plan.h, JoinSpec).
+// FROM silver.a JOIN silver.b ON ... in a gold view or a silver INSERT: the joined row, the
+// key pairs and the residual condition (plan.h, JoinSpec).
 #include "sql/bind_select.h"
 #include "sql/binder.h"
 #include "sql/pipeline_binder.h"
@@ -35,21 +35,10 @@ void Conjuncts(BoundExpr e, std::vector<BoundExpr>* out) {
 }  // namespace
 
 Status PipelineBinder::BindJoin(const Select& select, GoldView* gold) {
-  const JoinClause& j = *select.join;
   if (gold->from_gold) {
     return errors_.At(select.from.table.location,
                       gold->name + " joins " + gold->source +
                           ", a gold view: a join reads two silver tables (aggregate after it)");
-  }
-  ASSIGN_OR_RETURN(const Declared* right, ResolveSource(j.right, Layer::kSilver, gold->name));
-  JoinSpec spec;
-  spec.type = j.type;
-  spec.right = ToString(j.right.table);
-  spec.defined_at = j.location;
-  if (right->layer != Layer::kSilver) {
-    return errors_.At(j.right.table.location, gold->name + " joins " + spec.right +
-                                                  ", a gold view: a join reads two silver "
-                                                  "tables (aggregate after it)");
   }
   if (IsWindowed(select)) {
     return errors_.At(select.group_by[0]->location,
@@ -57,7 +46,31 @@ Status PipelineBinder::BindJoin(const Select& select, GoldView* gold) {
                       "silver table in its own view, or group the join by a time column "
                       "(e.g. date_trunc('hour', o.event_ts))");
   }
-  const std::vector<ColumnSchema>& left = *pipeline_.FindNodeColumns(gold->source);
+  ASSIGN_OR_RETURN(JoinSpec spec, BindJoinSpec(select, gold->name, gold->source));
+  gold->join = std::move(spec);
+  return Status::OK();
+}
+
+Result<JoinSpec> PipelineBinder::BindJoinSpec(const Select& select, const std::string& reader,
+                                              const std::string& left_name) {
+  const JoinClause& j = *select.join;
+  // A silver reader resolves like its FROM: bronze, or a silver table defined before it.
+  const Layer want = tables_.at(reader).layer == Layer::kSilver ? Layer::kBronze : Layer::kSilver;
+  ASSIGN_OR_RETURN(const Declared* right, ResolveSource(j.right, want, reader));
+  JoinSpec spec;
+  spec.type = j.type;
+  spec.right = ToString(j.right.table);
+  spec.defined_at = j.location;
+  if (right->layer != Layer::kSilver) {
+    return errors_.At(j.right.table.location,
+                      reader + " joins " + spec.right +
+                          (right->layer == Layer::kGold
+                               ? ", a gold view: a join reads two silver tables (aggregate "
+                                 "after it)"
+                               : ", a bronze table: a join reads two silver tables (join "
+                                 "the silver table that holds its records)"));
+  }
+  const std::vector<ColumnSchema>& left = *pipeline_.FindNodeColumns(left_name);
   const std::vector<ColumnSchema>& right_columns = *pipeline_.FindNodeColumns(spec.right);
   const bool pad_left = j.type == JoinType::kRight || j.type == JoinType::kFull;
   const bool pad_right = j.type == JoinType::kLeft || j.type == JoinType::kFull;
@@ -71,11 +84,11 @@ Status PipelineBinder::BindJoin(const Select& select, GoldView* gold) {
   }
   spec.left_columns = left.size();
   const int first_right = static_cast<int>(left.size());
-  Scope scope = MakeJoinScope(select, gold->source, spec.right, &spec.columns, first_right);
+  Scope scope = MakeJoinScope(select, left_name, spec.right, &spec.columns, first_right);
   if (scope.qualifier == scope.right_qualifier) {
     return errors_.At(j.right.table.location,
                       "table name " + Quoted(scope.qualifier) +
-                          " specified more than once (give one an alias: FROM " + gold->source +
+                          " specified more than once (give one an alias: FROM " + left_name +
                           " a JOIN " + spec.right + " b)");
   }
   spec.left_qualifier = scope.qualifier;
@@ -123,13 +136,11 @@ Status PipelineBinder::BindJoin(const Select& select, GoldView* gold) {
              ToString(*j.on);
   pipeline_.warnings.push_back(
       errors_
-          .At(spec.defined_at, gold->name + " keeps every row of " + gold->source + " and " +
-                                   spec.right +
+          .At(spec.defined_at, reader + " keeps every row of " + left_name + " and " + spec.right +
                                    " in its join state (no time bound), so the state grows "
                                    "with them; strata status shows its size")
           .message());
-  gold->join = std::move(spec);
-  return Status::OK();
+  return spec;
 }
 
 }  // namespace strata::sql::internal

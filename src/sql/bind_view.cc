@@ -18,6 +18,16 @@ Status PipelineBinder::BindView(const CreateMaterializedView& view, SourceLocati
   gold.from_gold = source->layer == Layer::kGold;
   if (gold.from_gold) RETURN_IF_ERROR(CheckViewOfView(select, gold));
   if (select.join) RETURN_IF_ERROR(BindJoin(select, &gold));
+  if (IsWindowed(select) && !gold.from_gold) {
+    if (const SilverTable* joined = pipeline_.JoinedUpstream(gold.source)) {
+      return errors_.At(select.group_by[0]->location,
+                        "an event-time window over a join is not supported yet: " + gold.name +
+                            " reads " + joined->name + ", which joins " + joined->inputs[0].source +
+                            " and " + joined->inputs[0].join->right +
+                            " (window a silver table fed without a join, or group by a time "
+                            "column, e.g. date_trunc('hour', event_ts))");
+    }
+  }
   const std::vector<ColumnSchema>& columns = pipeline_.InputColumns(gold);
   gold.sql = NormalizedSelect(select);
   bool aggregates = false;

@@ -91,6 +91,9 @@ Result<Pipeline> PipelineBinder::Bind(const std::vector<Statement>& statements) 
   for (const Statement& s : statements) {
     if (const auto* insert = std::get_if<InsertSelect>(&s.node)) {
       reads_[ToString(insert->target)].push_back(ToString(insert->select.from.table));
+      if (insert->select.join) {
+        reads_[ToString(insert->target)].push_back(ToString(insert->select.join->right.table));
+      }
     } else if (const auto* view = std::get_if<CreateMaterializedView>(&s.node)) {
       reads_[ToString(view->view)].push_back(ToString(view->select.from.table));
       if (view->select.join) {

@@ -49,13 +49,14 @@ std::string FormatDuration(Micros micros) {
 }
 
 // "name type := expr", one per output column.
+// `quote`: whether the input's names are to be quoted (not when they are qualified SQL).
 std::vector<std::string> Assignments(const std::vector<ColumnSchema>& columns,
                                      const std::vector<const BoundExpr*>& exprs,
-                                     const std::vector<std::string>& input) {
+                                     const std::vector<std::string>& input, bool quote = true) {
   std::vector<std::string> lines;
   for (size_t i = 0; i < columns.size(); ++i) {
     lines.push_back(QuoteIdentifier(columns[i].name) + " " + columns[i].type.ToString() +
-                    " := " + FormatBoundExpr(*exprs[i], input));
+                    " := " + FormatBoundExpr(*exprs[i], input, quote));
   }
   return lines;
 }
@@ -161,12 +162,18 @@ class GraphBuilder {
     const SilverInput& in = t.inputs[i];
     const std::string prefix = t.inputs.size() > 1 ? t.name + "/" + std::to_string(i + 1) : t.name;
     std::string from = in.from_silver ? graph_.OutputNodeId(in.source) : in.source + "/decode";
-    const std::vector<ColumnSchema>* found = p_.FindColumns(in.source);
+    const std::vector<ColumnSchema>* found =
+        in.join ? &in.join->columns : p_.FindColumns(in.source);
     const std::vector<ColumnSchema> source = found ? *found : std::vector<ColumnSchema>{};
-    const std::vector<std::string> names = ColumnNames(source);
+    const std::vector<std::string> names =
+        in.join ? in.join->QualifiedNames() : ColumnNames(source);
+    const bool quote = !in.join;
+    if (in.join) {
+      from = Add(Join(prefix, t.name, *in.join, from, graph_.OutputNodeId(in.join->right)));
+    }
     if (in.where) {
       GraphNode filter = Node(prefix + "/filter", "filter", t.name, {from}, source, in.defined_at);
-      filter.detail = {FormatBoundExpr(*in.where, names)};
+      filter.detail = {FormatBoundExpr(*in.where, names, quote)};
       from = Add(std::move(filter));
     }
     GraphNode project =
@@ -174,7 +181,7 @@ class GraphBuilder {
     std::vector<const BoundExpr*> exprs;
     for (const BoundExpr& e : in.projections)
       exprs.push_back(&e);
-    project.detail = Assignments(t.columns, exprs, names);
+    project.detail = Assignments(t.columns, exprs, names, quote);
     return Add(std::move(project));
   }
 
@@ -215,7 +222,10 @@ class GraphBuilder {
                       ? "latest by " + QuoteIdentifier(t.columns[t.dedupe_order].name)
                       : std::string("latest in log order")};
     } else if (t.from_silver()) {
-      n.detail = {"each change of " + t.inputs[0].source + " is a change of this table"};
+      const SilverInput& in = t.inputs[0];
+      n.detail = {"each change of " +
+                  (in.join ? "the join of " + in.source + " and " + in.join->right : in.source) +
+                  " is a change of this table"};
     } else {
       n.detail = {"no PRIMARY KEY: every row is kept"};
     }
@@ -226,7 +236,7 @@ class GraphBuilder {
     std::string from = graph_.OutputNodeId(v.source);
     std::vector<ColumnSchema> row = p_.InputColumns(v);
     std::vector<std::string> names = v.join ? v.join->QualifiedNames() : ColumnNames(row);
-    if (v.join) from = Add(Join(v, from, graph_.OutputNodeId(v.join->right)));
+    if (v.join) from = Add(Join(v.name, v.name, *v.join, from, graph_.OutputNodeId(v.join->right)));
     if (v.where) {
       GraphNode filter = Node(v.name + "/filter", "filter", v.name, {from}, row, v.defined_at);
       filter.detail = {FormatBoundExpr(*v.where, names, !v.join)};
@@ -262,9 +272,10 @@ class GraphBuilder {
     Add(std::move(late));
   }
 
-  static GraphNode Join(const GoldView& v, const std::string& left, const std::string& right) {
-    const JoinSpec& j = *v.join;
-    GraphNode n = Node(v.name + "/join", "join", v.name, {left, right}, j.columns, j.defined_at);
+  // The join node `prefix`/join of node `owner`.
+  static GraphNode Join(const std::string& prefix, const std::string& owner, const JoinSpec& j,
+                        const std::string& left, const std::string& right) {
+    GraphNode n = Node(prefix + "/join", "join", owner, {left, right}, j.columns, j.defined_at);
     const std::vector<std::string> names = j.QualifiedNames();
     const std::vector<std::string> left_names(names.begin(), names.begin() + j.left_columns);
     const std::vector<std::string> right_names(names.begin() + j.left_columns, names.end());

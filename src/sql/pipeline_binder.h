@@ -91,10 +91,13 @@ class PipelineBinder {
   Status BindInsert(const InsertSelect& insert, SourceLocation at);
   // The index of the silver table the INSERT fills.
   Result<size_t> ResolveInsertTarget(const InsertSelect& insert, SourceLocation at);
-  Status MapInsertColumns(const InsertSelect& insert, const SilverTable& target,
-                          size_t source_columns, std::vector<int>* target_of_item);
+  // `items`: the SELECT's expressions, `*` expanded.
+  Status MapInsertColumns(const InsertSelect& insert, const SilverTable& target, size_t items,
+                          std::vector<int>* target_of_item);
   Status CheckRowForRow(const SilverTable& source, const SilverTable& target,
                         const SilverInput& input, SourceLocation at);
+  Status CheckJoinRowForRow(const JoinSpec& join, const SilverTable& target,
+                            const SilverInput& input, SourceLocation at);
   Result<BoundExpr> Assign(Typed value, const ColumnSchema& column, SourceLocation at);
   // bind_view.cc
   Status BindView(const CreateMaterializedView& view, SourceLocation at);
@@ -102,6 +105,10 @@ class PipelineBinder {
   Status CheckViewOfView(const Select& select, const GoldView& gold);
   // bind_join.cc: FROM source JOIN right ON ... into gold->join.
   Status BindJoin(const Select& select, GoldView* gold);
+  // The join of `select` (FROM left_name JOIN ...), read by `reader` (a view or a silver
+  // table), whose left input is a silver table.
+  Result<JoinSpec> BindJoinSpec(const Select& select, const std::string& reader,
+                                const std::string& left_name);
   // The window of a GROUP BY item tumble(...), hop(...) or session(...) (see WindowSpec).
   static bool IsWindowed(const Select& select);
   Result<WindowSpec> BindWindow(const Expr& call, ExprBinder& input, int silver_columns);

@@ -477,8 +477,10 @@ std::vector<std::string> Pipeline::Upstream(std::string_view table) const {
   }
   for (size_t i = silver.size(); i-- > 0;) {
     if (!reached_has(silver[i].name)) continue;
-    for (const SilverInput& in : silver[i].inputs)
+    for (const SilverInput& in : silver[i].inputs) {
       reach(in.source);
+      if (in.join) reach(in.join->right);
+    }
   }
   return reached;
 }
@@ -497,6 +499,25 @@ const std::vector<ColumnSchema>& Pipeline::InputColumns(const GoldView& view) co
   const std::vector<ColumnSchema>* columns = FindNodeColumns(view.source);
   STRATA_ASSERT(columns != nullptr);  // the binder resolved it
   return *columns;
+}
+
+const std::vector<ColumnSchema>& Pipeline::InputColumns(const SilverInput& input) const {
+  if (input.join) return input.join->columns;
+  if (const BronzeTable* b = FindBronze(input.source)) return b->columns;
+  const std::vector<ColumnSchema>* columns = FindNodeColumns(input.source);
+  STRATA_ASSERT(columns != nullptr);  // the binder resolved it
+  return *columns;
+}
+
+const SilverTable* Pipeline::JoinedUpstream(std::string_view table) const {
+  const std::vector<std::string> upstream = Upstream(table);
+  for (const SilverTable& s : silver) {
+    if (s.from_silver() && s.inputs[0].join &&
+        std::find(upstream.begin(), upstream.end(), s.name) != upstream.end()) {
+      return &s;
+    }
+  }
+  return nullptr;
 }
 
 std::vector<std::string> Pipeline::BronzeSources(std::string_view table) const {

@@ -104,13 +104,39 @@ struct Constraint {
   std::string sql;  // "amount > 0", "order_id IS NOT NULL" (normalized)
 };
 
+// FROM silver.a [INNER | LEFT | RIGHT | FULL] JOIN silver.b ON ... in a gold view or a silver
+// INSERT: an equi-join of two changelogs (exec/join.h). ON is split into its AND-ed conditions:
+// each equality between an expression of a's columns only and one of b's only is a key pair; the
+// others form the residual, a condition over the joined row. A row with a NULL key matches nothing
+// (an outer join keeps it with NULLs for the other side).
+struct JoinSpec {
+  JoinType type = JoinType::kInner;
+  std::string right;                  // "silver.customers"; the left input is the reader's source
+  std::vector<BoundExpr> left_keys;   // over the left row; never empty
+  std::vector<BoundExpr> right_keys;  // over the right row, each of its left key's type
+  std::optional<BoundExpr> residual;  // boolean, over the joined row
+  // The joined row: the left input's columns, then the right's (nullable on the side an
+  // outer join pads with NULLs).
+  std::vector<ColumnSchema> columns;
+  size_t left_columns = 0;
+  std::string left_qualifier;   // "o" (the alias, else the table's name)
+  std::string right_qualifier;  // "c"
+  std::string sql;              // "LEFT JOIN silver.customers AS c ON o.customer_id = c.id"
+
+  // The joined row's columns as SQL, qualified: "o.order_id", ..., "c.id", ...
+  std::vector<std::string> QualifiedNames() const;
+  SourceLocation defined_at;  // the JOIN keyword
+};
+
 // One INSERT INTO silver.x SELECT ... FROM <source>: what feeds the silver table from one
 // earlier node. The source is a bronze table (its records are decoded, then filtered and
 // projected) or a silver table defined before x (its changelog is filtered and projected:
-// a second cleanup stage).
+// a second cleanup stage), or two silver tables joined (FROM silver.a JOIN silver.b: the
+// joined row's changelog, e.g. orders enriched with their customer).
 struct SilverInput {
   std::string source;                  // "bronze.orders" or "silver.orders_raw"
   bool from_silver = false;            // the source is a silver table
+  std::optional<JoinSpec> join;        // FROM source JOIN ...: the source's row is the joined row
   std::optional<BoundExpr> where;      // boolean, over the source's columns
   std::vector<BoundExpr> projections;  // one per silver column, of exactly its type
   std::string insert_sql;              // the normalized SELECT of the INSERT
@@ -191,30 +217,6 @@ struct OutputColumn {
   Type type;
 };
 
-// FROM silver.a [INNER | LEFT | RIGHT | FULL] JOIN silver.b ON ... in a gold view: an equi-join
-// of two changelogs (exec/join.h). ON is split into its AND-ed conditions: each equality
-// between an expression of a's columns only and one of b's only is a key pair; the others
-// form the residual, a condition over the joined row. A row with a NULL key matches nothing
-// (an outer join keeps it with NULLs for the other side).
-struct JoinSpec {
-  JoinType type = JoinType::kInner;
-  std::string right;                  // "silver.customers"; the left input is the view's source
-  std::vector<BoundExpr> left_keys;   // over the left row; never empty
-  std::vector<BoundExpr> right_keys;  // over the right row, each of its left key's type
-  std::optional<BoundExpr> residual;  // boolean, over the joined row
-  // The joined row: the left input's columns, then the right's (nullable on the side an
-  // outer join pads with NULLs).
-  std::vector<ColumnSchema> columns;
-  size_t left_columns = 0;
-  std::string left_qualifier;   // "o" (the alias, else the table's name)
-  std::string right_qualifier;  // "c"
-  std::string sql;              // "LEFT JOIN silver.customers AS c ON o.customer_id = c.id"
-
-  // The joined row's columns as SQL, qualified: "o.order_id", ..., "c.id", ...
-  std::vector<std::string> QualifiedNames() const;
-  SourceLocation defined_at;  // the JOIN keyword
-};
-
 // CREATE MATERIALIZED VIEW gold.x WITH (...) AS SELECT ... FROM silver.y [WHERE]
 // [GROUP BY]: a keyed, versioned aggregate of a silver table, or of a gold view defined
 // before it (FROM gold.y: its changelog, e.g. daily revenue from hourly revenue; no
@@ -270,6 +272,12 @@ struct Pipeline {
   // The row a gold view's WHERE, window, group keys and aggregates read: its source's
   // columns, or the joined row.
   const std::vector<ColumnSchema>& InputColumns(const GoldView& view) const;
+  // The row a silver input's WHERE and projections read: its source's columns, or the
+  // joined row.
+  const std::vector<ColumnSchema>& InputColumns(const SilverInput& input) const;
+  // A silver table fed by a join that `table` is or reads (directly or through other
+  // nodes); null when there is none.
+  const SilverTable* JoinedUpstream(std::string_view table) const;
   // The bronze tables whose records reach `table` (a silver table or gold view), through
   // every path of the graph, in the pipeline's order; empty for another name.
   std::vector<std::string> BronzeSources(std::string_view table) const;

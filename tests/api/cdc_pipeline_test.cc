@@ -49,6 +49,7 @@ namespace {
 using testing::FreePort;
 using testing::PgServer;
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using Clock = std::chrono::steady_clock;
 using Rows = std::vector<std::vector<std::string>>;
@@ -677,10 +678,24 @@ TEST_F(CdcPipelineTest, EnrichmentExampleJoinsOrdersWithCustomersFollowedByCdc) 
   };
   for (const ViewOracle& v : views)
     ExpectViewMatches(db, v, 2);
-  // The join's state: 291 orders with a customer id (nine have none, and a NULL key is not
-  // kept) under 49 customer ids, and the 39 customers there are now.
-  EXPECT_THAT(engine_->StatusJson(),
-              HasSubstr(R"("join": {"type": "LEFT JOIN", "keys": 88, "rows": 330, )"));
+  // Each join's state (the view's, and silver.orders_enriched's): 291 orders with a
+  // customer id (nine have none, and a NULL key is not kept) under 49 customer ids, and the
+  // 39 customers there are now.
+  const std::string status = engine_->StatusJson();
+  EXPECT_THAT(status, ContainsRegex(R"("name": "gold.revenue_by_region"[^}]*"join": )"
+                                    R"(\{"type": "LEFT JOIN", "keys": 88, "rows": 330, )"));
+  EXPECT_THAT(status, ContainsRegex(R"("name": "silver.orders_enriched"[^}]*"join": )"
+                                    R"(\{"type": "LEFT JOIN", "keys": 88, "rows": 330, )"));
+  // The enriched silver table holds one row per order, joined as PostgreSQL joins them.
+  const Rows enriched = StrataRows(
+      "SELECT order_id, coalesce(region, '-'), coalesce(segment, '-'), amount "
+      "FROM silver.orders_enriched ORDER BY order_id");
+  const Rows joined = db.Query(
+      "SELECT o.order_id, coalesce(c.region, '-'), coalesce(c.segment, '-'), o.amount FROM "
+      "judged_orders o LEFT JOIN customers c ON o.customer_id = c.id "
+      "ORDER BY o.order_id COLLATE \"C\"");
+  EXPECT_EQ(joined.size(), 300u);
+  EXPECT_EQ(enriched, joined) << "strata:\n" << Show(enriched) << "PostgreSQL:\n" << Show(joined);
 }
 
 }  // namespace

@@ -175,6 +175,30 @@ GROUP BY 1;
                        "with them; strata status shows its size\n");
 }
 
+// A silver table fed by a join: the join node precedes its filter and projection, which
+// name the joined row's columns qualified; the warning names the silver table.
+TEST_F(CheckCliTest, ASilverTableFedByAJoinHasAJoinNode) {
+  std::ofstream(pipeline_) << kPipeline << R"sql(
+CREATE TABLE silver.emails (customer_id text NOT NULL, email text, PRIMARY KEY (customer_id));
+INSERT INTO silver.emails SELECT k.customer_id, c.email
+FROM silver.known k JOIN silver.customers c ON k.customer_id = c.customer_id
+WHERE c.email LIKE '%@%';
+)sql";
+  ProcessResult r = Check({});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_THAT(r.out, HasSubstr("silver.emails/join  join  <- silver.known/append, "
+                               "silver.customers/upsert  at 23:21\n"
+                               "  key (k.customer_id)\n"));
+  EXPECT_THAT(r.out, HasSubstr("silver.emails/filter  filter  <- silver.emails/join"));
+  EXPECT_THAT(r.out, HasSubstr("  c.email LIKE '%@%'\n"));
+  EXPECT_THAT(r.out, HasSubstr("  email text := c.email\n"));
+  EXPECT_THAT(r.out, HasSubstr("silver.emails/append  append  <- silver.emails/expect"));
+  EXPECT_THAT(r.out, HasSubstr("each change of the join of silver.known and silver.customers "
+                               "is a change of this table"));
+  EXPECT_THAT(r.err, HasSubstr(":23:21: silver.emails keeps every row of silver.known and "
+                               "silver.customers in its join state"));
+}
+
 TEST_F(CheckCliTest, UnknownFormatIsAUsageError) {
   ProcessResult r = Check({"--format", "yaml"});
   EXPECT_EQ(r.exit_code, 2) << Describe(r);
