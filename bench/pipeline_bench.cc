@@ -4,7 +4,7 @@
 // to updated gold state. State saving is not timed.
 //
 //   build/pipeline_bench [--events N] [--runs R] [--batch-size B] [--pipeline FILE]
-//                        [--only-view GOLD_VIEW] [--workload orders|bids|enrich]
+//                        [--only-view GOLD_VIEW] [--workload orders|bids|enrich|q3]
 //
 // --only-view keeps one gold view of the pipeline (the others are not computed): the
 // orders pipeline of DESIGN.md §1 is examples/orders.sql with gold.revenue_hourly alone;
@@ -21,6 +21,12 @@
 // later ones move it to another region and segment), and gold.revenue_by_region joins
 // silver.orders with silver.customers, so each customer update moves that customer's revenue
 // between regions (kEnrichPipeline below; --pipeline is ignored).
+//
+// --workload q3 is Nexmark q3 in its strata form ("local item suggestion"): new persons and
+// new auctions, one person for three auctions, each auction's seller a person already seen
+// (of the last 1,000), five categories and six states as Nexmark draws them; silver.q3 is
+// the auctions of category 10 whose seller lives in OR, ID or CA, with the seller's name,
+// city and state: a silver table fed by a join (kQ3Pipeline below; --pipeline is ignored).
 //
 // The batch runtime runs authoritative (it counts late records), the streaming one does not.
 //
@@ -90,7 +96,55 @@ FROM silver.orders o JOIN silver.customers c ON o.customer_id = c.id
 GROUP BY c.region, c.segment;
 )sql";
 
+constexpr char kQ3Pipeline[] = R"sql(
+CREATE TABLE bronze.persons (id bigint, name text, city text, state text)
+WITH (layer = 'bronze', key = 'id', partitions = 4);
+CREATE TABLE bronze.auctions (id bigint, seller bigint, category bigint, initial_bid bigint)
+WITH (layer = 'bronze', key = 'id', partitions = 4);
+CREATE TABLE silver.persons (id bigint NOT NULL, name text, city text, state text,
+                             PRIMARY KEY (id))
+WITH (layer = 'silver');
+INSERT INTO silver.persons SELECT id, name, city, state FROM bronze.persons;
+CREATE TABLE silver.auctions (id bigint NOT NULL, seller bigint, category bigint,
+                              PRIMARY KEY (id))
+WITH (layer = 'silver');
+INSERT INTO silver.auctions SELECT id, seller, category FROM bronze.auctions;
+CREATE TABLE silver.q3 (name text, city text, state text, auction_id bigint NOT NULL,
+                        PRIMARY KEY (auction_id))
+WITH (layer = 'silver');
+INSERT INTO silver.q3
+SELECT p.name, p.city, p.state, a.id
+FROM silver.auctions a JOIN silver.persons p ON a.seller = p.id
+WHERE a.category = 10 AND p.state IN ('OR', 'ID', 'CA');
+)sql";
+
 constexpr uint32_t kEnrichCustomers = 100000;
+
+// Nexmark's persons and auctions (see --workload q3): person i is new; an auction's seller
+// is one of the last 1,000 persons.
+void NextPerson(std::mt19937_64& rng, uint64_t id, std::string* out) {
+  static const char* const kStates[] = {"AZ", "CA", "ID", "OR", "WA", "WY"};
+  static const char* const kCities[] = {"Phoenix",  "Los Angeles", "San Francisco", "Boise",
+                                        "Portland", "Bend",        "Redmond",       "Seattle",
+                                        "Kent",     "Cheyenne"};
+  char line[160];
+  std::snprintf(line, sizeof(line),
+                "{\"id\":%llu,\"name\":\"person %llu\",\"city\":\"%s\",\"state\":\"%s\"}\n",
+                static_cast<unsigned long long>(id), static_cast<unsigned long long>(id),
+                kCities[rng() % 10], kStates[rng() % 6]);
+  *out += line;
+}
+
+void NextAuction(std::mt19937_64& rng, uint64_t id, uint64_t persons, std::string* out) {
+  const uint64_t seller = persons - 1 - rng() % std::min<uint64_t>(persons, 1000);
+  char line[160];
+  std::snprintf(line, sizeof(line),
+                "{\"id\":%llu,\"seller\":%llu,\"category\":%llu,\"initial_bid\":%llu}\n",
+                static_cast<unsigned long long>(id), static_cast<unsigned long long>(seller),
+                static_cast<unsigned long long>(10 + rng() % 5),
+                static_cast<unsigned long long>(1 + rng() % 1000));
+  *out += line;
+}
 
 // One customer record as a JSON line (see --workload enrich).
 void NextCustomer(std::mt19937_64& rng, std::string* out) {
@@ -160,11 +214,13 @@ int main(int argc, char** argv) {
     else if (flag == "--workload")
       workload = argv[i + 1];
   }
-  if (workload != "orders" && workload != "bids" && workload != "enrich") {
-    Check(Status::InvalidArgument("--workload is orders, bids or enrich, not " + workload),
+  if (workload != "orders" && workload != "bids" && workload != "enrich" && workload != "q3") {
+    Check(Status::InvalidArgument("--workload is orders, bids, enrich or q3, not " + workload),
           "flags");
   }
-  std::string text = workload == "enrich" ? kEnrichPipeline : kBidsPipeline;
+  std::string text = workload == "enrich" ? kEnrichPipeline
+                     : workload == "q3"   ? kQ3Pipeline
+                                          : kBidsPipeline;
   if (workload != "orders") {
     pipeline_file = workload;
   } else {
@@ -207,9 +263,18 @@ int main(int argc, char** argv) {
     bytes += size;
     chunk.clear();
   };
+  uint64_t persons = 0, auctions = 0;
   for (uint64_t i = 0; i < events; ++i) {
     size_t t = 0;
-    if (workload == "bids") {
+    if (workload == "q3") {
+      // bronze.persons first (the plan's order), then bronze.auctions.
+      if (i % 4 == 0 || persons == 0) {
+        NextPerson(rng, persons++, &chunks[0]);
+      } else {
+        t = 1;
+        NextAuction(rng, auctions++, persons, &chunks[1]);
+      }
+    } else if (workload == "bids") {
       NextBid(rng, i, &chunks[0]);
     } else if (workload == "enrich" && i % 10 == 9) {
       t = 1;
@@ -252,13 +317,24 @@ int main(int argc, char** argv) {
                       static_cast<unsigned long long>(late->late),
                       late->rows ? 100.0 * late->late / late->rows : 0.0);
         }
-        for (const auto& g : plan->gold) {
-          std::optional<exec::JoinStats> join = (*executor)->join_stats(g.name);
+        std::vector<std::string> nodes;
+        for (const auto& s : plan->silver)
+          nodes.push_back(s.name);
+        for (const auto& g : plan->gold)
+          nodes.push_back(g.name);
+        for (const std::string& node : nodes) {
+          std::optional<exec::JoinStats> join = (*executor)->join_stats(node);
           if (!join) continue;
           std::printf("%s: join state %llu keys, %llu rows, %.1f MB (%.1f bytes per row)\n",
-                      g.name.c_str(), static_cast<unsigned long long>(join->keys),
+                      node.c_str(), static_cast<unsigned long long>(join->keys),
                       static_cast<unsigned long long>(join->rows), join->bytes / 1e6,
                       join->rows ? static_cast<double>(join->bytes) / join->rows : 0.0);
+        }
+        if (workload == "q3") {
+          const runtime::SilverCounters* q3 = (*executor)->counters("silver.q3");
+          std::printf("silver.q3: %llu joined rows, %llu kept\n",
+                      static_cast<unsigned long long>(q3->records),
+                      static_cast<unsigned long long>(q3->records - q3->filtered));
         }
       }
     }
