@@ -110,9 +110,16 @@ Result<std::unique_ptr<JoinOperator>> JoinOperator::Make(const sql::JoinSpec& sp
     ASSIGN_OR_RETURN(CompiledExpression c, CompiledExpression::Compile(*spec.residual));
     residual.emplace(std::move(c));
   }
-  return std::unique_ptr<JoinOperator>(new JoinOperator(spec.type, std::move(left),
-                                                        std::move(right), std::move(keys[0]),
-                                                        std::move(keys[1]), std::move(residual)));
+  auto op = std::unique_ptr<JoinOperator>(
+      new JoinOperator(spec.type, std::move(left), std::move(right), std::move(keys[0]),
+                       std::move(keys[1]), std::move(residual)));
+  const std::optional<sql::BoundExpr>* filters[2] = {&spec.left_filter, &spec.right_filter};
+  for (int s = 0; s < 2; ++s) {
+    if (!*filters[s]) continue;
+    ASSIGN_OR_RETURN(CompiledExpression c, CompiledExpression::Compile(**filters[s]));
+    op->filters_[s].emplace(std::move(c));
+  }
+  return op;
 }
 
 JoinOperator::JoinOperator(sql::JoinType type, std::vector<Type> left, std::vector<Type> right,
@@ -135,7 +142,6 @@ bool JoinOperator::Preserved(JoinSide side) const {
 
 Status JoinOperator::Push(JoinSide side, const Batch& in, Batch* out) {
   const int s = static_cast<int>(side);
-  const JoinSide other = side == JoinSide::kLeft ? JoinSide::kRight : JoinSide::kLeft;
   if (!Matches(in, types_[s])) {
     return Status::InvalidArgument(std::string("join: the ") + SideName(side) +
                                    " batch does not match its schema");
@@ -143,6 +149,21 @@ Status JoinOperator::Push(JoinSide side, const Batch& in, Batch* out) {
   if (!Matches(*out, output_types_)) {
     return Status::InvalidArgument("join: the output batch does not match the joined row");
   }
+  if (filters_[s]) {
+    // The reader's conditions over this side, before the join (sql::JoinSpec).
+    RowErrors errors;
+    ASSIGN_OR_RETURN(std::vector<uint8_t> keep, filters_[s]->EvaluatePredicate(in, &errors));
+    if (!errors.empty()) return Status::FailedPrecondition("join filter: " + errors[0].message);
+    if (std::find(keep.begin(), keep.end(), 0) != keep.end()) {
+      return PushRows(side, in.Select(keep), out);
+    }
+  }
+  return PushRows(side, in, out);
+}
+
+Status JoinOperator::PushRows(JoinSide side, const Batch& in, Batch* out) {
+  const int s = static_cast<int>(side);
+  const JoinSide other = side == JoinSide::kLeft ? JoinSide::kRight : JoinSide::kLeft;
   const bool origins = in.origins.size() == in.num_rows() && out->origins.size() == out->num_rows();
   std::vector<Column> keys;
   for (const CompiledExpression& k : keys_[s]) {
@@ -343,6 +364,9 @@ uint32_t JoinOperator::Fingerprint() const {
   for (const CompiledExpression& k : keys_[0])
     AppendTypeFingerprint(k.type(), &plan);
   plan.push_back(residual_ ? 'r' : '-');
+  // Filters decide which rows the state holds (none: the fingerprint of a join without).
+  if (filters_[0]) plan.push_back('L');
+  if (filters_[1]) plan.push_back('R');
   return crc32c::Value(plan);
 }
 

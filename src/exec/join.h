@@ -1,6 +1,9 @@
 // JoinOperator: an equi-join of two changelogs (a gold view's FROM a JOIN b ON ..., sql/plan.h
 // JoinSpec), INNER, LEFT, RIGHT or FULL, exact under updates and deletes on either side.
 //
+// A side with a filter (the reader's WHERE conditions over that side alone, sql::JoinSpec)
+// passes only its rows that meet it: the others are neither kept nor joined.
+//
 // Input: changes of one side at a time (rows of that side's columns with signed weights, as
 // the silver upsert emits them: an update is a retraction and an insertion). Output: the
 // changes of the joined row (the left columns, then the right), such that the sum of
@@ -92,6 +95,8 @@ class JoinOperator {
                std::vector<CompiledExpression> right_keys,
                std::optional<CompiledExpression> residual);
 
+  // Push, after the side's filter.
+  Status PushRows(JoinSide side, const Batch& in, Batch* out);
   bool Preserved(JoinSide side) const;
   uint32_t Fingerprint() const;
   // The joined rows of change row `r` of `in` (side `side`) with the other side's rows in
@@ -114,6 +119,7 @@ class JoinOperator {
   std::vector<Type> output_types_;
   std::vector<CompiledExpression> keys_[2];
   std::optional<CompiledExpression> residual_;
+  std::optional<CompiledExpression> filters_[2];  // per side: the spec's left/right_filter
   SideState sides_[2];
   // Scratch, reused between pushes.
   std::string key_buf_;

@@ -104,6 +104,7 @@ Status PipelineBinder::BindInsert(const InsertSelect& insert, SourceLocation at)
     RETURN_IF_ERROR(
         CheckRowForRow(pipeline_.silver[source->index], target, input, select.from.table.location));
   }
+  if (join) PushDownFilters(&input.where, &*join);
   input.join = std::move(join);
   pipeline_.silver[index].inputs.push_back(std::move(input));
   return Status::OK();

@@ -23,6 +23,44 @@ void ShiftColumns(BoundExpr* e, int by) {
     ShiftColumns(&child, by);
 }
 
+// Whether evaluating `e` can never fail on a row: columns, literals, comparisons, NULL
+// tests, IN lists and boolean logic over them (no casts, arithmetic or text functions).
+bool CannotFail(const BoundExpr& e) {
+  switch (e.kind) {
+    case BoundKind::kColumn:
+    case BoundKind::kLiteral:
+      return true;
+    case BoundKind::kCast:
+      return false;
+    case BoundKind::kCall:
+      switch (e.func) {
+        case Func::kEqual:
+        case Func::kNotEqual:
+        case Func::kLess:
+        case Func::kLessEqual:
+        case Func::kGreater:
+        case Func::kGreaterEqual:
+          break;
+        default:
+          return false;
+      }
+      break;
+    default:
+      break;
+  }
+  for (const BoundExpr& child : e.children) {
+    if (!CannotFail(child)) return false;
+  }
+  return true;
+}
+
+// The conjunction of `parts` (none: nothing).
+std::optional<BoundExpr> AndOf(std::vector<BoundExpr> parts, SourceLocation at) {
+  if (parts.empty()) return std::nullopt;
+  if (parts.size() == 1) return std::move(parts[0]);
+  return MakeNode(BoundKind::kAnd, Type::Boolean(), std::move(parts), at);
+}
+
 void Conjuncts(BoundExpr e, std::vector<BoundExpr>* out) {
   if (e.kind != BoundKind::kAnd) {
     out->push_back(std::move(e));
@@ -126,11 +164,7 @@ Result<JoinSpec> PipelineBinder::BindJoinSpec(const Select& select, const std::s
                       "o.customer_id = c.id): strata joins by key, and a join without one "
                       "would pair every row with every other");
   }
-  if (residual.size() == 1) {
-    spec.residual = std::move(residual[0]);
-  } else if (!residual.empty()) {
-    spec.residual = MakeNode(BoundKind::kAnd, Type::Boolean(), std::move(residual), j.location);
-  }
+  spec.residual = AndOf(std::move(residual), j.location);
   spec.sql = std::string(JoinTypeName(j.type)) + " " + spec.right +
              (j.right.alias.empty() ? "" : " AS " + QuoteIdentifier(j.right.alias)) + " ON " +
              ToString(*j.on);
@@ -141,6 +175,35 @@ Result<JoinSpec> PipelineBinder::BindJoinSpec(const Select& select, const std::s
                                    "with them; strata status shows its size")
           .message());
   return spec;
+}
+
+// A WHERE condition over one side of an inner join holds for a joined row exactly when it
+// holds for that side's row, and so it does on the side of an outer join that is not padded
+// (its padded rows carry that side's row too). Such conditions that cannot fail move into
+// the join, before it: a row failing them is not kept. One that can fail stays, so that no
+// row that would never be joined fails.
+void PushDownFilters(std::optional<BoundExpr>* where, JoinSpec* spec) {
+  if (!*where) return;
+  const int first_right = static_cast<int>(spec->left_columns);
+  const bool pad_left = spec->type == JoinType::kRight || spec->type == JoinType::kFull;
+  const bool pad_right = spec->type == JoinType::kLeft || spec->type == JoinType::kFull;
+  const SourceLocation at = (*where)->location;
+  std::vector<BoundExpr> conjuncts, rest, left, right;
+  Conjuncts(std::move(**where), &conjuncts);
+  for (BoundExpr& c : conjuncts) {
+    const int sides = SidesRead(c, first_right);
+    if (sides == 1 && !pad_left && CannotFail(c)) {
+      left.push_back(std::move(c));
+    } else if (sides == 2 && !pad_right && CannotFail(c)) {
+      ShiftColumns(&c, first_right);
+      right.push_back(std::move(c));
+    } else {
+      rest.push_back(std::move(c));
+    }
+  }
+  *where = AndOf(std::move(rest), at);
+  spec->left_filter = AndOf(std::move(left), at);
+  spec->right_filter = AndOf(std::move(right), at);
 }
 
 }  // namespace strata::sql::internal

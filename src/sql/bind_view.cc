@@ -40,6 +40,7 @@ Status PipelineBinder::BindView(const CreateMaterializedView& view, SourceLocati
                           "count(*)): a gold view is keyed by its groups");
   }
   RETURN_IF_ERROR(BindViewSelect(select, gold.source, columns, &gold));
+  if (gold.join) PushDownFilters(&gold.where, &*gold.join);
   pipeline_.gold.push_back(std::move(gold));
   return Status::OK();
 }

@@ -286,6 +286,14 @@ class GraphBuilder {
                          FormatBoundExpr(j.right_keys[k], right_names, false));
     }
     if (j.residual) n.detail.push_back("and " + FormatBoundExpr(*j.residual, names, false));
+    if (j.left_filter) {
+      n.detail.push_back("before the join, left: " +
+                         FormatBoundExpr(*j.left_filter, left_names, false));
+    }
+    if (j.right_filter) {
+      n.detail.push_back("before the join, right: " +
+                         FormatBoundExpr(*j.right_filter, right_names, false));
+    }
     n.detail.push_back("state: every row of both inputs, by key (no bound)");
     return n;
   }

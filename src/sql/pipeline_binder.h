@@ -19,6 +19,9 @@ namespace strata::sql::internal {
 
 enum class Layer : uint8_t { kBronze, kSilver, kGold };
 const char* LayerName(Layer layer);
+// Moves the conditions of `where` (over the joined row of `spec`) that can run before the
+// join into spec's left_filter and right_filter (bind_join.cc).
+void PushDownFilters(std::optional<BoundExpr>* where, JoinSpec* spec);
 
 inline std::string Quoted(std::string_view s) {
   return "\"" + std::string(s) + "\"";

@@ -115,6 +115,11 @@ struct JoinSpec {
   std::vector<BoundExpr> left_keys;   // over the left row; never empty
   std::vector<BoundExpr> right_keys;  // over the right row, each of its left key's type
   std::optional<BoundExpr> residual;  // boolean, over the joined row
+  // The reader's WHERE conditions that read one side only and cannot fail, on a side an
+  // outer join does not pad (e.g. a.category = 10): applied to that side's changes before
+  // the join (boolean, over the left row and over the right row), so rows failing them are
+  // neither kept nor joined; the reader's WHERE holds the rest.
+  std::optional<BoundExpr> left_filter, right_filter;
   // The joined row: the left input's columns, then the right's (nullable on the side an
   // outer join pads with NULLs).
   std::vector<ColumnSchema> columns;

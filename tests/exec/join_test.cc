@@ -152,6 +152,64 @@ TEST(JoinTest, ARetractionTakesTheEqualRowWithItsOrigin) {
   EXPECT_EQ(out.origins[0].offset, 2u);  // the row of offset 3 was taken back
 }
 
+// WHERE conditions over one side that cannot fail run before the join, on a side an outer
+// join does not pad: the rows failing them are neither kept nor joined.
+TEST(JoinTest, WhereConditionsOverOneSideRunBeforeTheJoin) {
+  const std::vector<std::string> left = {"k", "v"}, right = {"k", "x"},
+                                 joined = {"ak", "av", "bk", "bx"};
+  auto bind = [](const std::string& join, const std::string& where) {
+    return testing::BindPipeline(R"(
+CREATE TABLE bronze.bl (k bigint, v bigint) WITH (layer = 'bronze', partitions = 1);
+CREATE TABLE bronze.br (k bigint, x bigint) WITH (layer = 'bronze', partitions = 1);
+CREATE TABLE silver.l (k bigint, v bigint) WITH (layer = 'silver');
+INSERT INTO silver.l SELECT k, v FROM bronze.bl;
+CREATE TABLE silver.r (k bigint, x bigint) WITH (layer = 'silver');
+INSERT INTO silver.r SELECT k, x FROM bronze.br;
+CREATE MATERIALIZED VIEW gold.j AS
+SELECT a.v, count(*) AS n FROM silver.l a )" +
+                                 join + " silver.r b ON a.k = b.k WHERE " + where +
+                                 " GROUP BY a.v;");
+  };
+  {
+    auto plan = bind("JOIN", "a.v > 5 AND b.x IN (1, 2) AND a.v < b.x AND a.v / 2 > 1");
+    ASSERT_TRUE(plan);
+    const sql::GoldView& g = plan->gold[0];
+    ASSERT_TRUE(g.join->left_filter && g.join->right_filter && g.where);
+    EXPECT_EQ(sql::FormatBoundExpr(*g.join->left_filter, left), "v > 5");
+    EXPECT_EQ(sql::FormatBoundExpr(*g.join->right_filter, right), "x IN (1, 2)");
+    // Over both sides, or able to fail (a division): after the join.
+    EXPECT_EQ(sql::FormatBoundExpr(*g.where, joined), "(av < bx) AND ((av / 2) > 1)");
+    auto op = JoinOperator::Make(*g.join, kSide, kSide);
+    ASSERT_TRUE(op.ok());
+    Consolidated emitted;
+    auto push = [&](JoinSide side, const std::vector<ChangeRow>& rows) {
+      Batch out = MakeBatch((*op)->output_types());
+      ASSERT_TRUE((*op)->Push(side, MakeInput(kSide, rows), &out).ok());
+      testing::AddTo(out, &emitted);
+    };
+    push(JoinSide::kLeft, {Add({I(1), I(3)}), Add({I(1), I(7)})});
+    push(JoinSide::kRight, {Add({I(1), I(2)}), Add({I(1), I(9)})});
+    EXPECT_EQ(emitted, (Consolidated{{{I(1), I(7), I(1), I(2)}, 1}}));
+    EXPECT_EQ((*op)->stats().rows, 2u);  // (1, 7) and (1, 2): the others were not kept
+  }
+  {
+    // LEFT JOIN: the right side is padded, so a condition over it stays after the join.
+    auto plan = bind("LEFT JOIN", "a.v > 5 AND b.x IS NULL");
+    ASSERT_TRUE(plan);
+    const sql::GoldView& g = plan->gold[0];
+    EXPECT_TRUE(g.join->left_filter.has_value());
+    EXPECT_FALSE(g.join->right_filter.has_value());
+    ASSERT_TRUE(g.where.has_value());
+    EXPECT_EQ(sql::FormatBoundExpr(*g.where, joined), "bx IS NULL");
+  }
+  {
+    auto plan = bind("FULL JOIN", "a.v > 5");
+    ASSERT_TRUE(plan);
+    EXPECT_FALSE(plan->gold[0].join->left_filter.has_value());
+    EXPECT_TRUE(plan->gold[0].where.has_value());
+  }
+}
+
 TEST(JoinTest, ARetractionOfARowNeverInsertedIsRefused) {
   Harness h("JOIN", "a.k = b.k");
   ASSERT_TRUE(h.op);
