@@ -22,7 +22,8 @@ using strata::testing::MakeInput;
 using strata::testing::Row;
 
 // silver.l (k bigint, v bigint) and silver.r (k bigint, x bigint); no keys, so any multiset.
-std::unique_ptr<sql::Pipeline> Bind(const std::string& join, const std::string& on) {
+std::unique_ptr<sql::Pipeline> Bind(const std::string& join, const std::string& on,
+                                    const std::string& where = "") {
   return testing::BindPipeline(R"(
 CREATE TABLE bronze.bl (k bigint, v bigint) WITH (layer = 'bronze', partitions = 1);
 CREATE TABLE bronze.br (k bigint, x bigint) WITH (layer = 'bronze', partitions = 1);
@@ -32,7 +33,8 @@ CREATE TABLE silver.r (k bigint, x bigint) WITH (layer = 'silver');
 INSERT INTO silver.r SELECT k, x FROM bronze.br;
 CREATE MATERIALIZED VIEW gold.j WITH (layer = 'gold') AS
 SELECT a.v, count(*) AS n FROM silver.l a )" +
-                               join + " silver.r b ON " + on + R"( GROUP BY a.v;
+                               join + " silver.r b ON " + on +
+                               (where.empty() ? "" : " WHERE " + where) + R"( GROUP BY a.v;
 )");
 }
 
@@ -158,17 +160,7 @@ TEST(JoinTest, WhereConditionsOverOneSideRunBeforeTheJoin) {
   const std::vector<std::string> left = {"k", "v"}, right = {"k", "x"},
                                  joined = {"ak", "av", "bk", "bx"};
   auto bind = [](const std::string& join, const std::string& where) {
-    return testing::BindPipeline(R"(
-CREATE TABLE bronze.bl (k bigint, v bigint) WITH (layer = 'bronze', partitions = 1);
-CREATE TABLE bronze.br (k bigint, x bigint) WITH (layer = 'bronze', partitions = 1);
-CREATE TABLE silver.l (k bigint, v bigint) WITH (layer = 'silver');
-INSERT INTO silver.l SELECT k, v FROM bronze.bl;
-CREATE TABLE silver.r (k bigint, x bigint) WITH (layer = 'silver');
-INSERT INTO silver.r SELECT k, x FROM bronze.br;
-CREATE MATERIALIZED VIEW gold.j AS
-SELECT a.v, count(*) AS n FROM silver.l a )" +
-                                 join + " silver.r b ON a.k = b.k WHERE " + where +
-                                 " GROUP BY a.v;");
+    return Bind(join, "a.k = b.k", where);
   };
   {
     auto plan = bind("JOIN", "a.v > 5 AND b.x IN (1, 2) AND a.v < b.x AND a.v / 2 > 1");
