@@ -17,7 +17,10 @@
 // replay of a Kappa view (with a new filter, or of the pipeline from the latest checkpoint)
 // and cutover, rollback. Some seeds also draw views over joins (DrawJoins, a generator of its
 // own): two silver tables, or one with itself, joined INNER, LEFT, RIGHT or FULL on a shared
-// column, sometimes with a residual condition in ON; PostgreSQL computes the same join.
+// column, sometimes with a residual condition in ON; PostgreSQL computes the same join. That
+// generator then sometimes draws a silver table fed by such a join (a contract, a WHERE over
+// either side, no key) and views of it; it is judged as a second stage whose source is the
+// join (its quarantine names "silver.a JOIN silver.b").
 //
 // The judge is PostgreSQL 15 (scripts/pg_test_server.sh). Whenever every lane has consumed
 // every durable record, the test reads the records bronze holds back through the log
@@ -127,6 +130,10 @@ struct Silver {
   std::string name;  // s1, s2, s3 (then s4, s5: a second stage)
   int bronze = 0;    // the bronze table it reads, or (a second stage) its source's
   int source = -1;   // a second stage: the silver table it reads (columns, WHERE over its rows)
+  // Fed by a join: silver[source] AS a <join_type> silver[join] AS b ON <on>; columns and
+  // WHERE then name a.x or b.x. No key.
+  int join = -1;
+  std::string join_type, on;
   int bronze2 = -1;  // a second INSERT from this bronze table (with where2), or none
   std::string where2;
   std::vector<SilverColumn> columns;  // id first
@@ -277,7 +284,12 @@ Gold DrawGold(Rng& rng, const Shape& shape, int index, int silver = -1) {
   const Silver& s = shape.silver[g.silver];
   const Bronze& b = shape.bronze[s.bronze];
   g.lambda = rng.Chance(0.4);
-  if (b.watermark && s.Has("ts") && rng.Chance(0.7)) {
+  bool joined = false;  // no event-time window downstream of a join
+  for (const Silver* t = &s; t != nullptr;
+       t = t->source >= 0 ? &shape.silver[t->source] : nullptr) {
+    joined = joined || t->join >= 0;
+  }
+  if (!joined && b.watermark && s.Has("ts") && rng.Chance(0.7)) {
     const int kind = rng.Int(0, 2);
     if (kind == 0) {
       g.window = "tumble";
@@ -522,6 +534,64 @@ void DrawGraph(Rng& rng, Shape* shape) {
   }
 }
 
+// A join of silver tables `a` and `b`: its type, and ON: a column both have (id, g or n,
+// whose values repeat on both sides; NULLs never match), sometimes with a residual.
+void DrawJoinOn(Rng& rng, const Silver& a, const Silver& b, std::string* type, std::string* on) {
+  *type = rng.Pick<std::string>({"JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"});
+  std::vector<std::string> keys;
+  for (const auto& c : a.columns) {
+    const SilverColumn* other = b.Column(c.name);
+    if (other != nullptr && other->type == c.type &&
+        (c.name == "id" || c.name == "g" || c.name == "n")) {
+      keys.push_back(c.name);
+    }
+  }
+  const std::string k = rng.Pick(keys);  // id is always there
+  *on = "a." + k + " = b." + k;
+  std::vector<std::string> residual = {"", ""};
+  if (a.Has("n") && b.Has("n")) residual.push_back("a.n <= b.n");
+  if (a.Has("v") && b.Has("v")) residual.push_back("a.v < b.v + 10");
+  if (b.Has("seq")) residual.push_back("b.seq > 20");
+  const std::string extra = rng.Pick(residual);
+  if (!extra.empty()) *on += " AND " + extra;
+}
+
+// A silver table fed by a join of two earlier silver tables (or one with itself), drawn by
+// the joins' generator: id from the side a row always has, other columns from either side
+// that has them, a contract, a WHERE over either side (some conditions run before the join,
+// some cannot: README, "Joins").
+Silver DrawSilverJoin(Rng& rng, const Shape& shape, int index) {
+  Silver s;
+  s.name = "s" + std::to_string(index + 1);
+  s.source = rng.Int(0, index - 1);
+  s.join = rng.Int(0, index - 1);
+  s.bronze = shape.silver[s.source].bronze;
+  const Silver& a = shape.silver[s.source];
+  const Silver& b = shape.silver[s.join];
+  DrawJoinOn(rng, a, b, &s.join_type, &s.on);
+  const std::string id = s.join_type == "RIGHT JOIN"  ? "b.id"
+                         : s.join_type == "FULL JOIN" ? "coalesce(a.id, b.id)"
+                                                      : "a.id";
+  s.columns.push_back({"id", "text", id});
+  for (const char* name : {"g", "h", "n", "v", "ts", "seq"}) {
+    std::vector<std::pair<std::string, const SilverColumn*>> sides;
+    if (const SilverColumn* c = a.Column(name)) sides.emplace_back("a", c);
+    if (const SilverColumn* c = b.Column(name)) sides.emplace_back("b", c);
+    if (sides.empty() || !rng.Chance(0.75)) continue;
+    const auto& [side, column] = rng.Pick(sides);
+    s.columns.push_back({name, column->type, side + "." + name});
+  }
+  DrawContract(rng, false, 0.35, &s);
+  std::vector<std::string> where = {"", ""};
+  if (a.Has("n")) where.push_back("a.n > 0");
+  if (a.Has("g")) where.push_back("a.g <> 'c'");
+  if (b.Has("g")) where.push_back("b.g IS NOT NULL");
+  if (b.Has("v")) where.push_back("b.v > 1.5");
+  if (a.Has("n") && b.Has("n")) where.push_back("a.n + b.n > 0");
+  s.where = rng.Pick(where);
+  return s;
+}
+
 // Views over joins, drawn by their own generator after the graph shapes: two silver tables
 // (or one with itself) joined INNER, LEFT, RIGHT or FULL on a column both have (id, g or n,
 // whose values repeat on both sides; NULLs never match), sometimes with a residual
@@ -536,23 +606,7 @@ void DrawJoins(Rng& rng, Shape* shape) {
     g.join = rng.Int(0, tables - 1);
     const Silver& a = shape->silver[g.silver];
     const Silver& b = shape->silver[g.join];
-    g.join_type = rng.Pick<std::string>({"JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"});
-    std::vector<std::string> on;
-    for (const auto& c : a.columns) {
-      const SilverColumn* other = b.Column(c.name);
-      if (other != nullptr && other->type == c.type &&
-          (c.name == "id" || c.name == "g" || c.name == "n")) {
-        on.push_back(c.name);
-      }
-    }
-    const std::string k = rng.Pick(on);  // id is always there
-    g.on = "a." + k + " = b." + k;
-    std::vector<std::string> residual = {"", ""};
-    if (a.Has("n") && b.Has("n")) residual.push_back("a.n <= b.n");
-    if (a.Has("v") && b.Has("v")) residual.push_back("a.v < b.v + 10");
-    if (b.Has("seq")) residual.push_back("b.seq > 20");
-    const std::string extra = rng.Pick(residual);
-    if (!extra.empty()) g.on += " AND " + extra;
+    DrawJoinOn(rng, a, b, &g.join_type, &g.on);
     g.lambda = rng.Chance(0.3);
     std::vector<Item> keys, aggs = {{"count(*)", "count(*)", "", "int"}};
     for (const auto& [side, table] : {std::pair("a", &a), std::pair("b", &b)}) {
@@ -600,6 +654,15 @@ void DrawJoins(Rng& rng, Shape* shape) {
     if (b.Has("id")) where.push_back("b.id IS NULL");
     g.where = rng.Pick(where);
     shape->gold.push_back(g);
+  }
+  // Then, sometimes, a silver table fed by a join, and views of it.
+  if (rng.Chance(0.4)) {
+    const int index = static_cast<int>(shape->silver.size());
+    shape->silver.push_back(DrawSilverJoin(rng, *shape, index));
+    const int views = rng.Int(1, 2);
+    for (int i = 0; i < views; ++i) {
+      shape->gold.push_back(DrawGold(rng, *shape, static_cast<int>(shape->gold.size()), index));
+    }
   }
 }
 
@@ -659,8 +722,11 @@ std::string SilverSql(const Shape& shape, const Silver& s) {
   std::string with =
       "layer = 'silver', on_violation = '" + std::string(s.drop ? "drop" : "quarantine") + "'";
   if (!s.dedupe.empty()) with += ", dedupe_order = '" + s.dedupe + "'";
-  const std::string from = s.source >= 0 ? "silver." + shape.silver[s.source].name
-                                         : "bronze." + shape.bronze[s.bronze].name;
+  std::string from = s.source >= 0 ? "silver." + shape.silver[s.source].name
+                                   : "bronze." + shape.bronze[s.bronze].name;
+  if (s.join >= 0) {
+    from += " a " + s.join_type + " silver." + shape.silver[s.join].name + " b ON " + s.on;
+  }
   std::string second;
   if (s.bronze2 >= 0) {
     std::vector<std::string> exprs2;
@@ -756,9 +822,12 @@ std::string PgSilverRows(const Shape& shape, const Silver& s) {
            ") x";
   }
   // A second stage reads its source's rows (no log positions: see PgSecondStageQuarantine).
+  const std::string joined =
+      s.join >= 0 ? " a " + s.join_type + " " + shape.silver[s.join].name + " b ON " + s.on : "";
   const std::string from =
-      s.source >= 0 ? ", 0 AS _p, 0 AS _o FROM " + shape.silver[s.source].name + " WHERE true"
-                    : ", p AS _p, o AS _o FROM " + shape.bronze[s.bronze].name + "_dec WHERE ok";
+      s.source >= 0
+          ? ", 0 AS _p, 0 AS _o FROM " + shape.silver[s.source].name + joined + " WHERE true"
+          : ", p AS _p, o AS _o FROM " + shape.bronze[s.bronze].name + "_dec WHERE ok";
   return "SELECT *, (" + Join(pass, " AND ") + ") AS _pass FROM (SELECT " + Join(columns, ", ") +
          from + (s.where.empty() ? "" : " AND (" + s.where + ")") + ") x";
 }
@@ -859,9 +928,11 @@ std::string PgSecondStageQuarantine(const Shape& shape, const Silver& s) {
                                   : c.name + "::text";
     fields.push_back("'\"" + c.name + "\": ' || coalesce(" + value + ", 'null')");
   }
-  return "SELECT 'silver." + shape.silver[s.source].name + "', " + BrokenConstraint(s) +
-         ", '{' || " + Join(fields, " || ', ' || ") + " || '}' FROM " + s.name +
-         "_rows WHERE NOT _pass";
+  const std::string source =
+      "silver." + shape.silver[s.source].name +
+      (s.join >= 0 ? " JOIN silver." + shape.silver[s.join].name : std::string());
+  return "SELECT '" + source + "', " + BrokenConstraint(s) + ", '{' || " +
+         Join(fields, " || ', ' || ") + " || '}' FROM " + s.name + "_rows WHERE NOT _pass";
 }
 
 // Sessions per group: ordered by ts, a row at least the gap after the one before it starts a
@@ -987,7 +1058,8 @@ std::string Show(const Rows& rows) {
 // What the judged cases checked, for the summary line.
 struct Stats {
   uint64_t answers = 0, rows = 0;
-  size_t second_stages = 0, views_of_views = 0, two_sources = 0, joins = 0;  // cases that drew each
+  // Cases that drew each.
+  size_t second_stages = 0, views_of_views = 0, two_sources = 0, joins = 0, silver_joins = 0;
 };
 
 // The first shape of a seed, then its graph shapes (DrawGraph) from a generator of their own.
@@ -1019,8 +1091,10 @@ class RandomCase {
       std::printf("seed %llu:\n%s\n", static_cast<unsigned long long>(seed_), sql_.c_str());
     }
     bool second_stage = false, view_of_view = false, two_sources = false;
+    bool silver_join = false;
     for (const auto& s : shape_.silver) {
-      second_stage = second_stage || s.source >= 0;
+      silver_join = silver_join || s.join >= 0;
+      second_stage = second_stage || (s.source >= 0 && s.join < 0);
       two_sources = two_sources || s.bronze2 >= 0;
     }
     bool join = false;
@@ -1029,6 +1103,7 @@ class RandomCase {
       join = join || g.join >= 0;
     }
     stats_.joins += join;
+    stats_.silver_joins += silver_join;
     stats_.second_stages += second_stage;
     stats_.views_of_views += view_of_view;
     stats_.two_sources += two_sources;
@@ -1341,11 +1416,12 @@ TEST_F(PgRandomTest, EveryAnswerEqualsPostgres) {
     list += " " + std::to_string(s);
   std::printf(
       "%zu cases (%zu with a second silver stage, %zu with a view of a view, %zu with a silver "
-      "table fed by two bronze tables, %zu with a join), %llu answers (%llu rows) equal to "
-      "PostgreSQL's, %zu cases failed%s\n",
+      "table fed by two bronze tables, %zu with a view over a join, %zu with a silver table fed "
+      "by a join), %llu answers (%llu rows) equal to PostgreSQL's, %zu cases failed%s\n",
       seeds.size(), stats.second_stages, stats.views_of_views, stats.two_sources, stats.joins,
-      static_cast<unsigned long long>(stats.answers), static_cast<unsigned long long>(stats.rows),
-      failed.size(), failed.empty() ? "" : (":" + list).c_str());
+      stats.silver_joins, static_cast<unsigned long long>(stats.answers),
+      static_cast<unsigned long long>(stats.rows), failed.size(),
+      failed.empty() ? "" : (":" + list).c_str());
 }
 
 }  // namespace
