@@ -3,6 +3,7 @@
 // views reading it, the views reading those views.
 #include <algorithm>
 
+#include "absl/functional/function_ref.h"
 #include "common/clock.h"
 #include "runtime/executor.h"
 #include "runtime/executor_nodes.h"
@@ -24,6 +25,21 @@ exec::QuarantineRecord Quarantined(std::string source_table, const RowOrigin& or
   q.offset = origin.offset;
   q.payload = std::string(origin.payload);
   return q;
+}
+
+// Hands `changes` of silver table `source` to each side of `join` that reads it (both, one
+// after the other, when `left` is joined with itself; the sides read `left` and `right`),
+// and each side's joined changes to `next`. `reader` names the node for errors.
+Status PushJoined(exec::JoinOperator& join, const std::string& left, const std::string& right,
+                  const std::string& source, const Batch& changes, const std::string& reader,
+                  absl::FunctionRef<Status(const Batch&)> next) {
+  for (exec::JoinSide side : {exec::JoinSide::kLeft, exec::JoinSide::kRight}) {
+    if ((side == exec::JoinSide::kLeft ? left : right) != source) continue;
+    Batch joined = exec::MakeBatch(join.output_types());
+    RETURN_IF_ERROR(join.Push(side, changes, &joined).WithContext(reader));
+    if (joined.num_rows() > 0) RETURN_IF_ERROR(next(joined));
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -131,15 +147,9 @@ Status PipelineExecutor::PushSilverChanges(SilverNode& node, const std::string& 
     return ApplySilver(node, std::move(silver));
   };
   if (!node.join) return apply(changes);
-  // Each side `source` is on (both, one after the other, for a join of a table with itself).
   const sql::SilverInput& in = *node.inputs[0].input;
-  for (exec::JoinSide side : {exec::JoinSide::kLeft, exec::JoinSide::kRight}) {
-    if ((side == exec::JoinSide::kLeft ? in.source : in.join->right) != source) continue;
-    Batch joined = exec::MakeBatch(node.join->output_types());
-    RETURN_IF_ERROR(node.join->Push(side, changes, &joined).WithContext(node.table->name));
-    if (joined.num_rows() > 0) RETURN_IF_ERROR(apply(joined));
-  }
-  return Status::OK();
+  return PushJoined(*node.join, in.source, in.join->right, source, changes, node.table->name,
+                    apply);
 }
 
 const std::string& PipelineExecutor::SourceOf(const SilverNode& node) const {
@@ -160,14 +170,9 @@ exec::QuarantineRecord PipelineExecutor::QuarantinedRow(const SilverNode& node, 
   const std::vector<sql::ColumnSchema>& columns =
       source_row ? plan_.InputColumns(in) : node.table->columns;
   QueryResult one;
-  for (size_t c = 0; c < columns.size(); ++c) {
-    // A joined row's columns by their qualified names ("o.id", "c.id").
-    const sql::JoinSpec* j = source_row && in.join ? &*in.join : nullptr;
-    one.names.push_back(j ? (c < j->left_columns ? j->left_qualifier : j->right_qualifier) + "." +
-                                columns[c].name
-                          : columns[c].name);
-    one.types.push_back(columns[c].type);
-  }
+  // A joined row's columns by their qualified names ("o.id", "c.id").
+  one.names = source_row && in.join ? in.join->QualifiedNames() : sql::ColumnNames(columns);
+  one.types = sql::ColumnTypes(columns);
   one.rows = exec::MakeBatch(one.types);
   for (size_t c = 0; c < columns.size(); ++c)
     one.rows.columns[c].AppendFrom(rows.columns[c], r);
@@ -386,13 +391,8 @@ Status PipelineExecutor::PushSilverToGold(GoldNode& node, const std::string& sou
                                           const Batch& changes) {
   if (!node.join) return PushGold(node, changes);
   const sql::GoldView& view = *node.view;
-  for (exec::JoinSide side : {exec::JoinSide::kLeft, exec::JoinSide::kRight}) {
-    if ((side == exec::JoinSide::kLeft ? view.source : view.join->right) != source) continue;
-    Batch joined = exec::MakeBatch(node.join->output_types());
-    RETURN_IF_ERROR(node.join->Push(side, changes, &joined).WithContext(view.name));
-    if (joined.num_rows() > 0) RETURN_IF_ERROR(PushGold(node, joined));
-  }
-  return Status::OK();
+  return PushJoined(*node.join, view.source, view.join->right, source, changes, view.name,
+                    [&](const Batch& joined) { return PushGold(node, joined); });
 }
 
 Status PipelineExecutor::PushGold(GoldNode& node, const Batch& changes) {

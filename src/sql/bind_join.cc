@@ -1,5 +1,7 @@
 // FROM silver.a JOIN silver.b ON ... in a gold view or a silver INSERT: the joined row, the
 // key pairs and the residual condition (plan.h, JoinSpec).
+#include <algorithm>
+
 #include "sql/bind_select.h"
 #include "sql/binder.h"
 #include "sql/pipeline_binder.h"
@@ -25,33 +27,15 @@ void ShiftColumns(BoundExpr* e, int by) {
 
 // Whether evaluating `e` can never fail on a row: columns, literals, comparisons, NULL
 // tests, IN lists and boolean logic over them (no casts, arithmetic or text functions).
+bool IsComparison(Func f) {
+  return f == Func::kEqual || f == Func::kNotEqual || f == Func::kLess || f == Func::kLessEqual ||
+         f == Func::kGreater || f == Func::kGreaterEqual;
+}
+
 bool CannotFail(const BoundExpr& e) {
-  switch (e.kind) {
-    case BoundKind::kColumn:
-    case BoundKind::kLiteral:
-      return true;
-    case BoundKind::kCast:
-      return false;
-    case BoundKind::kCall:
-      switch (e.func) {
-        case Func::kEqual:
-        case Func::kNotEqual:
-        case Func::kLess:
-        case Func::kLessEqual:
-        case Func::kGreater:
-        case Func::kGreaterEqual:
-          break;
-        default:
-          return false;
-      }
-      break;
-    default:
-      break;
-  }
-  for (const BoundExpr& child : e.children) {
-    if (!CannotFail(child)) return false;
-  }
-  return true;
+  if (e.kind == BoundKind::kCast) return false;
+  if (e.kind == BoundKind::kCall && !IsComparison(e.func)) return false;
+  return std::all_of(e.children.begin(), e.children.end(), CannotFail);
 }
 
 // The conjunction of `parts` (none: nothing).

@@ -89,17 +89,18 @@ std::string LineColumn(SourceLocation at) {
 
 Result<Pipeline> PipelineBinder::Bind(const std::vector<Statement>& statements) {
   for (const Statement& s : statements) {
+    const Select* select = nullptr;
+    std::string reader;
     if (const auto* insert = std::get_if<InsertSelect>(&s.node)) {
-      reads_[ToString(insert->target)].push_back(ToString(insert->select.from.table));
-      if (insert->select.join) {
-        reads_[ToString(insert->target)].push_back(ToString(insert->select.join->right.table));
-      }
+      select = &insert->select;
+      reader = ToString(insert->target);
     } else if (const auto* view = std::get_if<CreateMaterializedView>(&s.node)) {
-      reads_[ToString(view->view)].push_back(ToString(view->select.from.table));
-      if (view->select.join) {
-        reads_[ToString(view->view)].push_back(ToString(view->select.join->right.table));
-      }
+      select = &view->select;
+      reader = ToString(view->view);
     }
+    if (select == nullptr) continue;
+    reads_[reader].push_back(ToString(select->from.table));
+    if (select->join) reads_[reader].push_back(ToString(select->join->right.table));
   }
   // Tables first, so that statements may come in any order.
   for (const Statement& s : statements) {

@@ -162,9 +162,7 @@ class GraphBuilder {
     const SilverInput& in = t.inputs[i];
     const std::string prefix = t.inputs.size() > 1 ? t.name + "/" + std::to_string(i + 1) : t.name;
     std::string from = in.from_silver ? graph_.OutputNodeId(in.source) : in.source + "/decode";
-    const std::vector<ColumnSchema>* found =
-        in.join ? &in.join->columns : p_.FindColumns(in.source);
-    const std::vector<ColumnSchema> source = found ? *found : std::vector<ColumnSchema>{};
+    const std::vector<ColumnSchema>& source = p_.InputColumns(in);
     const std::vector<std::string> names =
         in.join ? in.join->QualifiedNames() : ColumnNames(source);
     const bool quote = !in.join;
