@@ -9,7 +9,7 @@ packages=(
   libcpp-httplib-dev libcli11-dev libpg-query-dev libre2-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format curl gdb clang-14 libclang-rt-14-dev
-  libpq-dev postgresql-15
+  libpq-dev postgresql-15 libssl-dev
 )
 
 missing=()

@@ -73,6 +73,10 @@ Status FromHttp(int code, const std::string& body) {
   switch (code) {
     case 400:
       return Status::InvalidArgument(message);
+    case 401:
+      return Status::Unauthenticated(message);
+    case 403:
+      return Status::PermissionDenied(message);
     case 404:
       return Status::NotFound(message);
     case 409:
@@ -240,6 +244,7 @@ Result<std::string> HttpClient::Call(const std::string& method, const std::strin
   client.set_connection_timeout(5, 0);
   client.set_tcp_nodelay(true);
   client.set_read_timeout(24 * 3600, 0);  // a replay answers when it is done
+  if (!token_.empty()) client.set_bearer_token_auth(token_.c_str());
   httplib::Result res = method == "GET" ? client.Get(path) : client.Post(path, body, type);
   if (!res) {
     return Status::IOError("cannot reach " + url_ + ": " + httplib::to_string(res.error()));

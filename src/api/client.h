@@ -83,8 +83,9 @@ class EmbeddedClient : public Client {
 
 class HttpClient : public Client {
  public:
-  // `url` as `http://host:port`.
-  explicit HttpClient(std::string url) : url_(std::move(url)) {}
+  // `url` as `http://host:port`; `token`, when not empty, is sent as a bearer token.
+  explicit HttpClient(std::string url, std::string token = "")
+      : url_(std::move(url)), token_(std::move(token)) {}
 
   Result<std::string> Query(const std::string& sql, const std::string& format,
                             const std::string& runtime = "") override;
@@ -104,6 +105,7 @@ class HttpClient : public Client {
                            const std::string& type = "application/json") const;
 
   std::string url_;
+  std::string token_;
 };
 
 // Opens data directory `data`'s log, reporting on stderr what its recovery repaired.

@@ -13,10 +13,13 @@
 #include <optional>
 #include <thread>
 
+#include "api/access.h"
 #include "api/client.h"
 #include "api/ingest.h"
 #include "common/json_writer.h"
 #include "serve/engine.h"
+#include "sql/binder.h"
+#include "sql/parser.h"
 
 namespace strata::api {
 namespace {
@@ -41,6 +44,8 @@ constexpr const char* kViewPattern = R"(/v1/views/([A-Za-z0-9_.\-]+))";
 // first request (later requests of a kept-alive connection did not wait).
 thread_local Micros t_connection_queued_at = 0;
 thread_local Micros t_request_waited = 0;
+// With authentication on, the holder of the request's token (set before routing).
+thread_local auth::TokenInfo t_caller;
 
 class StampingPool final : public httplib::TaskQueue {
  public:
@@ -101,6 +106,10 @@ int HttpStatus(const Status& status) {
       return 200;
     case StatusCode::kInvalidArgument:
       return 400;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
     case StatusCode::kNotFound:
       return 404;
     case StatusCode::kAlreadyExists:
@@ -121,6 +130,7 @@ void StatusError(httplib::Response& res, const Status& status) {
   const int code = HttpStatus(status);
   if (code == 503) res.set_header("Retry-After", "1");
   if (code == 507) res.set_header("Retry-After", "10");
+  if (code == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"strata\"");
   JsonError(res, code, code == 500 ? status.ToString() : status.message());
 }
 
@@ -261,9 +271,19 @@ HttpServer::HttpServer(log::Store* store, ServerOptions options)
   // delayed ACK holds every answer back by ~40 ms.
   server_->set_tcp_nodelay(true);
   server_->new_task_queue = [] { return new StampingPool(kIngestThreads); };
-  server_->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     t_request_waited = t_connection_queued_at == 0 ? 0 : NowMicros() - t_connection_queued_at;
     t_connection_queued_at = 0;
+    if (access_ == nullptr || req.path == "/healthz") {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    auto caller = access_->Authenticate(req.get_header_value("Authorization"));
+    if (!caller.ok()) {
+      res.set_header("Connection", "close");  // the body, if any, is not read
+      StatusError(res, caller.status());
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    t_caller = std::move(*caller);
     return httplib::Server::HandlerResponse::Unhandled;
   });
   Routes();
@@ -286,6 +306,11 @@ void HttpServer::Routes() {
                                                          " ms for a thread; nothing was stored"));
                   }
                   const std::string name = req.matches[1];
+                  if (!Allowed(res, [&](const auth::TokenInfo& caller) {
+                        return Access::MayIngest(caller, name);
+                      })) {
+                    return;
+                  }
                   auto table = store_->GetTable(name);
                   if (!table.ok()) return StatusError(res, table.status());
                   // Each line's source position is "<request id>:<line>"; a client may name its
@@ -336,7 +361,12 @@ void HttpServer::EngineRoutes() {
   ViewRoutes();
   LaneRoutes();
   Client* const client = client_.get();
-  server_->Get("/v1/status", [client](const httplib::Request&, httplib::Response& res) {
+  server_->Get("/v1/status", [this, client](const httplib::Request&, httplib::Response& res) {
+    if (!Allowed(res, [](const auth::TokenInfo& caller) {
+          return Access::MayAdminister(caller, "read the status");
+        })) {
+      return;
+    }
     auto status = client->StatusJson();
     if (!status.ok()) return StatusError(res, status.status());
     JsonOk(res, *status);
@@ -352,19 +382,60 @@ void HttpServer::PostWithBody(const std::string& pattern, BodyHandler handle) {
   });
 }
 
+bool HttpServer::Allowed(httplib::Response& res,
+                         const std::function<Status(const auth::TokenInfo&)>& check) const {
+  if (access_ == nullptr) return true;
+  Status allowed = check(t_caller);
+  if (!allowed.ok()) StatusError(res, allowed);
+  return allowed.ok();
+}
+
+HttpServer::BodyHandler HttpServer::Administer(std::string what, BodyHandler handle) {
+  return [this, what = std::move(what), handle = std::move(handle)](
+             const httplib::Request& req, const std::string& body, httplib::Response& res) {
+    if (Allowed(res, [&](const auth::TokenInfo& caller) {
+          return Access::MayAdminister(caller, what);
+        })) {
+      handle(req, body, res);
+    }
+    if (access_ == nullptr) return;
+    const int answered = res.status < 0 ? 200 : res.status;  // httplib sets 200 after us
+    Status s =
+        access_->audit().Record(t_caller.name, t_caller.id, req.method + " " + req.path, answered);
+    // An operation that cannot be audited is not answered as a success.
+    if (!s.ok()) StatusError(res, s);
+  };
+}
+
+// The table a query reads, and whether the caller may read it. A query that does not parse
+// or names no table is let through: it fails with the same error for everyone.
+Status HttpServer::MayQuery(const auth::TokenInfo& caller, const std::string& sql) const {
+  auto select = sql::ParseQuery(sql);
+  if (!select.ok()) return Status::OK();
+  const sql::Pipeline& plan = engine_->plan();
+  auto table = sql::ResolveTableName(select->from.table,
+                                     [&](std::string_view name) { return plan.FindColumns(name); });
+  if (!table.ok()) return Status::OK();
+  return Access::MayRead(caller, *table, plan);
+}
+
 void HttpServer::QueryRoutes() {
   using httplib::Request;
   using httplib::Response;
   Client* const client = client_.get();
-  PostWithBody("/v1/query", [client](const Request& req, const std::string& body, Response& res) {
-    auto sql = QuerySql(req.get_header_value("Content-Type"), body);
-    if (!sql.ok()) return StatusError(res, sql.status());
-    const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
-    auto text = client->Query(*sql, format);
-    if (!text.ok()) return StatusError(res, text.status());
-    if (format == "json") return JsonOk(res, *text);
-    res.set_content(*text, "text/plain; charset=utf-8");
-  });
+  PostWithBody(
+      "/v1/query", [this, client](const Request& req, const std::string& body, Response& res) {
+        auto sql = QuerySql(req.get_header_value("Content-Type"), body);
+        if (!sql.ok()) return StatusError(res, sql.status());
+        if (!Allowed(res, [&](const auth::TokenInfo& caller) { return MayQuery(caller, *sql); })) {
+          return;
+        }
+        const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
+        auto text = client->Query(*sql, format);
+        if (!text.ok()) return StatusError(res, text.status());
+        if (format == "json") return JsonOk(res, *text);
+        res.set_content(*text, "text/plain; charset=utf-8");
+      });
 }
 
 void HttpServer::ViewRoutes() {
@@ -376,13 +447,20 @@ void HttpServer::ViewRoutes() {
   server_->Get("/v1/views", [engine](const Request&, Response& res) {
     JsonOk(res, JsonObject().AddRaw("views", engine->ViewsJson()).Finish());
   });
-  server_->Get(view + "/versions", [client](const Request& req, Response& res) {
+  auto may_read = [this, engine](Response& res, const std::string& name) {
+    return Allowed(res, [&](const auth::TokenInfo& caller) {
+      return Access::MayRead(caller, name, engine->plan());
+    });
+  };
+  server_->Get(view + "/versions", [client, may_read](const Request& req, Response& res) {
     const std::string name = req.matches[1];
+    if (!may_read(res, name)) return;
     auto versions = client->Versions(name);
     if (!versions.ok()) return StatusError(res, versions.status());
     JsonOk(res, ViewVersionsJson(name, *versions));
   });
-  server_->Get(view + "/drift", [client](const Request& req, Response& res) {
+  server_->Get(view + "/drift", [client, may_read](const Request& req, Response& res) {
+    if (!may_read(res, req.matches[1])) return;
     auto diff = client->Drift(req.matches[1]);
     if (!diff.ok()) return StatusError(res, diff.status());
     JsonOk(res, diff->ToJson());
@@ -395,35 +473,40 @@ void HttpServer::LaneRoutes() {
   Client* const client = client_.get();
   const std::string view = kViewPattern;
   PostWithBody(view + "/replay",
-               [this, client](const Request& req, const std::string& body, Response& res) {
+               Administer("replay", [this, client](const Request& req, const std::string& body,
+                                                   Response& res) {
                  auto options = ReplayRequest(body);
                  if (!options.ok()) return StatusError(res, options.status());
                  options->stop = &stop_replays_;
                  auto result = client->Replay(req.matches[1], std::move(*options));
                  if (!result.ok()) return StatusError(res, result.status());
                  JsonOk(res, result->ToJson());
-               });
-  PostWithBody(view + "/validate",
-               [client](const Request& req, const std::string& body, Response& res) {
-                 auto lane = LaneName(body);
-                 if (!lane.ok()) return StatusError(res, lane.status());
-                 auto diff = client->Validate(req.matches[1], *lane);
-                 if (!diff.ok()) return StatusError(res, diff.status());
-                 JsonOk(res, diff->ToJson());
-               });
-  PostWithBody(view + "/cutover",
-               [client](const Request& req, const std::string& body, Response& res) {
-                 auto lane = LaneName(body);
-                 if (!lane.ok()) return StatusError(res, lane.status());
-                 auto version = client->Cutover(req.matches[1], *lane);
-                 if (!version.ok()) return StatusError(res, version.status());
-                 JsonOk(res, serve::VersionInfoJson(*version, /*live=*/true));
-               });
-  PostWithBody(view + "/rollback", [client](const Request& req, const std::string&, Response& res) {
-    auto version = client->Rollback(req.matches[1]);
-    if (!version.ok()) return StatusError(res, version.status());
-    JsonOk(res, serve::VersionInfoJson(*version, /*live=*/true));
-  });
+               }));
+  PostWithBody(
+      view + "/validate",
+      Administer("validate", [client](const Request& req, const std::string& body, Response& res) {
+        auto lane = LaneName(body);
+        if (!lane.ok()) return StatusError(res, lane.status());
+        auto diff = client->Validate(req.matches[1], *lane);
+        if (!diff.ok()) return StatusError(res, diff.status());
+        JsonOk(res, diff->ToJson());
+      }));
+  PostWithBody(
+      view + "/cutover",
+      Administer("cut over", [client](const Request& req, const std::string& body, Response& res) {
+        auto lane = LaneName(body);
+        if (!lane.ok()) return StatusError(res, lane.status());
+        auto version = client->Cutover(req.matches[1], *lane);
+        if (!version.ok()) return StatusError(res, version.status());
+        JsonOk(res, serve::VersionInfoJson(*version, /*live=*/true));
+      }));
+  PostWithBody(
+      view + "/rollback",
+      Administer("roll back", [client](const Request& req, const std::string&, Response& res) {
+        auto version = client->Rollback(req.matches[1]);
+        if (!version.ok()) return StatusError(res, version.status());
+        JsonOk(res, serve::VersionInfoJson(*version, /*live=*/true));
+      }));
 }
 
 Status HttpServer::Bind() {

@@ -59,13 +59,18 @@
 //                                    silver counters, gold rows and versions, last batch,
 //                                    the last checkpoint and the checkpoints Open skipped.
 //
+// With authentication on (SetAccess), every route but /healthz needs a bearer token and the
+// grant api/access.h lists for it: 401 + WWW-Authenticate without a valid token, 403 without
+// the grant.
+//
 // Errors are JSON objects {"error": "..."} with one mapping from strata's Status for every
 // route: 400 InvalidArgument (a SQL error names query:LINE:COLUMN; an unknown table or
 // column is one too), 404 NotFound (no such view, version or lane; also no such endpoint),
 // 409 FailedPrecondition or AlreadyExists (e.g. a replay name in use, nothing to roll back
-// to), 503 + Retry-After Busy, 507 + Retry-After NoSpace (a full disk), 500 anything else. Memory
-// is bounded: bodies are capped at max_body_bytes, requests are served by a fixed pool of threads,
-// and appends beyond the table's queue bound are refused rather than buffered.
+// to), 401 Unauthenticated, 403 PermissionDenied, 503 + Retry-After Busy, 507 + Retry-After NoSpace
+// (a full disk), 500 anything else. Memory is bounded: bodies are capped at max_body_bytes,
+// requests are served by a fixed pool of threads, and appends beyond the table's queue bound are
+// refused rather than buffered.
 #pragma once
 
 #include <atomic>
@@ -73,6 +78,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/tokens.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "log/store.h"
@@ -89,6 +95,7 @@ struct Response;
 
 namespace strata::api {
 
+class Access;
 class Client;
 class EmbeddedClient;
 
@@ -112,6 +119,8 @@ class HttpServer {
   // Also serves the engine's routes (see above). Call before Bind(); `engine` must outlive
   // the server and share its `store`.
   void SetEngine(serve::Engine* engine);
+  // Turns authentication on (see above). Call before Bind(); `access` must outlive the server.
+  void SetAccess(Access* access) { access_ = access; }
 
   // Binds the listening socket; fails with a clear message if the address is taken.
   Status Bind();
@@ -136,9 +145,18 @@ class HttpServer {
   void ViewRoutes();
   void LaneRoutes();
   void PostWithBody(const std::string& pattern, BodyHandler handle);
+  // With authentication on: false, with the 403 answer set, unless `check` allows the
+  // request's caller. Always true with authentication off.
+  bool Allowed(httplib::Response& res,
+               const std::function<Status(const auth::TokenInfo&)>& check) const;
+  // Whether `caller` may read the table `sql` queries.
+  Status MayQuery(const auth::TokenInfo& caller, const std::string& sql) const;
+  // A serving command's handler: admin only; each attempt is written to the audit log.
+  BodyHandler Administer(std::string what, BodyHandler handle);
 
   log::Store* store_;
   serve::Engine* engine_ = nullptr;
+  Access* access_ = nullptr;                // null: authentication off
   std::unique_ptr<EmbeddedClient> client_;  // the engine's routes ask it
   ServerOptions options_;
   std::unique_ptr<httplib::Server> server_;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "api/client.h"
@@ -240,12 +241,38 @@ namespace {
 
 // The client a serving command asks: the server at --server, or DATA opened here.
 Result<std::unique_ptr<Client>> OpenClient(const Target& t, bool write) {
-  if (!t.server.empty()) return std::unique_ptr<Client>(new HttpClient(t.server));
+  if (!t.server.empty()) {
+    ASSIGN_OR_RETURN(std::string token, ClientToken(t));
+    return std::unique_ptr<Client>(new HttpClient(t.server, token));
+  }
   ASSIGN_OR_RETURN(auto client, EmbeddedClient::Open(t.data, write));
   return std::unique_ptr<Client>(std::move(client));
 }
 
 }  // namespace
+
+Result<std::string> ClientToken(const Target& t) {
+  if (!t.token.empty()) return t.token;
+  if (const char* env = std::getenv("STRATA_TOKEN"); env != nullptr && *env != '\0') {
+    return std::string(env);
+  }
+  std::string file = t.token_file;
+  if (file.empty()) {
+    const char* home = std::getenv("HOME");
+    if (home == nullptr) return std::string();
+    file = JoinPath(JoinPath(home, ".config/strata"), "token");
+    if (!FileSystem::Default()->Exists(file)) return std::string();
+  }
+  std::string text;
+  Status s = FileSystem::Default()->ReadFile(file, &text);
+  if (!s.ok()) return Status::InvalidArgument("--token-file: " + s.message());
+  const size_t end = text.find_first_of("\r\n");
+  text = text.substr(0, end);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
+    text.pop_back();
+  if (text.empty()) return Status::InvalidArgument("--token-file: " + file + " holds no token");
+  return text;
+}
 
 int RunQuery(const QueryArgs& a) {
   auto client = OpenClient(a.target, /*write=*/false);

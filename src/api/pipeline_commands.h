@@ -19,10 +19,15 @@
 
 namespace strata::api {
 
-// Where a serving command runs: exactly one of the two is set.
+// Where a serving command runs: exactly one of data and server is set. With --server, the
+// bearer token sent is --token, else $STRATA_TOKEN, else the first line of --token-file
+// (default ~/.config/strata/token when it exists); none when there is none of them.
 struct Target {
   std::string data, server;
+  std::string token, token_file;
 };
+// The token a command against `target` sends (see Target); "" for none.
+Result<std::string> ClientToken(const Target& target);
 
 struct CheckArgs {
   std::string file, data;

@@ -25,14 +25,39 @@ Status CheckpointOptions(const ServerArgs& a, PipelineServiceOptions* options) {
   return Status::OK();
 }
 
+// The first admin token of a data directory, in a file only its owner reads.
+Result<std::string> FirstAdminToken(Access* access) {
+  auth::Grants admin;
+  admin.admin = true;
+  ASSIGN_OR_RETURN(auth::NewToken token, access->tokens().Create("admin", admin));
+  const std::string path = JoinPath(access->tokens().dir(), "admin.token");
+  RETURN_IF_ERROR(auth::WriteSecretFile(path, token.token + "\n"));
+  RETURN_IF_ERROR(access->audit().Record("strata server", "",
+                                         "token create " + token.info.id + " (admin: admin)", 0));
+  return path;
+}
+
 }  // namespace
+
+Result<bool> AuthOn(const std::string& auth, const ServerOptions& server) {
+  if (auth == "on") return true;
+  if (auth == "off") return false;
+  if (auth.empty()) return !IsLoopback(server.host);
+  return Status::InvalidArgument("--auth expects on or off, got '" + auth + "'");
+}
 
 Result<std::unique_ptr<Serving>> Serving::Start(const std::string& data,
                                                 const std::string& pipeline_text,
                                                 const std::string& pipeline_name,
                                                 ServerOptions server,
-                                                PipelineServiceOptions service) {
+                                                PipelineServiceOptions service, bool auth) {
   std::unique_ptr<Serving> s(new Serving());
+  if (auth) {
+    s->access_ = std::make_unique<Access>(data);
+    if (s->access_->tokens().Empty()) {
+      ASSIGN_OR_RETURN(s->first_admin_token_, FirstAdminToken(s->access_.get()));
+    }
+  }
   std::string text = pipeline_text, name = pipeline_name;
   runtime::PipelinePaths paths(data);
   if (text.empty() && FileSystem::Default()->Exists(paths.sql)) {
@@ -57,6 +82,7 @@ Result<std::unique_ptr<Serving>> Serving::Start(const std::string& data,
   }
   s->http_ = std::make_unique<HttpServer>(s->store_.get(), server);
   if (s->engine_) s->http_->SetEngine(s->engine_.get());
+  if (s->access_) s->http_->SetAccess(s->access_.get());
   RETURN_IF_ERROR(s->http_->Bind());
   if (s->service_) s->service_->Start();
   s->thread_ = std::thread([http = s->http_.get()] { http->Run(); });
@@ -89,17 +115,26 @@ int RunServer(const ServerArgs& a) {
   s = ParseBatchEvery(a.batch_every, &service);
   if (s.ok()) s = CheckpointOptions(a, &service);
   if (!s.ok()) return Fail(s);
+  Result<bool> auth = AuthOn(a.auth, server);
+  if (!auth.ok()) return Fail(auth.status());
   std::string text;
   if (!a.pipeline.empty()) {
     s = FileSystem::Default()->ReadFile(a.pipeline, &text);
     if (!s.ok()) return Fail(s);
   }
   StopSignal signals;
-  auto serving = Serving::Start(a.data, text, a.pipeline, server, service);
+  auto serving = Serving::Start(a.data, text, a.pipeline, server, service, *auth);
   if (!serving.ok()) return Fail(serving.status());
-  std::printf("strata: serving %s on http://%s:%d%s\n", a.data.c_str(), server.host.c_str(),
-              (*serving)->port(),
-              (*serving)->engine() ? " (pipeline running)" : " (ingest only: no pipeline)");
+  if (!(*serving)->first_admin_token().empty()) {
+    std::printf(
+        "strata: authentication on: created the first admin token in %s (only its hash "
+        "is kept; move it somewhere safe)\n",
+        (*serving)->first_admin_token().c_str());
+  }
+  std::printf("strata: serving %s on http://%s:%d%s, authentication %s\n", a.data.c_str(),
+              server.host.c_str(), (*serving)->port(),
+              (*serving)->engine() ? " (pipeline running)" : " (ingest only: no pipeline)",
+              *auth ? "on" : "off");
   std::fflush(stdout);
   while (!signals.WaitFor(std::chrono::hours(1))) {
   }

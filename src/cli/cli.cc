@@ -20,6 +20,7 @@
 #include "api/pipeline_commands.h"
 #include "api/record_json.h"
 #include "api/server.h"
+#include "api/token_commands.h"
 #include "common/json_writer.h"
 #include "demo/demo.h"
 #include "log/reader.h"
@@ -43,6 +44,7 @@ using api::RunArgs;
 using api::SchemasArgs;
 using api::ServerArgs;
 using api::Target;
+using api::TokenArgs;
 using api::VersionsArgs;
 using api::ViewArgs;
 using demo::DemoArgs;
@@ -304,12 +306,20 @@ int RunGen(const GenArgs& a) {
   return 0;
 }
 
-// --data DIR (embedded) or --server URL (a running server): exactly one.
+// --data DIR (embedded) or --server URL (a running server): exactly one; with --server, the
+// token to send.
 void AddTarget(CLI::App* cmd, Target* target) {
   auto* data = cmd->add_option("--data", target->data, "Data directory (embedded)");
   auto* server = cmd->add_option("--server", target->server,
                                  "A running strata server, e.g. http://127.0.0.1:7878");
   data->excludes(server);
+  cmd->add_option("--token", target->token,
+                  "Bearer token for --server (else $STRATA_TOKEN, else --token-file)")
+      ->excludes(data);
+  cmd->add_option("--token-file", target->token_file,
+                  "File whose first line is the token for --server, used when neither --token "
+                  "nor $STRATA_TOKEN gives one (default ~/.config/strata/token, if it exists)")
+      ->excludes(data);
 }
 
 // Every subcommand's arguments, and the CLI11 subcommand that tells whether it was given.
@@ -336,6 +346,8 @@ struct Commands {
   Command<ViewArgs> validate, cutover, rollback, drift;
   Command<Target> status;
   Command<SchemasArgs> schemas;
+  TokenArgs token;  // token create | list | revoke
+  CLI::App *token_create = nullptr, *token_list = nullptr, *token_revoke = nullptr;
 };
 
 void AddIngest(CLI::App* app, Command<IngestArgs>* c) {
@@ -418,6 +430,46 @@ void AddServer(CLI::App* app, Command<ServerArgs>* c) {
   cmd->add_option("--listen", a.listen, "Address to listen on")->default_val("127.0.0.1:7878");
   cmd->add_option("--max-body", a.max_body, "Largest request body in bytes (larger: 413)")
       ->default_val(16u << 20);
+  cmd->add_option("--auth", a.auth,
+                  "on: every route but /healthz needs Authorization: Bearer TOKEN with a grant "
+                  "for it (401/403 otherwise); the first start creates an admin token in "
+                  "DIR/auth/admin.token. off: no checks. Default: on unless --listen is a "
+                  "loopback address")
+      ->check(CLI::IsMember({"on", "off"}));
+}
+
+// token create | list | revoke: who may use a server.
+void AddToken(CLI::App* app, Commands* c) {
+  TokenArgs& a = c->token;
+  CLI::App* cmd = app->add_subcommand(
+      "token",
+      "Bearer tokens of a data directory for `strata server --auth on`: create (printed once; "
+      "only its SHA-256 is kept), list, revoke. A running server sees changes at once");
+  cmd->require_subcommand(1);
+  c->token_create = cmd->add_subcommand(
+      "create", "Create a token and print it on stdout (the only time it is shown)");
+  c->token_create->add_option("--data", a.data, "Data directory")->required();
+  auto* role = c->token_create->add_option("--role", a.role, "admin: every route")
+                   ->check(CLI::IsMember({"admin"}));
+  auto* ingest = c->token_create->add_option(
+      "--ingest", a.ingest,
+      "May POST /v1/tables/TABLE/events, for each TABLE (as the route names it)");
+  auto* read = c->token_create->add_option(
+      "--read", a.read,
+      "May query each PRODUCT (a gold view: gold.x, or x), its versions and drift");
+  role->excludes(ingest)->excludes(read);
+  c->token_create->add_option(
+      "--name", a.name,
+      "Who holds it: the audit log's who; a token named as a view's owner reads that view and "
+      "the silver tables it is built on (default: its grants)");
+  c->token_create->add_flag("--json", a.json,
+                            "Print {id, name, admin, ingest, read, created, revoked, token}");
+  c->token_list = cmd->add_subcommand("list", "Every token: id, created, revoked, name, grants");
+  c->token_list->add_option("--data", a.data, "Data directory")->required();
+  c->token_list->add_flag("--json", a.json, "Print JSON");
+  c->token_revoke = cmd->add_subcommand("revoke", "Revoke token ID for good");
+  c->token_revoke->add_option("--data", a.data, "Data directory")->required();
+  c->token_revoke->add_option("ID", a.id, "The token's id (strata token list)")->required();
 }
 
 // gen and demo: the sample events, and the main job that serves them.
@@ -639,6 +691,9 @@ int RunCommand(Commands* c, const std::string& self) {
   if (c->run.cmd->parsed()) return RunPipeline(c->run.args);
   if (c->batch.cmd->parsed()) return RunBatchCommand(c->batch.args);
   if (c->schemas.cmd->parsed()) return RunSchemas(c->schemas.args);
+  if (c->token_create->parsed()) return api::RunTokenCreate(c->token);
+  if (c->token_list->parsed()) return api::RunTokenList(c->token);
+  if (c->token_revoke->parsed()) return api::RunTokenRevoke(c->token);
   if (!HasTarget(*c)) return 2;
   if (c->query.cmd->parsed()) return RunQuery(c->query.args);
   if (c->versions.cmd->parsed()) return RunVersions(c->versions.args);
@@ -674,6 +729,7 @@ int Main(int argc, char** argv) {
   AddReplay(&app, &commands);
   AddLaneCommands(&app, &commands);
   AddInspectCommands(&app, &commands);
+  AddToken(&app, &commands);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

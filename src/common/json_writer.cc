@@ -52,6 +52,15 @@ bool IsValidUtf8(std::string_view s) {
   return simdjson::validate_utf8(s.data(), s.size());
 }
 
+std::string JsonStrings(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (const std::string& v : values) {
+    if (out.size() > 1) out += ", ";
+    AppendJsonString(&out, v);
+  }
+  return out + "]";
+}
+
 std::string Base64Encode(std::string_view bytes) {
   static const char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -16,6 +16,8 @@ namespace strata {
 void AppendJsonString(std::string* out, std::string_view s);
 bool IsValidUtf8(std::string_view s);
 std::string Base64Encode(std::string_view bytes);
+// ["a", "b"]: strings as a JSON array.
+std::string JsonStrings(const std::vector<std::string>& values);
 
 // Offsets per table (a boundary, a lane's position) as {"table": [offsets...], ...}.
 std::string BoundaryJson(const std::map<std::string, std::vector<uint64_t>, std::less<>>& boundary);

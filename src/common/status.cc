@@ -31,6 +31,10 @@ const char* StatusCodeName(StatusCode code) {
       return "Failed precondition";
     case StatusCode::kNoSpace:
       return "No space";
+    case StatusCode::kUnauthenticated:
+      return "Unauthenticated";
+    case StatusCode::kPermissionDenied:
+      return "Permission denied";
   }
   return "Unknown";
 }

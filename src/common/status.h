@@ -28,6 +28,8 @@ enum class StatusCode {
   kAborted,             // a named abort point fired (tests only)
   kFailedPrecondition,  // the object is in a state that forbids the call
   kNoSpace,             // the file system is full (ENOSPC, EDQUOT); retry when space returns
+  kUnauthenticated,     // no credentials, or ones that name no one (a wrong or revoked token)
+  kPermissionDenied,    // the caller is known but not allowed to do this
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -52,6 +54,12 @@ class [[nodiscard]] Status {
   static Status Aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
   static Status FailedPrecondition(std::string m) {
     return {StatusCode::kFailedPrecondition, std::move(m)};
+  }
+  static Status Unauthenticated(std::string m) {
+    return {StatusCode::kUnauthenticated, std::move(m)};
+  }
+  static Status PermissionDenied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
   }
   // An IOError carrying strerror(errno_value), naming the operation and the path.
   static Status FromErrno(std::string_view what, std::string_view path, int errno_value);

@@ -321,15 +321,6 @@ class GraphBuilder {
 
 // ---- formats ----
 
-std::string JsonStrings(const std::vector<std::string>& values) {
-  std::string out = "[";
-  for (const std::string& v : values) {
-    if (out.size() > 1) out += ", ";
-    AppendJsonString(&out, v);
-  }
-  return out + "]";
-}
-
 std::string JsonSchema(const std::vector<ColumnSchema>& columns) {
   std::string out = "[";
   for (const ColumnSchema& c : columns) {

@@ -651,13 +651,14 @@ TEST_F(CliTest, EverySubcommandHasHelp) {
        {"--data", "--table", "--key", "--partitions", "--compression", "--acks", "FILE"}},
       {{"log"}, {"--data", "--table", "--partition", "--from", "--since", "--limit"}},
       {{"log", "stats"}, {"--json"}},
-      {{"server"}, {"--data", "--pipeline", "--batch-every", "--listen", "--max-body"}},
+      {{"server"}, {"--data", "--pipeline", "--batch-every", "--listen", "--max-body", "--auth"}},
       {{"gen"}, {"--count", "--seed", "--malformed", "--missing-key"}},
       {{"demo"}, {"--data", "--duration", "--rate", "--listen", "--batch-every", "--keep"}},
       {{"check"}, {"FILE", "--data", "--format", "text", "json", "dot"}},
       {{"run"}, {"--data", "--pipeline", "--until-caught-up", "--batch-size"}},
       {{"batch"}, {"--data", "--pipeline", "VIEW", "--format"}},
-      {{"query"}, {"--data", "--server", "SQL", "--format", "--runtime"}},
+      {{"query"},
+       {"--data", "--server", "--token", "--token-file", "SQL", "--format", "--runtime"}},
       {{"versions"}, {"--data", "--server", "VIEW", "--json"}},
       {{"replay"},
        {"--data", "--server", "VIEW", "--pipeline", "--as", "--from-offset", "--from-checkpoint",
@@ -666,7 +667,11 @@ TEST_F(CliTest, EverySubcommandHasHelp) {
       {{"cutover"}, {"--data", "--server", "VIEW", "NAME", "--json"}},
       {{"rollback"}, {"--data", "--server", "VIEW", "--json"}},
       {{"drift"}, {"--data", "--server", "VIEW", "--json"}},
-      {{"status"}, {"--data", "--server"}},
+      {{"status"}, {"--data", "--server", "--token"}},
+      {{"token"}, {"create", "list", "revoke"}},
+      {{"token", "create"}, {"--data", "--role", "--ingest", "--read", "--name", "--json"}},
+      {{"token", "list"}, {"--data", "--json"}},
+      {{"token", "revoke"}, {"--data", "ID"}},
   };
   for (const auto& [command, flags] : options) {
     std::vector<std::string> args = command;
@@ -681,7 +686,7 @@ TEST_F(CliTest, EverySubcommandHasHelp) {
   EXPECT_EQ(top.exit_code, 0) << Describe(top);
   for (const char* sub :
        {"ingest", "log", "server", "gen", "demo", "check", "run", "batch", "query", "versions",
-        "replay", "validate", "cutover", "rollback", "drift", "status"}) {
+        "replay", "validate", "cutover", "rollback", "drift", "status", "token"}) {
     EXPECT_THAT(top.out, HasSubstr(sub));
   }
 }
