@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format curl gdb clang-14 libclang-rt-14-dev
   libpq-dev postgresql-15 libssl-dev
+  python3-prometheus-client
 )
 
 missing=()

@@ -2,14 +2,18 @@
 
 #include <httplib.h>
 #include <simdjson.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <thread>
 
@@ -17,6 +21,7 @@
 #include "api/client.h"
 #include "api/ingest.h"
 #include "common/json_writer.h"
+#include "common/prometheus_text.h"
 #include "serve/engine.h"
 #include "sql/binder.h"
 #include "sql/parser.h"
@@ -247,6 +252,82 @@ std::string FirstOffsetsJson(const log::AppendAck& ack) {
   return o.Finish();
 }
 
+// The route a path belongs to, as a metric label (bounded: no table or view names).
+std::string RouteOf(std::string_view path) {
+  for (std::string_view exact : {"/healthz", "/metrics", "/v1/query", "/v1/views", "/v1/status"}) {
+    if (path == exact) return std::string(exact);
+  }
+  if (path.starts_with("/v1/tables/") && path.ends_with("/events")) {
+    return "/v1/tables/{table}/events";
+  }
+  if (path.starts_with("/v1/views/")) {
+    const std::string_view last = path.substr(path.rfind('/') + 1);
+    for (std::string_view action :
+         {"versions", "drift", "replay", "validate", "cutover", "rollback"}) {
+      if (last == action) return "/v1/views/{view}/" + std::string(action);
+    }
+  }
+  return "other";
+}
+
+// Upper bounds of the query latency histogram, seconds.
+const std::vector<double> kQueryBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                          0.05,   0.1,   0.25,   0.5,   1,    2.5};
+
+}  // namespace
+
+struct RequestMetrics {
+  absl::Mutex mu;
+  std::map<std::pair<std::string, int>, uint64_t> requests ABSL_GUARDED_BY(mu);
+  std::vector<uint64_t> query_buckets ABSL_GUARDED_BY(mu) =
+      std::vector<uint64_t>(kQueryBounds.size() + 1);
+  double query_seconds ABSL_GUARDED_BY(mu) = 0;
+
+  void Query(double seconds) {
+    absl::MutexLock lock(&mu);
+    size_t b = 0;
+    while (b < kQueryBounds.size() && seconds > kQueryBounds[b])
+      ++b;
+    ++query_buckets[b];
+    query_seconds += seconds;
+  }
+  void Append(PrometheusText* out) {
+    absl::MutexLock lock(&mu);
+    out->Family("strata_http_requests_total", "counter",
+                "HTTP requests answered, by route and status");
+    for (const auto& [key, n] : requests)
+      out->Sample("strata_http_requests_total",
+                  {{"route", key.first}, {"code", std::to_string(key.second)}}, n);
+    out->Family("strata_query_duration_seconds", "histogram",
+                "POST /v1/query, from its body read to its answer");
+    out->Histogram("strata_query_duration_seconds", {}, kQueryBounds, query_buckets, query_seconds);
+  }
+};
+
+namespace {
+
+// CPU seconds and resident bytes of this process.
+void AppendProcessMetrics(PrometheusText* out) {
+  struct rusage usage {};
+  if (::getrusage(RUSAGE_SELF, &usage) == 0) {
+    auto seconds = [](const timeval& t) {
+      return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    out->Family("process_cpu_seconds_total", "counter", "User and system CPU time spent");
+    out->Sample("process_cpu_seconds_total", {}, seconds(usage.ru_utime) + seconds(usage.ru_stime));
+  }
+  // /proc files report size 0: read with stdio, not FileSystem::ReadFile.
+  if (FILE* statm = std::fopen("/proc/self/statm", "r")) {
+    unsigned long long size = 0, resident = 0;
+    if (std::fscanf(statm, "%llu %llu", &size, &resident) == 2) {
+      out->Family("process_resident_memory_bytes", "gauge", "Resident memory size");
+      out->Sample("process_resident_memory_bytes", {},
+                  static_cast<uint64_t>(resident) * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)));
+    }
+    std::fclose(statm);
+  }
+}
+
 }  // namespace
 
 Status ParseListenAddress(std::string_view text, ServerOptions* options) {
@@ -265,7 +346,10 @@ Status ParseListenAddress(std::string_view text, ServerOptions* options) {
 }
 
 HttpServer::HttpServer(log::Store* store, ServerOptions options)
-    : store_(store), options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
+    : store_(store),
+      metrics_(std::make_unique<RequestMetrics>()),
+      options_(std::move(options)),
+      server_(std::make_unique<httplib::Server>()) {
   server_->set_payload_max_length(options_.max_body_bytes);
   // httplib writes headers and body separately: without TCP_NODELAY a kept-alive client's
   // delayed ACK holds every answer back by ~40 ms.
@@ -287,6 +371,7 @@ HttpServer::HttpServer(log::Store* store, ServerOptions options)
     return httplib::Server::HandlerResponse::Unhandled;
   });
   Routes();
+  MetricsRoutes();
 }
 
 HttpServer::~HttpServer() {
@@ -341,6 +426,23 @@ void HttpServer::Routes() {
                           : res.status == 404 ? "no such endpoint"
                                               : "request failed";
     JsonError(res, res.status, message);
+  });
+}
+
+void HttpServer::MetricsRoutes() {
+  // Counted before the answer is written (a logger runs after: a client could see its answer
+  // before the count).
+  server_->set_post_routing_handler(
+      [metrics = metrics_.get()](const httplib::Request& req, httplib::Response& res) {
+        absl::MutexLock lock(&metrics->mu);
+        ++metrics->requests[{RouteOf(req.path), res.status}];
+      });
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    PrometheusText out;
+    metrics_->Append(&out);
+    AppendProcessMetrics(&out);
+    if (engine_ != nullptr) engine_->AppendMetrics(&out);
+    res.set_content(out.text(), "text/plain; version=0.0.4; charset=utf-8");
   });
 }
 
@@ -425,6 +527,7 @@ void HttpServer::QueryRoutes() {
   Client* const client = client_.get();
   PostWithBody(
       "/v1/query", [this, client](const Request& req, const std::string& body, Response& res) {
+        const Micros started = MonotonicMicros();
         auto sql = QuerySql(req.get_header_value("Content-Type"), body);
         if (!sql.ok()) return StatusError(res, sql.status());
         if (!Allowed(res, [&](const auth::TokenInfo& caller) { return MayQuery(caller, *sql); })) {
@@ -432,6 +535,7 @@ void HttpServer::QueryRoutes() {
         }
         const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
         auto text = client->Query(*sql, format);
+        metrics_->Query(static_cast<double>(MonotonicMicros() - started) / 1e6);
         if (!text.ok()) return StatusError(res, text.status());
         if (format == "json") return JsonOk(res, *text);
         res.set_content(*text, "text/plain; charset=utf-8");

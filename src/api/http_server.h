@@ -13,6 +13,13 @@
 //                                    request acknowledged; ingest works again once space
 //                                    returns).
 //   GET  /healthz                    200 {"status": "ok"}
+//   GET  /metrics                    200 Prometheus text format (0.0.4): requests per route and
+//                                    status (strata_http_requests_total), query latency
+//                                    (strata_query_duration_seconds, a histogram), the
+//                                    process's CPU seconds and resident memory; with an engine
+//                                    also its metrics (serve/engine_metrics.cc: offsets, lag,
+//                                    silver counters, rows, versions, freshness objectives,
+//                                    late records, watermarks, checkpoints).
 //
 // Served when an engine is set (SetEngine; `strata server --pipeline`, `strata demo`). A
 // {view} is a gold view's full name (gold.hourly_revenue); a {table} in a query may also
@@ -97,6 +104,7 @@ namespace strata::api {
 
 class Access;
 class Client;
+struct RequestMetrics;
 class EmbeddedClient;
 
 struct ServerOptions {
@@ -138,6 +146,8 @@ class HttpServer {
       std::function<void(const httplib::Request&, const std::string& body, httplib::Response&)>;
 
   void Routes();
+  // GET /metrics, and the request counts and query latencies it reports.
+  void MetricsRoutes();
   // The engine's routes, by resource: /v1/query, the views' read-only routes (list,
   // versions, drift), the lanes' routes (replay, validate, cutover, rollback), /v1/status.
   void EngineRoutes();
@@ -156,8 +166,9 @@ class HttpServer {
 
   log::Store* store_;
   serve::Engine* engine_ = nullptr;
-  Access* access_ = nullptr;                // null: authentication off
-  std::unique_ptr<EmbeddedClient> client_;  // the engine's routes ask it
+  Access* access_ = nullptr;                 // null: authentication off
+  std::unique_ptr<RequestMetrics> metrics_;  // GET /metrics: requests and query latencies
+  std::unique_ptr<EmbeddedClient> client_;   // the engine's routes ask it
   ServerOptions options_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;

@@ -89,6 +89,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
+#include "common/prometheus_text.h"
 #include "common/status.h"
 #include "log/store.h"
 #include "runtime/executor.h"
@@ -258,6 +259,8 @@ class Engine {
 
   // Per node: offsets consumed, lag, last publish, row counts, quarantine counts.
   std::string StatusJson() const;
+  // The same facts as Prometheus metrics (engine_metrics.cc lists them), appended to `out`.
+  void AppendMetrics(PrometheusText* out) const;
 
  private:
   struct Lane;
@@ -367,6 +370,8 @@ class Engine {
   std::string GoldStatusLocked(const std::vector<runtime::WatermarkInfo>& watermarks,
                                const std::map<std::string, VersionInfo, std::less<>>& last_versions)
       const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The lane that serves gold view `g` (the main lane for a Lambda view).
+  const Lane* ServingLaneOfLocked(const sql::GoldView& g) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Loads a replay lane's saved state and start offset (its NAME.lane record).
   Status LoadLane(Lane* lane) const;
   // Replay's steps: the checks (and the default name), a lane's start (resumed: true when

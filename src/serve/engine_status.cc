@@ -134,6 +134,12 @@ void AddLateStatus(const sql::Pipeline& plan, const sql::GoldView& g,
 
 }  // namespace
 
+const Engine::Lane* Engine::ServingLaneOfLocked(const sql::GoldView& g) const {
+  if (g.serving != sql::Serving::kKappa) return main_.get();
+  auto serving = ServingLaneLocked(g.name);
+  return serving.ok() ? *serving : main_.get();
+}
+
 std::string Engine::GoldStatusLocked(
     const std::vector<runtime::WatermarkInfo>& watermark_info,
     const std::map<std::string, VersionInfo, std::less<>>& last_versions) const {
@@ -142,12 +148,8 @@ std::string Engine::GoldStatusLocked(
     const auto& g = main_->plan.gold[i];
     JsonObject o;
     o.Add("name", g.name).Add("serving", sql::ServingName(g.serving));
-    const Lane* lane = main_.get();
-    if (g.serving == sql::Serving::kKappa) {
-      auto serving = ServingLaneLocked(g.name);
-      if (serving.ok()) lane = *serving;
-      o.Add("lane", lane->name);
-    }
+    const Lane* lane = ServingLaneOfLocked(g);
+    if (g.serving == sql::Serving::kKappa) o.Add("lane", lane->name);
     // Counted, not built: one row per group of the serving state.
     auto rows = lane->executor->ViewRowCount(g.name, g.serving == sql::Serving::kLambda);
     if (rows.ok()) o.Add("rows", *rows);

@@ -134,6 +134,7 @@ const std::vector<Route>& AllRoutes() {
       {"POST", "/v1/views/gold.order_count/cutover", "{\"name\": \"r\"}"},
       {"POST", "/v1/views/gold.order_count/rollback", ""},
       {"GET", "/v1/status", ""},
+      {"GET", "/metrics", ""},
       {"GET", "/v1/no-such-route", ""},
   };
   return routes;
@@ -225,8 +226,9 @@ TEST_F(AuthHttpTest, ReadersSeeTheirProductsAndOwnersTheSilverUnderThem) {
   EXPECT_EQ(Status("GET", "/v1/views/gold.by_customer/drift", growth_), 403);
   // A query that does not parse gets the same error whoever asks.
   EXPECT_EQ(Call("POST", "/v1/query", "Bearer " + reader_, "SELEC 1").first, 400);
-  // Listing the views needs a valid token only.
+  // Listing the views and the metrics needs a valid token only.
   EXPECT_EQ(Status("GET", "/v1/views", ingest_), 200);
+  EXPECT_EQ(Status("GET", "/metrics", ingest_), 200);
 }
 
 TEST_F(AuthHttpTest, ServingCommandsAreAdminOnlyAndAudited) {
