@@ -7,8 +7,8 @@
 //   GET  /v1/views/{v}/versions, drift  table) granted to the token by --read or owned by its
 //                                       name; a silver or quarantine table only for admins
 //                                       and the owners of a product built on it
-//   GET  /v1/views, /metrics            any valid token (names, serving modes and counts; no
-//                                       rows)
+//   GET  /v1/views, /v1/products,       any valid token (names, serving modes and counts; no
+//        /metrics                       rows)
 //   POST replay, validate, cutover,     admin; each attempt, allowed or not, is written to
 //        rollback                       the audit log (auth/audit.h)
 //   GET  /v1/status                     admin

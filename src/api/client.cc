@@ -236,6 +236,10 @@ Result<std::string> EmbeddedClient::StatusJson() {
   return engine_->StatusJson();
 }
 
+Result<std::string> EmbeddedClient::ProductsJson() {
+  return engine_->ProductsJson();
+}
+
 // ---- over HTTP ------------------------------------------------------------------------------
 
 Result<std::string> HttpClient::Call(const std::string& method, const std::string& path,
@@ -305,6 +309,10 @@ Result<serve::VersionInfo> HttpClient::Rollback(const std::string& view) {
 
 Result<std::string> HttpClient::StatusJson() {
   return Call("GET", "/v1/status");
+}
+
+Result<std::string> HttpClient::ProductsJson() {
+  return Call("GET", "/v1/products");
 }
 
 }  // namespace strata::api

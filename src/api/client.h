@@ -1,5 +1,5 @@
 // The serving commands, written once against one interface. The CLI's query, versions,
-// replay, validate, drift, cutover, rollback and status ask a Client; so do the HTTP
+// replay, validate, drift, cutover, rollback, status and products ask a Client; so do the HTTP
 // server's routes (each route is a Client call on an EmbeddedClient, its answer rendered
 // as JSON) and the demo. Two implementations:
 //
@@ -53,6 +53,8 @@ class Client {
   virtual Result<serve::VersionInfo> Rollback(const std::string& view) = 0;
   // serve::Engine::StatusJson.
   virtual Result<std::string> StatusJson() = 0;
+  // serve::Engine::ProductsJson.
+  virtual Result<std::string> ProductsJson() = 0;
 };
 
 class EmbeddedClient : public Client {
@@ -74,6 +76,7 @@ class EmbeddedClient : public Client {
   Result<serve::VersionInfo> Cutover(const std::string& view, const std::string& lane) override;
   Result<serve::VersionInfo> Rollback(const std::string& view) override;
   Result<std::string> StatusJson() override;
+  Result<std::string> ProductsJson() override;
 
  private:
   std::unique_ptr<log::Store> store_;  // set by Open
@@ -97,6 +100,7 @@ class HttpClient : public Client {
   Result<serve::VersionInfo> Cutover(const std::string& view, const std::string& lane) override;
   Result<serve::VersionInfo> Rollback(const std::string& view) override;
   Result<std::string> StatusJson() override;
+  Result<std::string> ProductsJson() override;
 
  private:
   // The body of a 2xx answer to METHOD PATH, or the error the answer carries.

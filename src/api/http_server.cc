@@ -254,7 +254,8 @@ std::string FirstOffsetsJson(const log::AppendAck& ack) {
 
 // The route a path belongs to, as a metric label (bounded: no table or view names).
 std::string RouteOf(std::string_view path) {
-  for (std::string_view exact : {"/healthz", "/metrics", "/v1/query", "/v1/views", "/v1/status"}) {
+  for (std::string_view exact :
+       {"/healthz", "/metrics", "/v1/query", "/v1/views", "/v1/products", "/v1/status"}) {
     if (path == exact) return std::string(exact);
   }
   if (path.starts_with("/v1/tables/") && path.ends_with("/events")) {
@@ -550,6 +551,11 @@ void HttpServer::ViewRoutes() {
   const std::string view = kViewPattern;
   server_->Get("/v1/views", [engine](const Request&, Response& res) {
     JsonOk(res, JsonObject().AddRaw("views", engine->ViewsJson()).Finish());
+  });
+  server_->Get("/v1/products", [client](const Request&, Response& res) {
+    auto products = client->ProductsJson();
+    if (!products.ok()) return StatusError(res, products.status());
+    JsonOk(res, *products);
   });
   auto may_read = [this, engine](Response& res, const std::string& name) {
     return Allowed(res, [&](const auth::TokenInfo& caller) {

@@ -39,6 +39,10 @@
 //   GET  /v1/views                   200 {"views": [{name, layer, serving, owner,
 //                                    freshness_s, live_version, lane}, ...]}: gold views,
 //                                    then each silver table and its quarantine table.
+//   GET  /v1/products                200 serve::Engine::ProductsJson: every gold view as a
+//                                    data product (owner, description, serving, columns,
+//                                    reads, upstream, consumers, live_version, rows,
+//                                    last_publish, freshness {objective_s, lag_s, met}).
 //   GET  /v1/views/{view}/versions   200 {"view", "versions": [{version, name, origin,
 //                                    logic_hash, schema_version, boundary: {table: [end
 //                                    offset per partition]}, watermark (null when none),

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -373,6 +374,55 @@ int RunStatus(const Target& t) {
   auto status = (*client)->StatusJson();
   if (!status.ok()) return Fail(status.status());
   Print(*status + "\n");
+  return 0;
+}
+
+int RunProducts(const Target& t, bool json) {
+  auto client = OpenClient(t, /*write=*/false);
+  if (!client.ok()) return Fail(client.status());
+  auto products = (*client)->ProductsJson();
+  if (!products.ok()) return Fail(products.status());
+  if (json) {
+    Print(*products + "\n");
+    return 0;
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::array list;
+  if (parser.parse(*products)["products"].get(list)) {
+    return Fail(Status::Corruption("unreadable products answer: " + *products));
+  }
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof(line), "%-28s  %-12s  %-7s  %-8s  %-10s  %-9s  %s\n", "PRODUCT",
+                "OWNER", "SERVING", "LIVE", "ROWS", "FRESHNESS", "OBJECTIVE");
+  out += line;
+  for (simdjson::dom::element p : list) {
+    auto text = [&](const char* field) {
+      std::string_view v;
+      return p[field].get(v) ? std::string("-") : (v.empty() ? "-" : std::string(v));
+    };
+    // A number field ("-" when absent or null), with `unit`.
+    auto number = [](simdjson::simdjson_result<simdjson::dom::element> field, const char* unit) {
+      simdjson::dom::element e;
+      uint64_t u = 0;
+      double v = 0;
+      if (field.get(e) || e.is_null()) return std::string("-");
+      if (!e.get(u)) return std::to_string(u) + unit;
+      if (e.get(v)) return std::string("-");
+      char b[32];
+      std::snprintf(b, sizeof(b), "%.1f%s", v, unit);
+      return std::string(b);
+    };
+    std::string objective = number(p["freshness"]["objective_s"], "s");
+    bool met = true;
+    if (!p["freshness"]["met"].get(met) && !met) objective += " MISSED";
+    std::snprintf(line, sizeof(line), "%-28s  %-12s  %-7s  %-8s  %-10s  %-9s  %s\n",
+                  text("name").c_str(), text("owner").c_str(), text("serving").c_str(),
+                  number(p["live_version"], "").c_str(), number(p["rows"], "").c_str(),
+                  number(p["freshness"]["lag_s"], "s").c_str(), objective.c_str());
+    out += line;
+  }
+  Print(out);
   return 0;
 }
 

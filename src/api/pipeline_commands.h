@@ -93,6 +93,8 @@ int RunCutover(const ViewArgs& args);
 int RunRollback(const ViewArgs& args);
 int RunDrift(const ViewArgs& args);
 int RunStatus(const Target& target);
+// The gold views as data products: a table, or with `json` the JSON of GET /v1/products.
+int RunProducts(const Target& target, bool json);
 // The schema history of a bronze table (schemas_command.cc); reads DATA only, so it works
 // while a server runs.
 int RunSchemas(const SchemasArgs& args);

@@ -345,6 +345,8 @@ struct Commands {
   CLI::Option* replay_from_checkpoint = nullptr;  // given without SEQ means "latest"
   Command<ViewArgs> validate, cutover, rollback, drift;
   Command<Target> status;
+  Command<Target> products;
+  bool products_json = false;
   Command<SchemasArgs> schemas;
   TokenArgs token;  // token create | list | revoke
   CLI::App *token_create = nullptr, *token_list = nullptr, *token_revoke = nullptr;
@@ -650,6 +652,14 @@ void AddInspectCommands(CLI::App* app, Commands* c) {
       "Per node: offsets consumed, lag, last publish, row counts, quarantine counts (JSON)");
   AddTarget(c->status.cmd, &c->status.args);
 
+  c->products.cmd = app->add_subcommand(
+      "products",
+      "Every gold view as a data product: owner, serving mode, live version, rows, and its "
+      "freshness now (how long the oldest record its answer does not reflect has waited) "
+      "against its objective; --json adds description, columns, reads, upstream, consumers");
+  AddTarget(c->products.cmd, &c->products.args);
+  c->products.cmd->add_flag("--json", c->products_json, "Print the JSON of GET /v1/products");
+
   SchemasArgs& schemas = c->schemas.args;
   CLI::App* schemas_cmd = c->schemas.cmd = app->add_subcommand(
       "schemas",
@@ -670,7 +680,8 @@ bool HasTarget(const Commands& c) {
                              {c.cutover.cmd, &c.cutover.args.target},
                              {c.rollback.cmd, &c.rollback.args.target},
                              {c.drift.cmd, &c.drift.args.target},
-                             {c.status.cmd, &c.status.args}}) {
+                             {c.status.cmd, &c.status.args},
+                             {c.products.cmd, &c.products.args}}) {
     if (cmd->parsed() && target->data.empty() && target->server.empty()) {
       std::fprintf(stderr, "strata %s: give --data DIR or --server URL\n", cmd->get_name().c_str());
       return false;
@@ -709,6 +720,7 @@ int RunCommand(Commands* c, const std::string& self) {
   if (c->rollback.cmd->parsed()) return RunRollback(c->rollback.args);
   if (c->drift.cmd->parsed()) return RunDrift(c->drift.args);
   if (c->status.cmd->parsed()) return RunStatus(c->status.args);
+  if (c->products.cmd->parsed()) return api::RunProducts(c->products.args, c->products_json);
   return 2;
 }
 

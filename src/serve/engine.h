@@ -259,6 +259,10 @@ class Engine {
 
   // Per node: offsets consumed, lag, last publish, row counts, quarantine counts.
   std::string StatusJson() const;
+  // Every gold view as a data product (engine_products.cc): owner, description, serving,
+  // schema, what it reads and who reads it, its live version, and its freshness now against
+  // its objective.
+  std::string ProductsJson() const;
   // The same facts as Prometheus metrics (engine_metrics.cc lists them), appended to `out`.
   void AppendMetrics(PrometheusText* out) const;
 
@@ -370,6 +374,13 @@ class Engine {
   std::string GoldStatusLocked(const std::vector<runtime::WatermarkInfo>& watermarks,
                                const std::map<std::string, VersionInfo, std::less<>>& last_versions)
       const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Per gold view, in the plan's order: the rows it serves and how long the oldest record its
+  // answer does not reflect has waited (0 when none waits). engine_products.cc.
+  struct ProductLive {
+    std::optional<uint64_t> rows;
+    double lag_s = 0;
+  };
+  std::vector<ProductLive> ProductsLive() const;
   // The lane that serves gold view `g` (the main lane for a Lambda view).
   const Lane* ServingLaneOfLocked(const sql::GoldView& g) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Loads a replay lane's saved state and start offset (its NAME.lane record).

@@ -11,6 +11,7 @@
 //   strata_gold_last_version{view}                       gauge
 //   strata_gold_last_publish_timestamp_seconds{view}     gauge
 //   strata_product_freshness_objective_seconds{view,owner}  gauge (the view's `freshness`)
+//   strata_product_freshness_lag_seconds{view}           gauge (engine_products.cc)
 //   strata_late_records_total{view}                      counter (windowed views)
 //   strata_watermark_timestamp_seconds{table}            gauge (bronze tables with event time)
 //   strata_checkpoint_last_{duration_seconds,bytes,timestamp_seconds}, strata_checkpoints_kept
@@ -41,6 +42,13 @@ void OffsetSamples(PrometheusText* out, std::string_view name, const MetricLabel
 }  // namespace
 
 void Engine::AppendMetrics(PrometheusText* out) const {
+  const std::vector<ProductLive> products = ProductsLive();
+  out->Family("strata_product_freshness_lag_seconds", "gauge",
+              "How long the oldest record a gold view's answer does not reflect has waited");
+  for (size_t i = 0; i < plan().gold.size(); ++i) {
+    out->Sample("strata_product_freshness_lag_seconds", {{"view", plan().gold[i].name}},
+                products[i].lag_s);
+  }
   std::map<std::string, VersionInfo, std::less<>> last_versions;
   for (const sql::GoldView& g : plan().gold) {
     auto all = versions_->List(g.name);
@@ -115,12 +123,11 @@ void Engine::AppendMetrics(PrometheusText* out) const {
   }
 
   out->Family("strata_gold_rows", "gauge", "Rows a gold view serves");
-  for (const sql::GoldView& g : plan.gold) {
-    auto rows =
-        ServingLaneOfLocked(g)->executor->ViewRowCount(g.name, g.serving == sql::Serving::kLambda);
-    if (rows.ok()) {
+  for (size_t i = 0; i < plan.gold.size(); ++i) {
+    const sql::GoldView& g = plan.gold[i];
+    if (products[i].rows) {
       out->Sample("strata_gold_rows", {{"view", g.name}, {"serving", sql::ServingName(g.serving)}},
-                  static_cast<uint64_t>(*rows));
+                  *products[i].rows);
     }
   }
   out->Family("strata_gold_last_version", "gauge", "A gold view's newest stored version");

@@ -75,11 +75,12 @@ Status PipelineBinder::CheckViewOfView(const Select& select, const GoldView& gol
 
 Status PipelineBinder::BindViewOptions(const CreateMaterializedView& view, GoldView* gold) {
   ASSIGN_OR_RETURN(Options options, Options::Read(view.options,
-                                                  {"layer", "owner", "freshness", "serving",
-                                                   "batch_every", "allowed_lateness"},
+                                                  {"layer", "owner", "description", "freshness",
+                                                   "serving", "batch_every", "allowed_lateness"},
                                                   "a gold view", errors_));
   RETURN_IF_ERROR(CheckLayerOption(options, gold->name));
   if (const Option* o = options.Get("owner")) gold->owner = o->value;
+  if (const Option* o = options.Get("description")) gold->description = o->value;
   if (const Option* o = options.Get("freshness")) {
     Result<Micros> d = ParseDurationOption(o->value);
     if (!d.ok()) return errors_.At(o->location, "freshness: " + d.status().message());

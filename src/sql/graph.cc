@@ -321,19 +321,6 @@ class GraphBuilder {
 
 // ---- formats ----
 
-std::string JsonSchema(const std::vector<ColumnSchema>& columns) {
-  std::string out = "[";
-  for (const ColumnSchema& c : columns) {
-    if (out.size() > 1) out += ", ";
-    out += JsonObject()
-               .Add("name", c.name)
-               .Add("type", c.type.ToString())
-               .Add("not_null", c.not_null)
-               .Finish();
-  }
-  return out + "]";
-}
-
 // A DOT string literal: quotes and backslashes escaped, a line end as DOT's "\\n".
 std::string DotQuote(std::string_view s) {
   std::string out = "\"";
@@ -357,6 +344,19 @@ std::string DotShape(const GraphNode& n) {
 }
 
 }  // namespace
+
+std::string SchemaJson(const std::vector<ColumnSchema>& columns) {
+  std::string out = "[";
+  for (const ColumnSchema& c : columns) {
+    if (out.size() > 1) out += ", ";
+    out += JsonObject()
+               .Add("name", c.name)
+               .Add("type", c.type.ToString())
+               .Add("not_null", c.not_null)
+               .Finish();
+  }
+  return out + "]";
+}
 
 const GraphNode* PlanGraph::Find(std::string_view id) const {
   for (const GraphNode& n : nodes) {
@@ -400,7 +400,7 @@ std::string FormatGraphJson(const PlanGraph& graph) {
                  .Add("kind", n.kind)
                  .Add("table", n.table)
                  .AddRaw("inputs", JsonStrings(n.inputs))
-                 .AddRaw("schema", JsonSchema(n.schema))
+                 .AddRaw("schema", SchemaJson(n.schema))
                  .AddRaw("key", JsonStrings(n.key))
                  .AddRaw("detail", JsonStrings(n.detail))
                  .Add("line", n.at.line)

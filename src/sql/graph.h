@@ -71,6 +71,10 @@ struct PlanGraph {
 // `pipeline` must be bound (BindPipeline): every name it holds resolves.
 PlanGraph BuildPlanGraph(const Pipeline& pipeline);
 
+// [{"name", "type", "not_null"}, ...]: a node's schema as `--format json` and the products
+// list show it.
+std::string SchemaJson(const std::vector<ColumnSchema>& columns);
+
 // One block per node, in order: "<id>  <kind>  <- <inputs>  at line:column", then indented
 // lines: the key, the details, the schema. CDC conninfo is masked (MaskConninfo).
 std::string FormatGraphText(const PlanGraph& graph);

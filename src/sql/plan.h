@@ -228,9 +228,10 @@ struct OutputColumn {
 // event-time window then). The key is the group keys. Below, "the silver row" is the
 // source's row: a gold source's row is its output columns.
 struct GoldView {
-  std::string name;      // "gold.revenue_hourly"
-  std::string owner;     // empty when not declared
-  Micros freshness = 0;  // the freshness objective; 0 when not declared
+  std::string name;         // "gold.revenue_hourly"
+  std::string owner;        // empty when not declared
+  std::string description;  // what the product is, for its consumers; empty when not declared
+  Micros freshness = 0;     // the freshness objective; 0 when not declared
   Serving serving = Serving::kKappa;
   Micros batch_every = 0;  // Lambda: how often the batch view is recomputed; 0 for Kappa
 

@@ -133,6 +133,10 @@ TEST_F(AuthCliTest, ServerWithAuthAndEveryWayToGiveAToken) {
   ProcessResult flag = Strata({"query", "--server", url, "--token", finance, sql});
   EXPECT_EQ(flag.exit_code, 0) << Describe(flag);
   EXPECT_THAT(flag.out, HasSubstr("{\"n\": 0}"));
+  ProcessResult products = Strata({"products", "--server", url, "--token", finance});
+  EXPECT_EQ(products.exit_code, 0) << Describe(products);
+  EXPECT_THAT(products.out, MatchesRegex("PRODUCT +OWNER +SERVING +LIVE +ROWS +FRESHNESS +"
+                                         "OBJECTIVE\ngold.revenue +finance +kappa +.*\n"));
   ProcessResult denied = Strata({"status", "--server", url, "--token", finance});
   EXPECT_EQ(denied.exit_code, 1);
   EXPECT_THAT(denied.err, HasSubstr("Permission denied: token"));

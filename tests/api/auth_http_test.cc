@@ -127,6 +127,7 @@ const std::vector<Route>& AllRoutes() {
       {"POST", "/v1/tables/bronze.orders/events", "{\"id\":\"x\",\"customer\":\"c\"}\n"},
       {"POST", "/v1/query", "SELECT * FROM gold.order_count"},
       {"GET", "/v1/views", ""},
+      {"GET", "/v1/products", ""},
       {"GET", "/v1/views/gold.order_count/versions", ""},
       {"GET", "/v1/views/gold.order_count/drift", ""},
       {"POST", "/v1/views/gold.order_count/replay", ""},
@@ -229,6 +230,7 @@ TEST_F(AuthHttpTest, ReadersSeeTheirProductsAndOwnersTheSilverUnderThem) {
   // Listing the views and the metrics needs a valid token only.
   EXPECT_EQ(Status("GET", "/v1/views", ingest_), 200);
   EXPECT_EQ(Status("GET", "/metrics", ingest_), 200);
+  EXPECT_EQ(Status("GET", "/v1/products", ingest_), 200);
 }
 
 TEST_F(AuthHttpTest, ServingCommandsAreAdminOnlyAndAudited) {

@@ -668,6 +668,7 @@ TEST_F(CliTest, EverySubcommandHasHelp) {
       {{"rollback"}, {"--data", "--server", "VIEW", "--json"}},
       {{"drift"}, {"--data", "--server", "VIEW", "--json"}},
       {{"status"}, {"--data", "--server", "--token"}},
+      {{"products"}, {"--data", "--server", "--token", "--json"}},
       {{"token"}, {"create", "list", "revoke"}},
       {{"token", "create"}, {"--data", "--role", "--ingest", "--read", "--name", "--json"}},
       {{"token", "list"}, {"--data", "--json"}},
@@ -686,7 +687,7 @@ TEST_F(CliTest, EverySubcommandHasHelp) {
   EXPECT_EQ(top.exit_code, 0) << Describe(top);
   for (const char* sub :
        {"ingest", "log", "server", "gen", "demo", "check", "run", "batch", "query", "versions",
-        "replay", "validate", "cutover", "rollback", "drift", "status", "token"}) {
+        "replay", "validate", "cutover", "rollback", "drift", "status", "token", "products"}) {
     EXPECT_THAT(top.out, HasSubstr(sub));
   }
 }

@@ -126,6 +126,7 @@ TEST_F(MetricsHttpTest, ParsesAndCountsWhatHappened) {
   EXPECT_EQ(m[R"(strata_silver_quarantined_total{table="silver.orders"})"], 1);
   EXPECT_EQ(m[R"(strata_silver_filtered_total{table="silver.orders"})"], 1);
   EXPECT_EQ(m[R"(strata_silver_dropped_total{table="silver.orders"})"], 0);
+  EXPECT_EQ(m[R"(strata_product_freshness_lag_seconds{view="gold.by_customer"})"], 0);
   EXPECT_EQ(m[R"(strata_gold_rows{serving="kappa",view="gold.by_customer"})"], 2);
   EXPECT_EQ(
       m[R"(strata_product_freshness_objective_seconds{owner="finance",view="gold.by_customer"})"],

@@ -883,9 +883,10 @@ TEST(BindPipelineErrors, GoldOptions) {
                             "freshness: expected a duration like '1 minute', '30 seconds' or "
                             "'15m', not 'soon'");
   t = view("owner = 'x', sla = '1'");
-  EXPECT_EQ(ErrorOf(t), At(t, 6, "sla") +
-                            "unknown option \"sla\" for a gold view (known options: layer, owner, "
-                            "freshness, serving, batch_every, allowed_lateness)");
+  EXPECT_EQ(ErrorOf(t),
+            At(t, 6, "sla") +
+                "unknown option \"sla\" for a gold view (known options: layer, owner, description, "
+                "freshness, serving, batch_every, allowed_lateness)");
   t = view("layer = 'silver'");
   EXPECT_EQ(ErrorOf(t), At(t, 6, "layer") +
                             "layer = 'silver' does not match the table's schema: gold.v is in the "
