@@ -412,10 +412,11 @@ void AddServer(CLI::App* app, Command<ServerArgs>* c) {
   ServerArgs& a = c->args;
   CLI::App* cmd = c->cmd = app->add_subcommand(
       "server",
-      "Serve the HTTP API (ingest: POST /v1/tables/{t}/events, answered once durable; with a "
-      "pipeline also /v1/query, /v1/views, versions, replay, validate, cutover, rollback, "
-      "drift, /v1/status) and run the pipeline continuously: streaming, scheduled batch "
-      "runs, version publishing");
+      "Serve the HTTP API (ingest: POST /v1/tables/{t}/events, answered once durable; "
+      "/metrics; with a pipeline also /v1/query, /v1/views, /v1/products, versions, replay, "
+      "validate, cutover, rollback, drift, /v1/status) and run the pipeline continuously: "
+      "streaming, scheduled batch runs, version publishing. --auth on requires bearer tokens "
+      "(strata token)");
   cmd->add_option("--data", a.data, "Data directory")->required();
   cmd->add_option("--pipeline", a.pipeline,
                   "Pipeline file (.sql) to run (default: the one DIR runs, if any)");
