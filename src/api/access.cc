@@ -68,8 +68,7 @@ Status Access::MayRead(const auth::TokenInfo& caller, std::string_view table,
   if (plan.FindSilver(silver) != nullptr) {
     std::string owners;
     for (const sql::GoldView& g : plan.gold) {
-      const std::vector<std::string> upstream = plan.Upstream(g.name);
-      if (!Has(upstream, silver) || g.owner.empty()) continue;
+      if (g.owner.empty() || !Has(plan.Upstream(g.name), silver)) continue;
       if (g.owner == caller.name) return Status::OK();
       owners += (owners.empty() ? "" : ", ") + g.owner + " (" + g.name + ")";
     }

@@ -391,10 +391,11 @@ int RunProducts(const Target& t, bool json) {
   if (parser.parse(*products)["products"].get(list)) {
     return Fail(Status::Corruption("unreadable products answer: " + *products));
   }
+  constexpr const char* kRow = "%-28s  %-12s  %-7s  %-8s  %-10s  %-9s  %s\n";
   std::string out;
   char line[512];
-  std::snprintf(line, sizeof(line), "%-28s  %-12s  %-7s  %-8s  %-10s  %-9s  %s\n", "PRODUCT",
-                "OWNER", "SERVING", "LIVE", "ROWS", "FRESHNESS", "OBJECTIVE");
+  std::snprintf(line, sizeof(line), kRow, "PRODUCT", "OWNER", "SERVING", "LIVE", "ROWS",
+                "FRESHNESS", "OBJECTIVE");
   out += line;
   for (simdjson::dom::element p : list) {
     auto text = [&](const char* field) {
@@ -416,10 +417,10 @@ int RunProducts(const Target& t, bool json) {
     std::string objective = number(p["freshness"]["objective_s"], "s");
     bool met = true;
     if (!p["freshness"]["met"].get(met) && !met) objective += " MISSED";
-    std::snprintf(line, sizeof(line), "%-28s  %-12s  %-7s  %-8s  %-10s  %-9s  %s\n",
-                  text("name").c_str(), text("owner").c_str(), text("serving").c_str(),
-                  number(p["live_version"], "").c_str(), number(p["rows"], "").c_str(),
-                  number(p["freshness"]["lag_s"], "s").c_str(), objective.c_str());
+    std::snprintf(line, sizeof(line), kRow, text("name").c_str(), text("owner").c_str(),
+                  text("serving").c_str(), number(p["live_version"], "").c_str(),
+                  number(p["rows"], "").c_str(), number(p["freshness"]["lag_s"], "s").c_str(),
+                  objective.c_str());
     out += line;
   }
   Print(out);

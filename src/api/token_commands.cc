@@ -79,14 +79,13 @@ int RunTokenList(const TokenArgs& a) {
     Print(out + "]}\n");
     return 0;
   }
+  constexpr const char* kRow = "%-12s  %-27s  %-27s  %-20s  %s\n";
   std::string out;
   char line[512];
-  std::snprintf(line, sizeof(line), "%-12s  %-27s  %-27s  %-20s  %s\n", "ID", "CREATED", "REVOKED",
-                "NAME", "GRANTS");
+  std::snprintf(line, sizeof(line), kRow, "ID", "CREATED", "REVOKED", "NAME", "GRANTS");
   out += line;
   for (const auth::TokenInfo& t : *list) {
-    std::snprintf(line, sizeof(line), "%-12s  %-27s  %-27s  %-20s  %s\n", t.id.c_str(),
-                  FormatTimestamp(t.created).c_str(),
+    std::snprintf(line, sizeof(line), kRow, t.id.c_str(), FormatTimestamp(t.created).c_str(),
                   t.revoked ? FormatTimestamp(t.revoked).c_str() : "-", t.name.c_str(),
                   t.grants.ToString().c_str());
     out += line;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <thread>
 
+#include "absl/strings/str_join.h"
 #include "common/assert.h"
 #include "common/json_writer.h"
 
@@ -67,9 +68,10 @@ std::string Serialize(const std::vector<TokenInfo>& tokens) {
   return out + "]}\n";
 }
 
-Status ReadStrings(simdjson::dom::element e, std::vector<std::string>* out) {
+Status ReadStrings(simdjson::simdjson_result<simdjson::dom::element> field,
+                   std::vector<std::string>* out) {
   simdjson::dom::array array;
-  if (e.get(array)) return Status::Corruption("expected an array of strings");
+  if (field.get(array)) return Status::Corruption("expected an array of strings");
   for (simdjson::dom::element v : array) {
     std::string_view s;
     if (v.get(s)) return Status::Corruption("expected an array of strings");
@@ -98,10 +100,10 @@ Status Parse(const std::string& path, const std::string& text, std::vector<Token
       return bad(i, "a field is missing or mistyped");
     }
     if (sha.size() != 64 || !IsHex(sha)) return bad(i, "sha256 is not 64 hex digits");
-    if (Status s = ReadStrings(e["ingest"].value_unsafe(), &t.grants.ingest); !s.ok()) {
+    if (Status s = ReadStrings(e["ingest"], &t.grants.ingest); !s.ok()) {
       return bad(i, "ingest: " + s.message());
     }
-    if (Status s = ReadStrings(e["read"].value_unsafe(), &t.grants.read); !s.ok()) {
+    if (Status s = ReadStrings(e["read"], &t.grants.read); !s.ok()) {
       return bad(i, "read: " + s.message());
     }
     t.id = id;
@@ -127,15 +129,9 @@ std::string Stamp(const std::string& path) {
 
 std::string Grants::ToString() const {
   if (admin) return "admin";
-  auto list = [](const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v)
-      out += (out.empty() ? "" : ", ") + s;
-    return out;
-  };
   std::string out;
-  if (!ingest.empty()) out = "ingest " + list(ingest);
-  if (!read.empty()) out += (out.empty() ? "read " : "; read ") + list(read);
+  if (!ingest.empty()) out = "ingest " + absl::StrJoin(ingest, ", ");
+  if (!read.empty()) out += (out.empty() ? "read " : "; read ") + absl::StrJoin(read, ", ");
   return out.empty() ? "no grants" : out;
 }
 

@@ -154,6 +154,16 @@ TEST_F(TokensTest, DamagedFileIsAnErrorNotAnEmptyStore) {
   EXPECT_THAT(list.status().message(), HasSubstr("token 0: sha256"));
   EXPECT_EQ(reread.Authenticate("strata_000000000000_" + std::string(64, 'a')).status().code(),
             StatusCode::kCorruption);
+  // A token without its grants (a field missing, not mistyped).
+  ASSERT_TRUE(FileSystem::Default()
+                  ->WriteFileAtomic(path, R"({"tokens": [{"id": "0123456789ab", "name": "a", )"
+                                          R"("sha256": ")" +
+                                              std::string(64, 'a') +
+                                              R"(", "admin": true, "created": 1, "revoked": 0}]})")
+                  .ok());
+  auto missing = TokenStore(data()).List();
+  EXPECT_EQ(missing.status().code(), StatusCode::kCorruption);
+  EXPECT_THAT(missing.status().message(), HasSubstr("token 0: ingest"));
   ASSERT_TRUE(FileSystem::Default()->WriteFileAtomic(path, "{\"tokens\": [").ok());
   EXPECT_EQ(TokenStore(data()).List().status().code(), StatusCode::kCorruption);
 }
